@@ -1,0 +1,20 @@
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY include/tracehop DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS tracehop_trace EXPORT tracehopTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TRACEHOP_BUILD_CLI)
+  install(TARGETS tracehop RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(EXPORT tracehopTargets NAMESPACE tracehop:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tracehop)
+
+configure_package_config_file(cmake/tracehopConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/tracehopConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tracehop)
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/tracehopConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/tracehopConfig.cmake
+              ${CMAKE_CURRENT_BINARY_DIR}/tracehopConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tracehop)

@@ -1,0 +1,27 @@
+#pragma once
+// One call that wires the SDK from the OpenTelemetry environment variables.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "tracehop/trace/exporter.hpp"
+#include "tracehop/trace/tracer.hpp"
+
+namespace tracehop {
+
+/// Makes the exporter named `name` in OTEL_TRACES_EXPORTER. Other layers register theirs
+/// (tracehop::otlp registers "otlp").
+using SpanExporterFactory = std::function<std::unique_ptr<trace::SpanExporter>()>;
+void register_span_exporter(std::string name, SpanExporterFactory factory);
+
+/// Reads OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
+/// OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, none, and registered
+/// names; a comma-separated list), OTEL_BSP_* and OTEL_PROPAGATORS; installs the global tracer
+/// provider (console → simple processor, others → batch processor) and the global propagator.
+/// Returns the provider, or nullptr when OTEL_SDK_DISABLED=true (then spans stay non-recording
+/// but the propagator is still installed, so context still flows through this process).
+std::shared_ptr<trace::TracerProvider> configure_from_env();
+
+}  // namespace tracehop

@@ -1,0 +1,168 @@
+#pragma once
+// Context: an immutable key/value store that carries the active span, the baggage and any
+// cross-cutting value; and the current-context slot it is attached to.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tracehop/trace/baggage.hpp"
+#include "tracehop/trace/span.hpp"
+
+namespace tracehop::trace {
+
+/// A typed key into Context. Each key made by create_key is distinct, even with the same name.
+template <class T>
+class ContextKey {
+ public:
+  const std::string& name() const noexcept { return name_; }
+  std::uint64_t id() const noexcept { return id_; }
+
+ private:
+  template <class U>
+  friend ContextKey<U> create_context_key(std::string name);
+  ContextKey(std::string name, std::uint64_t id) : name_(std::move(name)), id_(id) {}
+  std::string name_;
+  std::uint64_t id_;
+};
+
+namespace detail {
+std::uint64_t next_context_key_id() noexcept;
+
+struct ContextNode {
+  virtual ~ContextNode() = default;
+  std::uint64_t key = 0;
+  std::shared_ptr<const ContextNode> next;
+};
+template <class T>
+struct TypedContextNode final : ContextNode {
+  explicit TypedContextNode(T v) : value(std::move(v)) {}
+  T value;
+};
+}  // namespace detail
+
+template <class T>
+ContextKey<T> create_context_key(std::string name) {
+  return ContextKey<T>(std::move(name), detail::next_context_key_id());
+}
+
+/// Immutable: every `with_*` returns a new Context and leaves this one unchanged. The span and
+/// the baggage have their own slots (the spec keeps their keys private); other values live in a
+/// persistent list, so a copy costs a few reference-count increments.
+class Context {
+ public:
+  Context() noexcept = default;
+
+  /// The active span, or the invalid non-recording span.
+  const Span& span() const noexcept { return span_; }
+  Context with_span(Span span) const {
+    Context c = *this;
+    c.span_ = std::move(span);
+    return c;
+  }
+
+  const Baggage& baggage() const noexcept { return baggage_; }
+  Context with_baggage(Baggage baggage) const {
+    Context c = *this;
+    c.baggage_ = std::move(baggage);
+    return c;
+  }
+
+  /// The value stored under `key`, or nullptr.
+  template <class T>
+  const T* get(const ContextKey<T>& key) const noexcept {
+    for (auto* n = values_.get(); n; n = n->next.get())
+      if (n->key == key.id()) return &static_cast<const detail::TypedContextNode<T>*>(n)->value;
+    return nullptr;
+  }
+  template <class T>
+  Context with(const ContextKey<T>& key, T value) const {
+    auto node = std::make_shared<detail::TypedContextNode<T>>(std::move(value));
+    node->key = key.id();
+    node->next = values_;
+    Context c = *this;
+    c.values_ = std::move(node);
+    return c;
+  }
+
+  /// A copy of the calling task's (or thread's) current context.
+  static Context current();
+
+ private:
+  Span span_;
+  Baggage baggage_;
+  std::shared_ptr<const detail::ContextNode> values_;
+};
+
+/// Identifies one attach() so detach() can check it undoes the innermost one.
+class Token {
+ public:
+  Token() noexcept = default;
+  std::uint64_t id() const noexcept { return id_; }
+  explicit operator bool() const noexcept { return id_ != 0; }
+
+ private:
+  friend class ContextSlot;
+  explicit Token(std::uint64_t id) noexcept : id_(id) {}
+  std::uint64_t id_ = 0;
+};
+
+/// Holds "the current context" of one thread or one task: a base context plus a stack of
+/// attached ones. Not thread-safe: one slot serves one thread or one task at a time.
+class ContextSlot {
+ public:
+  ContextSlot() = default;
+  explicit ContextSlot(Context base) : base_(std::move(base)) {}
+
+  const Context& get() const noexcept { return stack_.empty() ? base_ : stack_.back().context; }
+  [[nodiscard]] Token attach(Context context);
+  /// Restores the context that was current before `token`'s attach. A token that is not the
+  /// innermost one is reported (logged, returns false): it is removed without disturbing the
+  /// contexts attached after it, so the current context stays what it was. An unknown token
+  /// is reported and changes nothing.
+  bool detach(Token token) noexcept;
+  std::size_t depth() const noexcept { return stack_.size(); }
+
+ private:
+  struct Entry {
+    std::uint64_t id;
+    Context context;
+  };
+  Context base_;
+  std::vector<Entry> stack_;
+};
+
+/// The slot current on this thread: a thread-local default slot, unless a task runtime has
+/// swapped in the running task's slot (tracehop::http does this around every resumption).
+ContextSlot& current_slot() noexcept;
+/// Makes `slot` the current slot of this thread (nullptr: back to the thread's own default)
+/// and returns the previous one (nullptr when that was the default). For task runtimes.
+ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept;
+
+/// Attaches `context` to the current slot. Pair with detach(), or use Scope.
+[[nodiscard]] Token attach(Context context);
+bool detach(Token token) noexcept;
+
+/// RAII attach/detach of a context (the usual way to make a context current).
+class [[nodiscard]] Scope {
+ public:
+  explicit Scope(Context context) : token_(attach(std::move(context))) {}
+  ~Scope() {
+    if (token_) detach(token_);
+  }
+  Scope(Scope&& o) noexcept : token_(std::exchange(o.token_, Token{})) {}
+  Scope& operator=(Scope&&) = delete;
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  Token token_;
+};
+
+/// The active span of the current context.
+Span current_span();
+
+}  // namespace tracehop::trace

@@ -1,0 +1,91 @@
+#pragma once
+// SpanExporter: where finished spans go. Console, in-memory and OTLP/JSON-file exporters.
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <iosfwd>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "tracehop/trace/span.hpp"
+
+namespace tracehop::trace {
+
+using SpanDataPtr = std::shared_ptr<const SpanData>;
+
+enum class ExportResult : std::uint8_t { Success, Failure };
+
+/// Processors never call export_spans concurrently on one exporter. An exporter bounds the
+/// time of each call itself (its configured timeout) and never throws.
+class SpanExporter {
+ public:
+  virtual ~SpanExporter() = default;
+  virtual ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept = 0;
+  virtual bool force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }
+  /// After shutdown every export fails.
+  virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
+};
+
+/// Writes each span as pretty JSON (the layout of OpenTelemetry Python's ConsoleSpanExporter:
+/// name, context, kind as `SpanKind.CLIENT`, parent_id, times, status, attributes, events,
+/// links, resource), one object after another.
+class ConsoleSpanExporter final : public SpanExporter {
+ public:
+  /// Writes to std::cout.
+  ConsoleSpanExporter();
+  explicit ConsoleSpanExporter(std::ostream& out);
+  ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+
+ private:
+  std::ostream* out_;
+  bool shut_down_ = false;
+};
+
+/// The pretty JSON ConsoleSpanExporter writes for one span.
+std::string to_console_json(const SpanData& span);
+
+/// Keeps every exported span in memory, for tests.
+class InMemorySpanExporter final : public SpanExporter {
+ public:
+  ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+
+  std::vector<SpanDataPtr> finished_spans() const;
+  void clear();
+  std::size_t export_calls() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<SpanDataPtr> spans_;
+  std::size_t calls_ = 0;
+  bool shut_down_ = false;
+};
+
+/// One OTLP/JSON ExportTraceServiceRequest on a single line (the OpenTelemetry Collector's
+/// file-exporter format: lowercase hex ids, enums as integers, 64-bit integers as strings),
+/// spans grouped by resource and instrumentation scope.
+std::string to_otlp_json(std::span<const SpanDataPtr> spans);
+
+/// Appends one to_otlp_json line per export call to a file (or a stream), flushed each time.
+class OtlpJsonFileExporter final : public SpanExporter {
+ public:
+  /// Opens `path` for appending; throws std::system_error if it cannot be opened. "-" means
+  /// standard output.
+  explicit OtlpJsonFileExporter(const std::string& path);
+  explicit OtlpJsonFileExporter(std::ostream& out);
+  ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override;
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+
+ private:
+  std::ofstream file_;
+  std::ostream* out_;
+  bool shut_down_ = false;
+};
+
+}  // namespace tracehop::trace

@@ -1,0 +1,60 @@
+#include "tracehop/trace/context.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::trace {
+
+namespace {
+thread_local ContextSlot tls_default_slot;
+thread_local ContextSlot* tls_slot = nullptr;  // nullptr: the thread's default slot
+std::atomic<std::uint64_t> next_token{1};
+}  // namespace
+
+namespace detail {
+std::uint64_t next_context_key_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace detail
+
+Token ContextSlot::attach(Context context) {
+  const auto id = next_token.fetch_add(1, std::memory_order_relaxed);
+  stack_.push_back(Entry{id, std::move(context)});
+  return Token(id);
+}
+
+bool ContextSlot::detach(Token token) noexcept {
+  if (!stack_.empty() && stack_.back().id == token.id()) {
+    stack_.pop_back();
+    return true;
+  }
+  auto it = std::find_if(stack_.begin(), stack_.end(),
+                         [&](const Entry& e) { return e.id == token.id(); });
+  if (it == stack_.end()) {
+    log_error("context detach with a token that is not attached to the current context "
+              "(detached twice, or on another task or thread); nothing changed");
+    return false;
+  }
+  log_error("context detached out of order: a context attached later is still current; "
+            "removed the detached one and kept the current context");
+  stack_.erase(it);
+  return false;
+}
+
+ContextSlot& current_slot() noexcept { return tls_slot ? *tls_slot : tls_default_slot; }
+
+ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept {
+  return std::exchange(tls_slot, slot);
+}
+
+Context Context::current() { return current_slot().get(); }
+
+Token attach(Context context) { return current_slot().attach(std::move(context)); }
+bool detach(Token token) noexcept { return current_slot().detach(token); }
+
+Span current_span() { return current_slot().get().span(); }
+
+}  // namespace tracehop::trace

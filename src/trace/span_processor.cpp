@@ -1,0 +1,258 @@
+#include "tracehop/trace/span_processor.hpp"
+
+#include <string>
+
+#include "internal.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::trace {
+
+// --- SimpleSpanProcessor ---------------------------------------------------------------------
+
+SimpleSpanProcessor::SimpleSpanProcessor(std::unique_ptr<SpanExporter> exporter)
+    : exporter_(std::move(exporter)) {}
+
+void SimpleSpanProcessor::on_end(SpanDataPtr span) noexcept {
+  if (!span->context.sampled()) return;
+  std::lock_guard lk(mu_);
+  if (shut_down_) return;
+  const SpanDataPtr one[] = {std::move(span)};
+  if (exporter_->export_spans(one) != ExportResult::Success)
+    log_debug("simple span processor: export failed, 1 span lost");
+}
+
+bool SimpleSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
+  std::lock_guard lk(mu_);
+  return shut_down_ || exporter_->force_flush(timeout);
+}
+
+bool SimpleSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  std::lock_guard lk(mu_);
+  if (std::exchange(shut_down_, true)) return true;
+  return exporter_->shutdown(timeout);
+}
+
+// --- BatchSpanProcessor ----------------------------------------------------------------------
+
+BatchSpanProcessorOptions BatchSpanProcessorOptions::from_env() {
+  BatchSpanProcessorOptions o;
+  if (auto v = detail::env_uint("OTEL_BSP_MAX_QUEUE_SIZE"); v && *v > 0) o.max_queue_size = *v;
+  if (auto v = detail::env_uint("OTEL_BSP_SCHEDULE_DELAY")) o.schedule_delay = std::chrono::milliseconds(*v);
+  if (auto v = detail::env_uint("OTEL_BSP_EXPORT_TIMEOUT")) o.export_timeout = std::chrono::milliseconds(*v);
+  if (auto v = detail::env_uint("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"); v && *v > 0)
+    o.max_export_batch_size = *v;
+  if (o.max_export_batch_size > o.max_queue_size) {
+    log_warn("OTEL_BSP_MAX_EXPORT_BATCH_SIZE exceeds OTEL_BSP_MAX_QUEUE_SIZE; using the queue size");
+    o.max_export_batch_size = o.max_queue_size;
+  }
+  return o;
+}
+
+BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
+                                       BatchSpanProcessorOptions options)
+    : options_(options), exporter_(std::move(exporter)) {
+  if (options_.max_queue_size == 0) options_.max_queue_size = 1;
+  options_.max_export_batch_size =
+      std::clamp<std::size_t>(options_.max_export_batch_size, 1, options_.max_queue_size);
+  capacity_ = options_.max_queue_size;
+  ring_ = std::make_unique<Cell[]>(capacity_);
+  for (std::size_t i = 0; i < capacity_; ++i) ring_[i].seq.store(i, std::memory_order_relaxed);
+  worker_ = std::thread([this] { run(); });
+}
+
+BatchSpanProcessor::~BatchSpanProcessor() { shutdown(options_.export_timeout); }
+
+// A bounded multi-producer ring (D. Vyukov's algorithm): each cell's sequence number says
+// whether it is free for the producer at position `pos` (seq == pos) or holds a span for the
+// consumer (seq == pos + 1). Producers never wait: a full ring is reported at once.
+bool BatchSpanProcessor::try_push(SpanDataPtr& span) noexcept {
+  std::uint64_t pos = head_.load(std::memory_order_relaxed);
+  for (;;) {
+    Cell& cell = ring_[pos % capacity_];
+    const std::uint64_t seq = cell.seq.load(std::memory_order_acquire);
+    const auto diff = static_cast<std::int64_t>(seq - pos);
+    if (diff == 0) {
+      if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
+        cell.span = std::move(span);
+        cell.seq.store(pos + 1, std::memory_order_release);
+        return true;
+      }
+    } else if (diff < 0) {
+      return false;  // full
+    } else {
+      pos = head_.load(std::memory_order_relaxed);
+    }
+  }
+}
+
+bool BatchSpanProcessor::try_pop(SpanDataPtr& out) noexcept {
+  const std::uint64_t pos = tail_.load(std::memory_order_relaxed);
+  Cell& cell = ring_[pos % capacity_];
+  if (cell.seq.load(std::memory_order_acquire) != pos + 1) return false;  // empty
+  out = std::move(cell.span);
+  cell.seq.store(pos + capacity_, std::memory_order_release);
+  tail_.store(pos + 1, std::memory_order_relaxed);
+  return true;
+}
+
+std::size_t BatchSpanProcessor::queued_now() const noexcept {
+  const auto h = head_.load(std::memory_order_relaxed), t = tail_.load(std::memory_order_relaxed);
+  return h > t ? static_cast<std::size_t>(h - t) : 0;
+}
+
+void BatchSpanProcessor::on_end(SpanDataPtr span) noexcept {
+  if (!span->context.sampled()) return;
+  if (shutting_down_.load(std::memory_order_relaxed)) {
+    dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!try_push(span)) {
+    // Counted, and reported at shutdown: logging here would turn an overload into a log flood.
+    dropped_full_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  queued_.fetch_add(1, std::memory_order_relaxed);
+  // Wake the worker once per full batch. Taking the mutex makes the wake-up impossible to lose
+  // between the worker's check and its wait; it happens once per batch, not per span.
+  if (queued_now() >= options_.max_export_batch_size &&
+      !wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+    { std::lock_guard lk(mu_); }
+    wake_.notify_one();
+  }
+}
+
+void BatchSpanProcessor::export_batch(std::vector<SpanDataPtr>& batch) {
+  if (batch.empty()) return;
+  const auto n = batch.size();
+  if (exporter_->export_spans(batch) == ExportResult::Success) {
+    exported_.fetch_add(n, std::memory_order_relaxed);
+  } else {
+    export_failed_.fetch_add(n, std::memory_order_relaxed);
+    log_debug("batch span processor: export of " + std::to_string(n) + " spans failed");
+  }
+  batch.clear();
+}
+
+void BatchSpanProcessor::run() {
+  std::vector<SpanDataPtr> batch;
+  batch.reserve(options_.max_export_batch_size);
+  std::unique_lock lk(mu_);
+  for (;;) {
+    const std::uint64_t flush_target = flush_requests_;
+    const bool stopping = stop_;
+    if (!stopping && flush_target == flushes_done_ && queued_now() < options_.max_export_batch_size) {
+      wake_.wait_for(lk, options_.schedule_delay, [&] {
+        return stop_ || flush_requests_ != flushes_done_ ||
+               queued_now() >= options_.max_export_batch_size;
+      });
+    }
+    wake_pending_.store(false, std::memory_order_release);
+    const std::uint64_t target = flush_requests_;
+    const bool stop = stop_;
+    const auto deadline = shutdown_deadline_;
+    lk.unlock();
+
+    // Export what is queued now, in batches (everything on a flush or stop).
+    const bool drain_all = stop || target != flushes_done_;
+    std::size_t budget = drain_all ? queued_now() : options_.max_export_batch_size;
+    bool timed_out = false;
+    SpanDataPtr span;
+    while (budget > 0 && try_pop(span)) {
+      --budget;
+      batch.push_back(std::move(span));
+      if (batch.size() == options_.max_export_batch_size) {
+        if (stop && std::chrono::steady_clock::now() >= deadline) {
+          timed_out = true;
+          break;
+        }
+        export_batch(batch);
+      }
+    }
+    if (timed_out) {
+      std::uint64_t lost = batch.size();
+      batch.clear();
+      while (try_pop(span)) ++lost;
+      dropped_timeout_.fetch_add(lost, std::memory_order_relaxed);
+    } else {
+      export_batch(batch);
+    }
+
+    lk.lock();
+    if (drain_all) {
+      flushes_done_ = target;
+      flushed_.notify_all();
+    }
+    if (stop) return;
+  }
+}
+
+bool BatchSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
+  std::unique_lock lk(mu_);
+  if (shut_down_) return true;
+  const auto ticket = ++flush_requests_;
+  wake_.notify_one();
+  return flushed_.wait_for(lk, timeout, [&] { return flushes_done_ >= ticket || stop_; });
+}
+
+bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  {
+    std::lock_guard lk(mu_);
+    if (shut_down_) return true;
+    shut_down_ = true;
+    stop_ = true;
+    shutdown_deadline_ = std::chrono::steady_clock::now() + timeout;
+    shutting_down_.store(true, std::memory_order_relaxed);
+  }
+  wake_.notify_one();
+  // The worker exports what is queued; each export is bounded by the exporter's own timeout
+  // and no new batch starts after the deadline, so this join is bounded too.
+  if (worker_.joinable()) worker_.join();
+  // A producer that passed the shutting-down check just before it was set may have queued a
+  // span after the worker's last drain: count it as lost rather than leave it unaccounted.
+  SpanDataPtr late;
+  while (try_pop(late)) dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
+  const bool ok = exporter_->shutdown(timeout);
+  const auto s = stats();
+  const auto lost = s.dropped_queue_full + s.export_failed + s.dropped_shutdown_timeout;
+  if (lost > 0)
+    log_warn("batch span processor: " + std::to_string(lost) + " spans not exported (" +
+             std::to_string(s.dropped_queue_full) + " dropped because the queue was full, " +
+             std::to_string(s.export_failed) + " in failed exports, " +
+             std::to_string(s.dropped_shutdown_timeout) + " left when shutdown timed out)");
+  return ok && s.dropped_shutdown_timeout == 0;
+}
+
+BatchSpanProcessor::Stats BatchSpanProcessor::stats() const noexcept {
+  Stats s;
+  s.queued = queued_.load(std::memory_order_relaxed);
+  s.dropped_queue_full = dropped_full_.load(std::memory_order_relaxed);
+  s.dropped_after_shutdown = dropped_after_shutdown_.load(std::memory_order_relaxed);
+  s.exported = exported_.load(std::memory_order_relaxed);
+  s.export_failed = export_failed_.load(std::memory_order_relaxed);
+  s.dropped_shutdown_timeout = dropped_timeout_.load(std::memory_order_relaxed);
+  return s;
+}
+
+// --- MultiSpanProcessor ----------------------------------------------------------------------
+
+MultiSpanProcessor::MultiSpanProcessor(std::vector<std::shared_ptr<SpanProcessor>> processors)
+    : processors_(std::move(processors)) {}
+
+void MultiSpanProcessor::on_start(SpanData& span, const Context& parent) noexcept {
+  for (auto& p : processors_) p->on_start(span, parent);
+}
+void MultiSpanProcessor::on_end(SpanDataPtr span) noexcept {
+  for (auto& p : processors_) p->on_end(span);
+}
+bool MultiSpanProcessor::force_flush(std::chrono::milliseconds timeout) noexcept {
+  bool ok = true;
+  for (auto& p : processors_) ok &= p->force_flush(timeout);
+  return ok;
+}
+bool MultiSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
+  bool ok = true;
+  for (auto& p : processors_) ok &= p->shutdown(timeout);
+  return ok;
+}
+
+}  // namespace tracehop::trace

@@ -1,0 +1,226 @@
+#include "tracehop/trace/tracer.hpp"
+
+#include <exception>
+#include <mutex>
+
+#include "internal.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::trace {
+namespace detail {
+
+class ProviderState : public std::enable_shared_from_this<ProviderState> {
+ public:
+  explicit ProviderState(TracerProviderOptions o)
+      : resource(std::make_shared<const Resource>(o.resource ? *o.resource : Resource::create())),
+        sampler(o.sampler ? std::move(o.sampler) : parent_based_sampler(always_on_sampler())),
+        limits(o.limits),
+        ids(o.id_generator ? std::move(o.id_generator) : std::make_shared<RandomIdGenerator>()) {
+    lists_.push_back(std::make_unique<ProcessorList>());
+    current_.store(lists_.back().get(), std::memory_order_release);
+  }
+
+  const std::shared_ptr<const Resource> resource;
+  const SamplerPtr sampler;
+  const SpanLimits limits;
+  const std::shared_ptr<IdGenerator> ids;
+  std::atomic<bool> shut_down{false};
+
+  const ProcessorList* processors() const noexcept {
+    return current_.load(std::memory_order_acquire);
+  }
+
+  void add(std::shared_ptr<SpanProcessor> p) {
+    std::lock_guard lk(mu_);
+    auto next = std::make_unique<ProcessorList>(*lists_.back());
+    next->processors.push_back(std::move(p));
+    // Earlier lists stay alive: spans started before this call still point at them.
+    lists_.push_back(std::move(next));
+    current_.store(lists_.back().get(), std::memory_order_release);
+  }
+
+  bool force_flush(std::chrono::milliseconds timeout) {
+    bool ok = true;
+    for (const auto& p : processors()->processors) ok &= p->force_flush(timeout);
+    return ok;
+  }
+
+  bool shutdown(std::chrono::milliseconds timeout) {
+    if (shut_down.exchange(true)) return true;
+    bool ok = true;
+    for (const auto& p : processors()->processors) ok &= p->shutdown(timeout);
+    return ok;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ProcessorList>> lists_;
+  std::atomic<const ProcessorList*> current_{nullptr};
+};
+
+namespace {
+
+struct Global {
+  std::mutex mu;
+  std::shared_ptr<TracerProvider> provider;
+  // Every state ever installed stays alive, so a raw pointer read without the lock is valid.
+  std::vector<std::shared_ptr<ProviderState>> installed;
+  std::atomic<ProviderState*> state{nullptr};
+};
+Global& global() {
+  static Global* g = new Global;  // never destroyed: spans may end during static destruction
+  return *g;
+}
+
+}  // namespace
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+
+Tracer::Tracer(std::shared_ptr<detail::ProviderState> provider,
+               std::shared_ptr<const InstrumentationScope> scope) noexcept
+    : provider_(std::move(provider)), scope_(std::move(scope)) {}
+
+Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
+  detail::ProviderState* state = provider_.get();
+  if (!state) state = detail::global().state.load(std::memory_order_acquire);
+
+  const Context parent_ctx = options.parent ? std::move(*options.parent) : Context::current();
+  const SpanContext& parent = parent_ctx.span().span_context();
+
+  if (!state || state->shut_down.load(std::memory_order_relaxed)) {
+    // No SDK: the span is the parent's context, so propagation still works (spec API rule).
+    return parent.valid() ? Span(parent) : Span();
+  }
+
+  const bool has_parent = parent.valid();
+  const TraceId trace_id = has_parent ? parent.trace_id() : state->ids->new_trace_id();
+  const SpanId span_id = state->ids->new_span_id();
+  // W3C Level 2: the random flag follows the parent; a new trace sets it if our ids are random.
+  const bool random = has_parent ? parent.trace_flags().random() : state->ids->trace_ids_are_random();
+
+  SamplingResult sr = state->sampler->should_sample(SamplingParameters{
+      parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
+
+  TraceFlags flags = TraceFlags{}.with_random(random).with_sampled(
+      sr.decision == SamplingDecision::RecordAndSample);
+  TraceState ts = sr.trace_state ? std::move(*sr.trace_state) : parent.trace_state();
+  SpanContext ctx(trace_id, span_id, flags, false, std::move(ts));
+  if (sr.decision == SamplingDecision::Drop) return Span(std::move(ctx));
+
+  auto impl = std::make_shared<detail::RecordingSpan>(state->shared_from_this(),
+                                                      state->processors(), &state->limits);
+  auto& d = impl->data;
+  const auto& lim = state->limits;
+  d.name.assign(name);
+  d.context = ctx;
+  d.parent_span_id = has_parent ? parent.span_id() : SpanId{};
+  d.parent_remote = has_parent && parent.remote();
+  d.kind = options.kind;
+  if (options.start_time) {
+    d.start_time = *options.start_time;
+  } else {
+    d.start_time = Clock::now();
+    impl->steady_start = std::chrono::steady_clock::now();
+  }
+  const std::size_t nattr = options.attributes.size() + sr.attributes.size();
+  d.attributes.reserve(std::min(lim.attribute_count, std::max<std::size_t>(nattr, 8)));
+  for (auto* list : {&options.attributes, &sr.attributes})
+    for (auto& kv : *list)
+      if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
+                         lim.attribute_value_length))
+        ++d.dropped_attributes;
+  for (auto& l : options.links) {
+    if (!l.context.valid()) continue;
+    if (d.links.size() >= lim.link_count) {
+      ++d.dropped_links;
+      continue;
+    }
+    detail::apply_count_limit(l.attributes, lim.attributes_per_link, l.dropped_attributes);
+    d.links.push_back(std::move(l));
+  }
+  d.resource = state->resource;
+  d.scope = scope_;
+  for (const auto& p : impl->processors().processors) p->on_start(d, parent_ctx);
+  return Span(std::move(impl), std::move(ctx));
+}
+
+ScopedSpan Tracer::start_as_current_span(std::string_view name, StartSpanOptions options) const {
+  return ScopedSpan(start_span(name, std::move(options)));
+}
+
+ScopedSpan::ScopedSpan(Span span)
+    : span_(std::move(span)),
+      scope_(Context::current().with_span(span_)),
+      uncaught_at_start_(std::uncaught_exceptions()) {}
+
+ScopedSpan::~ScopedSpan() {
+  if (std::uncaught_exceptions() > uncaught_at_start_)
+    span_.set_status(StatusCode::Error, "scope exited with an exception");
+  { Scope restore = std::move(scope_); }
+  span_.end();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+TracerProvider::TracerProvider(TracerProviderOptions options)
+    : state_(std::make_shared<detail::ProviderState>(std::move(options))) {}
+
+TracerProvider::~TracerProvider() { state_->shutdown(std::chrono::seconds(30)); }
+
+std::shared_ptr<Tracer> TracerProvider::get_tracer(std::string_view name, std::string_view version,
+                                                   std::string_view schema_url) {
+  if (name.empty()) log_warn("get_tracer called with an empty instrumentation scope name");
+  auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{
+      std::string(name), std::string(version), std::string(schema_url), {}});
+  return std::make_shared<Tracer>(state_, std::move(scope));
+}
+
+void TracerProvider::add_span_processor(std::shared_ptr<SpanProcessor> processor) {
+  if (processor) state_->add(std::move(processor));
+}
+
+bool TracerProvider::force_flush(std::chrono::milliseconds timeout) {
+  return state_->force_flush(timeout);
+}
+
+bool TracerProvider::shutdown(std::chrono::milliseconds timeout) {
+  return state_->shutdown(timeout);
+}
+
+const Resource& TracerProvider::resource() const noexcept { return *state_->resource; }
+const Sampler& TracerProvider::sampler() const noexcept { return *state_->sampler; }
+const SpanLimits& TracerProvider::limits() const noexcept { return state_->limits; }
+
+void set_tracer_provider(std::shared_ptr<TracerProvider> provider) {
+  auto& g = detail::global();
+  std::lock_guard lk(g.mu);
+  if (provider) g.installed.push_back(provider->state_);
+  g.state.store(provider ? provider->state_.get() : nullptr, std::memory_order_release);
+  g.provider = std::move(provider);
+}
+
+std::shared_ptr<TracerProvider> tracer_provider() {
+  auto& g = detail::global();
+  std::lock_guard lk(g.mu);
+  return g.provider;
+}
+
+std::shared_ptr<Tracer> get_tracer(std::string_view name, std::string_view version,
+                                   std::string_view schema_url) {
+  auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{
+      std::string(name), std::string(version), std::string(schema_url), {}});
+  return std::make_shared<Tracer>(nullptr, std::move(scope));
+}
+
+bool shutdown(std::chrono::milliseconds timeout) {
+  auto p = tracer_provider();
+  return p ? p->shutdown(timeout) : true;
+}
+
+bool force_flush(std::chrono::milliseconds timeout) {
+  auto p = tracer_provider();
+  return p ? p->force_flush(timeout) : true;
+}
+
+}  // namespace tracehop::trace

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "tracehop/trace/ids.hpp"
+
+using namespace tracehop::trace;
+
+TEST(Ids, DefaultIdsAreInvalid) {
+  EXPECT_FALSE(TraceId{}.valid());
+  EXPECT_FALSE(SpanId{}.valid());
+}
+
+TEST(Ids, HexRoundTrip) {
+  auto t = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736");
+  ASSERT_TRUE(t);
+  EXPECT_TRUE(t->valid());
+  EXPECT_EQ(t->to_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  auto s = SpanId::from_hex("00f067aa0ba902b7");
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->to_hex(), "00f067aa0ba902b7");
+  EXPECT_EQ(s->bytes()[1], 0xf0);
+}
+
+TEST(Ids, FromHexRejectsUppercaseWrongLengthAndNonHex) {
+  EXPECT_FALSE(TraceId::from_hex("4BF92F3577B34DA6A3CE929D0E0E4736"));
+  EXPECT_FALSE(TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e473"));
+  EXPECT_FALSE(TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e47366"));
+  EXPECT_FALSE(SpanId::from_hex("00f067aa0ba902bg"));
+  EXPECT_FALSE(SpanId::from_hex(""));
+}
+
+TEST(Ids, AllZeroParsesButIsInvalid) {
+  auto t = TraceId::from_hex("00000000000000000000000000000000");
+  ASSERT_TRUE(t);
+  EXPECT_FALSE(t->valid());
+}
+
+TEST(Ids, RandomGeneratorMakesValidDistinctIds) {
+  RandomIdGenerator gen;
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto t = gen.new_trace_id();
+    auto s = gen.new_span_id();
+    ASSERT_TRUE(t.valid());
+    ASSERT_TRUE(s.valid());
+    seen.insert(t.to_hex());
+  }
+  EXPECT_EQ(seen.size(), 10000u);
+  EXPECT_TRUE(gen.trace_ids_are_random());
+}
+
+TEST(Ids, ThreadsDrawDifferentSequences) {
+  RandomIdGenerator gen;
+  std::vector<std::string> a, b;
+  std::thread t1([&] { for (int i = 0; i < 100; ++i) a.push_back(gen.new_trace_id().to_hex()); });
+  std::thread t2([&] { for (int i = 0; i < 100; ++i) b.push_back(gen.new_trace_id().to_hex()); });
+  t1.join();
+  t2.join();
+  std::set<std::string> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  EXPECT_EQ(all.size(), 200u);
+}
+
+TEST(Ids, RandomBitsAreRoughlyBalanced) {
+  // Each of the 128 bit positions should be set about half the time over 4096 ids.
+  RandomIdGenerator gen;
+  int counts[128] = {};
+  for (int i = 0; i < 4096; ++i) {
+    auto b = gen.new_trace_id().bytes();
+    for (int bit = 0; bit < 128; ++bit) counts[bit] += (b[bit / 8] >> (bit % 8)) & 1;
+  }
+  for (int bit = 0; bit < 128; ++bit) {
+    EXPECT_GT(counts[bit], 1700) << bit;
+    EXPECT_LT(counts[bit], 2400) << bit;
+  }
+}
+
+TEST(TraceFlags, SampledAndRandomBits) {
+  TraceFlags f;
+  EXPECT_FALSE(f.sampled());
+  f = f.with_sampled(true).with_random(true);
+  EXPECT_TRUE(f.sampled());
+  EXPECT_TRUE(f.random());
+  EXPECT_EQ(f.bits(), 0x03);
+  EXPECT_EQ(f.with_sampled(false).bits(), 0x02);
+}

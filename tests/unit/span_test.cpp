@@ -1,0 +1,176 @@
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "test_util.hpp"
+
+using namespace tracehop::trace;
+using tracehop::test::MemoryProvider;
+
+TEST(Span, RecordsAttributesEventsLinksStatus) {
+  MemoryProvider p;
+  auto span = p.tracer->start_span("op", {.kind = SpanKind::Client});
+  ASSERT_TRUE(span.is_recording());
+  span.set_attribute("b", true);
+  span.set_attribute("i", 42);
+  span.set_attribute("d", 1.5);
+  span.set_attribute("s", "text");
+  span.set_attribute("arr", {"x", "y"});
+  span.add_event("ev", {{"k", "v"}});
+  auto other = *parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  span.add_link(other, {{"why", "batch"}});
+  span.set_status(StatusCode::Error, "boom");
+  span.end();
+  auto spans = p.spans();
+  ASSERT_EQ(spans.size(), 1u);
+  const auto& d = *spans[0];
+  EXPECT_EQ(d.name, "op");
+  EXPECT_EQ(d.kind, SpanKind::Client);
+  EXPECT_EQ(d.attributes.size(), 5u);
+  EXPECT_EQ(*find_attribute(d.attributes, "i")->get_if<std::int64_t>(), 42);
+  ASSERT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.events[0].name, "ev");
+  ASSERT_EQ(d.links.size(), 1u);
+  EXPECT_EQ(d.links[0].context.span_id(), other.span_id());
+  EXPECT_EQ(d.status.code, StatusCode::Error);
+  EXPECT_EQ(d.status.description, "boom");
+  EXPECT_GE(d.end_time, d.start_time);
+  EXPECT_EQ(d.scope->name, "test");
+  EXPECT_EQ(d.scope->version, "1.0");
+}
+
+TEST(Span, EndIsIdempotentAndFreezesTheSpan) {
+  MemoryProvider p;
+  auto span = p.tracer->start_span("op");
+  span.end();
+  auto end_time = p.spans().at(0)->end_time;
+  span.end();
+  span.set_attribute("late", 1);
+  span.add_event("late");
+  span.set_status(StatusCode::Error);
+  span.update_name("renamed");
+  EXPECT_FALSE(span.is_recording());
+  auto spans = p.spans();
+  ASSERT_EQ(spans.size(), 1u);  // exported once
+  EXPECT_EQ(spans[0]->end_time, end_time);
+  EXPECT_TRUE(spans[0]->attributes.empty());
+  EXPECT_TRUE(spans[0]->events.empty());
+  EXPECT_EQ(spans[0]->status.code, StatusCode::Unset);
+  EXPECT_EQ(spans[0]->name, "op");
+}
+
+TEST(Span, CopiesShareTheSpan) {
+  MemoryProvider p;
+  auto a = p.tracer->start_span("op");
+  auto b = a;
+  b.set_attribute("via", "copy");
+  a.end();
+  EXPECT_FALSE(b.is_recording());
+  EXPECT_EQ(p.spans().at(0)->attributes.size(), 1u);
+}
+
+TEST(Span, OkStatusIsFinalAndUnsetIsIgnored) {
+  MemoryProvider p;
+  auto span = p.tracer->start_span("op");
+  span.set_status(StatusCode::Error, "first");
+  span.set_status(StatusCode::Unset);
+  span.set_status(StatusCode::Ok, "ignored description");
+  span.set_status(StatusCode::Error, "too late");
+  span.end();
+  EXPECT_EQ(p.spans().at(0)->status.code, StatusCode::Ok);
+  EXPECT_EQ(p.spans().at(0)->status.description, "");
+}
+
+TEST(Span, RecordExceptionAddsEvent) {
+  MemoryProvider p;
+  auto span = p.tracer->start_span("op");
+  try {
+    throw std::runtime_error("disk full");
+  } catch (const std::exception& e) {
+    span.record_exception(e, {{"exception.escaped", true}});
+  }
+  try {
+    throw 42;
+  } catch (...) {
+    span.record_exception(std::current_exception());
+  }
+  span.end();
+  const auto& ev = p.spans().at(0)->events;
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].name, "exception");
+  EXPECT_EQ(*find_attribute(ev[0].attributes, "exception.type")->get_if<std::string>(), "std::runtime_error");
+  EXPECT_EQ(*find_attribute(ev[0].attributes, "exception.message")->get_if<std::string>(), "disk full");
+  EXPECT_TRUE(find_attribute(ev[0].attributes, "exception.escaped"));
+  EXPECT_EQ(*find_attribute(ev[1].attributes, "exception.type")->get_if<std::string>(), "int");
+}
+
+TEST(Span, UpdateName) {
+  MemoryProvider p;
+  auto span = p.tracer->start_span("GET");
+  span.update_name("GET /items/{sku}");
+  span.end();
+  EXPECT_EQ(p.spans().at(0)->name, "GET /items/{sku}");
+}
+
+TEST(Span, NonRecordingSpanIgnoresEverything) {
+  Span s;
+  EXPECT_FALSE(s.is_recording());
+  EXPECT_FALSE(s);
+  s.set_attribute("a", 1);
+  s.add_event("e");
+  s.end();
+  EXPECT_EQ(s.data_for_testing(), nullptr);
+}
+
+TEST(SpanLimits, CountsAreEnforcedAndDroppedCounted) {
+  SpanLimits lim;
+  lim.attribute_count = 2;
+  lim.event_count = 1;
+  lim.link_count = 1;
+  lim.attributes_per_event = 1;
+  lim.attribute_value_length = 4;
+  MemoryProvider p({.limits = lim});
+  auto span = p.tracer->start_span("op", {.attributes = {{"a", "long value"}, {"b", 2}, {"c", 3}}});
+  span.set_attribute("d", 4);
+  span.add_event("e1", {{"x", 1}, {"y", 2}});
+  span.add_event("e2");
+  auto other = *parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  span.add_link(other);
+  span.add_link(other);
+  span.end();
+  const auto& d = *p.spans().at(0);
+  EXPECT_EQ(d.attributes.size(), 2u);
+  EXPECT_EQ(d.dropped_attributes, 2u);
+  EXPECT_EQ(*find_attribute(d.attributes, "a")->get_if<std::string>(), "long");
+  EXPECT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.dropped_events, 1u);
+  EXPECT_EQ(d.events[0].attributes.size(), 1u);
+  EXPECT_EQ(d.events[0].dropped_attributes, 1u);
+  EXPECT_EQ(d.links.size(), 1u);
+  EXPECT_EQ(d.dropped_links, 1u);
+}
+
+TEST(SpanLimits, FromEnv) {
+  using tracehop::test::ScopedEnv;
+  ScopedEnv a("OTEL_ATTRIBUTE_COUNT_LIMIT", "10");
+  ScopedEnv b("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "5");
+  ScopedEnv c("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "64");
+  ScopedEnv d("OTEL_SPAN_EVENT_COUNT_LIMIT", "3");
+  ScopedEnv e("OTEL_SPAN_LINK_COUNT_LIMIT", "4");
+  ScopedEnv f("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", "6");
+  ScopedEnv g("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "7");
+  auto l = SpanLimits::from_env();
+  EXPECT_EQ(l.attribute_count, 5u);  // the span-specific one wins
+  EXPECT_EQ(l.attribute_value_length, 64u);
+  EXPECT_EQ(l.event_count, 3u);
+  EXPECT_EQ(l.link_count, 4u);
+  EXPECT_EQ(l.attributes_per_event, 6u);
+  EXPECT_EQ(l.attributes_per_link, 7u);
+}
+
+TEST(SpanLimits, BadEnvValueIsLoggedAndIgnored) {
+  tracehop::test::LogCapture logs;
+  tracehop::test::ScopedEnv a("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "lots");
+  EXPECT_EQ(SpanLimits::from_env().attribute_count, 128u);
+  EXPECT_TRUE(logs.contains("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"));
+}

@@ -44,9 +44,8 @@ std::shared_ptr<trace::TracerProvider> configure_from_env() {
       .id_generator = nullptr,
   });
 
-  std::string_view names = detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
-  std::string storage(names);
-  names = storage;
+  const std::string configured = detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
+  std::string_view names = configured;
   while (!names.empty()) {
     const auto comma = names.find(',');
     const auto name = detail::to_lower(detail::trim_ows(names.substr(0, comma)));

@@ -57,6 +57,9 @@ class RecordingSpan {
 
   const SpanLimits& limits() const noexcept { return *limits_; }
   const ProcessorList& processors() const noexcept { return *processors_; }
+  /// Called once, by end(): the ended span must not keep its provider alive (an exporter that
+  /// keeps spans, as the in-memory one does, would otherwise close an ownership cycle).
+  std::shared_ptr<ProviderState> release_provider() noexcept { return std::move(provider_); }
 
  private:
   std::shared_ptr<ProviderState> provider_;  // keeps processors_ and limits_ alive

@@ -140,6 +140,7 @@ void Span::update_name(std::string name) {
 
 void Span::end(TimePoint end_time) {
   if (!impl_) return;
+  std::shared_ptr<detail::ProviderState> provider;  // keeps the processors alive until we return
   {
     std::lock_guard lk(impl_->mu);
     if (impl_->ended) return;
@@ -154,6 +155,7 @@ void Span::end(TimePoint end_time) {
     else
       d.end_time = d.start_time + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::steady_clock::now() - impl_->steady_start);
+    provider = impl_->release_provider();
   }
   // Aliasing pointer: processors share ownership of the whole span but see only its data.
   const SpanDataPtr data(impl_, &impl_->data);

@@ -55,7 +55,9 @@ TEST(Sampler, TraceIdRatioIsMonotonicAndIgnoresParent) {
     auto id = gen.new_trace_id();
     const bool l = decide(*low, parent(true, false), id) == SamplingDecision::RecordAndSample;
     const bool h = decide(*high, Context{}, id) == SamplingDecision::RecordAndSample;
-    if (l) EXPECT_TRUE(h) << "sampled at 0.1 must be sampled at 0.3";
+    if (l) {
+      EXPECT_TRUE(h) << "sampled at 0.1 must be sampled at 0.3";
+    }
     kept_low += l;
     kept_high += h;
   }

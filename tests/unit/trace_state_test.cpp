@@ -24,7 +24,9 @@ TEST(TraceState, OwsAndEmptyMembersAreAllowed) {
   for (const char* h : {" foo=1", "\tfoo=1", "foo=1 ", "foo=1\t", "\t foo=1 \t", ",foo=1,", ",,"}) {
     auto ts = TraceState::parse(h);
     ASSERT_TRUE(ts) << h;
-    if (std::string_view(h) != ",,") EXPECT_EQ(ts->get("foo"), "1") << h;
+    if (std::string_view(h) != ",,") {
+      EXPECT_EQ(ts->get("foo"), "1") << h;
+    }
   }
 }
 

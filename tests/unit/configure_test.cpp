@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "test_util.hpp"
+
+using namespace tracehop;
+using namespace tracehop::trace;
+using tracehop::test::ScopedEnv;
+
+TEST(Configure, SdkDisabledInstallsNoProviderButKeepsPropagation) {
+  ScopedEnv a("OTEL_SDK_DISABLED", "true");
+  ScopedEnv b("OTEL_PROPAGATORS", "b3");
+  EXPECT_EQ(configure_from_env(), nullptr);
+  EXPECT_EQ(tracer_provider(), nullptr);
+  EXPECT_FALSE(get_tracer("t")->start_span("s").is_recording());
+  EXPECT_EQ(global_propagator()->fields(), std::vector<std::string>{"b3"});
+  set_global_propagator(propagator_from_names("tracecontext,baggage"));
+}
+
+TEST(Configure, WiresSamplerResourceAndRegisteredExporter) {
+  auto mem = std::make_shared<InMemorySpanExporter>();
+  // A registered exporter factory: the way tracehop::otlp plugs "otlp" in.
+  struct Forward final : SpanExporter {
+    explicit Forward(std::shared_ptr<InMemorySpanExporter> memory) : m(std::move(memory)) {}
+    ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
+    bool shutdown(std::chrono::milliseconds t) noexcept override { return m->shutdown(t); }
+    std::shared_ptr<InMemorySpanExporter> m;
+  };
+  register_span_exporter("memtest", [mem] { return std::make_unique<Forward>(mem); });
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "memtest");
+  ScopedEnv c("OTEL_SERVICE_NAME", "configured");
+  ScopedEnv d("OTEL_TRACES_SAMPLER", "always_on");
+  ScopedEnv e("OTEL_BSP_SCHEDULE_DELAY", "3600000");
+  auto provider = configure_from_env();
+  ASSERT_NE(provider, nullptr);
+  EXPECT_EQ(provider->sampler().description(), "AlwaysOnSampler");
+  EXPECT_EQ(tracer_provider(), provider);
+  get_tracer("t")->start_span("configured-span").end();
+  EXPECT_TRUE(shutdown());  // the batch processor flushes on shutdown
+  auto spans = mem->finished_spans();
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(*spans[0]->resource->get("service.name")->get_if<std::string>(), "configured");
+  set_tracer_provider(nullptr);
+}
+
+TEST(Configure, UnknownExporterIsLoggedNotFatal) {
+  tracehop::test::LogCapture logs;
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "zipkin,none");
+  auto provider = configure_from_env();
+  ASSERT_NE(provider, nullptr);
+  EXPECT_TRUE(logs.contains("'zipkin' is not available"));
+  set_tracer_provider(nullptr);
+}
+
+TEST(Configure, ConsoleExporterPrintsSpans) {
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "console");
+  ::testing::internal::CaptureStdout();
+  configure_from_env();
+  get_tracer("t")->start_span("printed-span").end();
+  shutdown();
+  const auto out = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("\"name\": \"printed-span\""), std::string::npos);
+  set_tracer_provider(nullptr);
+}

@@ -61,7 +61,7 @@ const AttributeValue* find_attribute(const Attributes& attrs, std::string_view k
   return nullptr;
 }
 
-bool set_attribute(Attributes& attrs, AttributeKey key, AttributeValue value,
+bool set_attribute(Attributes& attrs, AttributeKey&& key, AttributeValue&& value,
                    std::size_t count_limit, std::size_t value_length_limit) {
   if (key.view().empty()) return false;  // the spec forbids empty keys
   if (value_length_limit != SIZE_MAX) value.truncate(value_length_limit);
@@ -72,7 +72,7 @@ bool set_attribute(Attributes& attrs, AttributeKey key, AttributeValue value,
     }
   }
   if (attrs.size() >= count_limit) return false;
-  attrs.push_back(KeyValue{std::move(key), std::move(value)});
+  attrs.emplace_back(std::move(key), std::move(value));
   return true;
 }
 

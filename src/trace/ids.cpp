@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -12,22 +14,42 @@ namespace tracehop::trace {
 namespace detail {
 
 namespace {
-constexpr int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
+
+// 0x00-0x0f for '0'-'9' and 'a'-'f', 0xff for every other byte (uppercase included: W3C ids
+// are lowercase).
+constexpr std::array<std::uint8_t, 256> kHexValue = [] {
+  std::array<std::uint8_t, 256> t{};
+  t.fill(0xff);
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(c - 'a' + 10);
+  return t;
+}();
+
+// Two hex characters per byte value.
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char digits[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    t[static_cast<std::size_t>(2 * b)] = digits[b >> 4];
+    t[static_cast<std::size_t>(2 * b + 1)] = digits[b & 0xf];
+  }
+  return t;
+}();
+
 }  // namespace
 
 template <std::size_t N>
 std::optional<std::array<std::uint8_t, N>> parse_lower_hex(std::string_view hex) noexcept {
   if (hex.size() != 2 * N) return std::nullopt;
   std::array<std::uint8_t, N> out{};
+  std::uint8_t bad = 0;
   for (std::size_t i = 0; i < N; ++i) {
-    int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
+    const std::uint8_t hi = kHexValue[static_cast<unsigned char>(hex[2 * i])];
+    const std::uint8_t lo = kHexValue[static_cast<unsigned char>(hex[2 * i + 1])];
+    bad |= static_cast<std::uint8_t>(hi | lo);  // 0xff marks a non-hex character
     out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
   }
+  if (bad & 0xf0) return std::nullopt;
   return out;
 }
 template std::optional<std::array<std::uint8_t, 16>> parse_lower_hex<16>(std::string_view) noexcept;
@@ -35,11 +57,7 @@ template std::optional<std::array<std::uint8_t, 8>> parse_lower_hex<8>(std::stri
 template std::optional<std::array<std::uint8_t, 1>> parse_lower_hex<1>(std::string_view) noexcept;
 
 void write_hex(const std::uint8_t* bytes, std::size_t n, char* out) noexcept {
-  static constexpr char digits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[bytes[i] >> 4];
-    out[2 * i + 1] = digits[bytes[i] & 0xf];
-  }
+  for (std::size_t i = 0; i < n; ++i) std::memcpy(out + 2 * i, &kHexPairs[2 * std::size_t{bytes[i]}], 2);
 }
 
 }  // namespace detail
@@ -53,78 +71,76 @@ std::uint64_t splitmix64(std::uint64_t& x) noexcept {
   return z ^ (z >> 31);
 }
 
-// Bumped in a forked child so every thread's generator reseeds instead of repeating the
-// parent's ids (getpid() is a system call on current glibc: too slow to ask per id).
-std::atomic<std::uint64_t> fork_generation{1};
-const bool atfork_registered = [] {
-  ::pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
-  return true;
-}();
+// wyrand: a 64-bit state stepped by a constant and mixed by one 64x64->128 multiply. It passes
+// BigCrush and PractRand, and costs a handful of instructions (a trace id takes two calls).
+// One instance per thread, seeded on first use from the operating system.
+class Generator {
+  __extension__ using u128 = unsigned __int128;  // GCC and Clang on 64-bit targets
 
-// xoshiro256**: fast, 256 bits of state, passes BigCrush; one instance per thread.
-class Xoshiro {
  public:
   std::uint64_t next() noexcept {
-    if (generation_ != fork_generation.load(std::memory_order_relaxed)) seed();
-    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-    const std::uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = rotl(s_[3], 45);
-    return result;
+    if (!seeded_) [[unlikely]]
+      seed();
+    state_ += 0xa0761d6478bd642fULL;
+    const u128 m = static_cast<u128>(state_) * (state_ ^ 0xe7037ed1a0b428dbULL);
+    return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
   }
+  /// A forked child must not repeat its parent's ids: it reseeds on next use.
+  void forget_seed() noexcept { seeded_ = false; }
 
  private:
-  static std::uint64_t rotl(std::uint64_t x, int k) noexcept { return (x << k) | (x >> (64 - k)); }
   void seed() noexcept {
-    generation_ = fork_generation.load(std::memory_order_relaxed);
-    const auto pid = static_cast<std::uint64_t>(::getpid());
+    seeded_ = true;
     std::uint64_t mix = 0;
     try {
       std::random_device rd;
       mix = (std::uint64_t{rd()} << 32) ^ rd();
     } catch (...) {
-      // No entropy device: fall back on time, address and thread id below.
+      // No entropy device: fall back on time, address, process and thread below.
     }
     mix ^= static_cast<std::uint64_t>(
         std::chrono::high_resolution_clock::now().time_since_epoch().count());
     mix ^= reinterpret_cast<std::uintptr_t>(this);
     mix ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) << 1;
-    mix ^= pid << 40;
-    for (auto& s : s_) s = splitmix64(mix);
+    mix ^= static_cast<std::uint64_t>(::getpid()) << 40;
+    state_ = splitmix64(mix);
   }
-  std::uint64_t s_[4] = {0, 0, 0, 0};
-  std::uint64_t generation_ = 0;
+  std::uint64_t state_ = 0;
+  bool seeded_ = false;
 };
 
-thread_local Xoshiro tls_rng;
+thread_local Generator tls_rng;
 
-template <std::size_t N>
-void fill(std::array<std::uint8_t, N>& bytes) noexcept {
-  for (std::size_t i = 0; i < N; i += 8) {
-    std::uint64_t v = tls_rng.next();
-    for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<std::uint8_t>(v >> (8 * j));
-  }
-}
+// In a forked child only the forking thread exists; its generator must reseed. (getpid() per
+// id would be a system call on current glibc: far too slow.)
+const bool atfork_registered = [] {
+  ::pthread_atfork(nullptr, nullptr, [] { tls_rng.forget_seed(); });
+  return true;
+}();
 
 }  // namespace
 
 std::uint64_t random_u64() noexcept { return tls_rng.next(); }
 
 TraceId RandomIdGenerator::new_trace_id() {
+  // All-zero is invalid; with 128 random bits it is all but impossible, but never emit it.
+  std::uint64_t hi, lo;
+  do {
+    hi = tls_rng.next();
+    lo = tls_rng.next();
+  } while ((hi | lo) == 0);
   TraceId::Bytes b;
-  do fill(b);
-  while (!TraceId(b).valid());
+  std::memcpy(b.data(), &hi, 8);
+  std::memcpy(b.data() + 8, &lo, 8);
   return TraceId(b);
 }
 
 SpanId RandomIdGenerator::new_span_id() {
+  std::uint64_t v;
+  do v = tls_rng.next();
+  while (v == 0);
   SpanId::Bytes b;
-  do fill(b);
-  while (!SpanId(b).valid());
+  std::memcpy(b.data(), &v, 8);
   return SpanId(b);
 }
 

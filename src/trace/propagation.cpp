@@ -55,16 +55,24 @@ std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
   return SpanContext(*trace_id, *span_id, TraceFlags(bits), /*remote=*/true);
 }
 
-std::string format_traceparent(const SpanContext& c) {
-  std::string s(55, '-');
+namespace {
+constexpr std::size_t kTraceparentSize = 55;
+
+void write_traceparent(const SpanContext& c, char* s) noexcept {
   s[0] = '0';
   s[1] = '0';
-  c.trace_id().write_hex(s.data() + 3);
-  c.span_id().write_hex(s.data() + 36);
+  s[2] = s[35] = s[52] = '-';
+  c.trace_id().write_hex(s + 3);
+  c.span_id().write_hex(s + 36);
   // Only the flags this version defines (sampled, random) go out.
-  const std::uint8_t bits = c.trace_flags().bits() & 0x03;
-  const std::uint8_t b[1] = {bits};
-  detail::write_hex(b, 1, s.data() + 53);
+  const std::uint8_t bits[1] = {static_cast<std::uint8_t>(c.trace_flags().bits() & 0x03)};
+  detail::write_hex(bits, 1, s + 53);
+}
+}  // namespace
+
+std::string format_traceparent(const SpanContext& c) {
+  std::string s(kTraceparentSize, '-');
+  write_traceparent(c, s.data());
   return s;
 }
 
@@ -75,7 +83,9 @@ class TraceContextPropagator final : public TextMapPropagator {
   void inject(TextMapCarrier& carrier, const Context& context) const override {
     const auto& sc = context.span().span_context();
     if (!sc.valid()) return;
-    carrier.set("traceparent", format_traceparent(sc));
+    char buf[kTraceparentSize];
+    write_traceparent(sc, buf);
+    carrier.set("traceparent", std::string_view(buf, sizeof buf));
     if (!sc.trace_state().empty()) carrier.set("tracestate", sc.trace_state().to_header());
   }
 

@@ -16,7 +16,7 @@ Resource::Resource(Attributes attributes, std::string schema_url)
 
 Resource Resource::merge(const Resource& updating) const {
   Resource out = *this;
-  for (const auto& kv : updating.attributes_) set_attribute(out.attributes_, kv.key, kv.value);
+  for (const auto& kv : updating.attributes_) set_attribute(out.attributes_, AttributeKey(kv.key), AttributeValue(kv.value));
   if (out.schema_url_.empty()) {
     out.schema_url_ = updating.schema_url_;
   } else if (!updating.schema_url_.empty() && updating.schema_url_ != schema_url_) {
@@ -44,7 +44,7 @@ std::optional<Attributes> Resource::parse_attribute_list(std::string_view text) 
     const auto key = detail::trim_ows(item.substr(0, eq));
     auto value = detail::percent_decode(detail::trim_ows(item.substr(eq + 1)));
     if (key.empty() || !value) return std::nullopt;
-    set_attribute(out, std::string(key), std::move(*value));
+    set_attribute(out, AttributeKey(key), std::move(*value));
   }
   return out;
 }
@@ -58,7 +58,7 @@ Resource Resource::from_env() {
       log_warn("OTEL_RESOURCE_ATTRIBUTES is malformed (expected k=v pairs separated by ',', "
                "values percent-encoded); ignored");
   }
-  if (auto name = detail::env("OTEL_SERVICE_NAME")) set_attribute(attrs, "service.name", *name);
+  if (auto name = detail::env("OTEL_SERVICE_NAME")) set_attribute(attrs, "service.name", std::move(*name));
   return Resource(std::move(attrs));
 }
 

@@ -48,8 +48,7 @@ bool Span::is_recording() const noexcept {
 
 const SpanData* Span::data_for_testing() const noexcept { return impl_ ? &impl_->data : nullptr; }
 
-void Span::set_attribute(AttributeKey key, AttributeValue value) {
-  if (!impl_) return;
+void Span::set_attribute_impl(AttributeKey&& key, AttributeValue&& value) {
   std::lock_guard lk(impl_->mu);
   if (impl_->ended) return;
   auto& d = impl_->data;
@@ -61,7 +60,8 @@ void Span::set_attribute(AttributeKey key, AttributeValue value) {
 }
 
 void Span::set_attributes(Attributes attributes) {
-  for (auto& kv : attributes) set_attribute(std::move(kv.key), std::move(kv.value));
+  if (!impl_) return;
+  for (auto& kv : attributes) set_attribute_impl(std::move(kv.key), std::move(kv.value));
 }
 
 void Span::add_event(std::string name, Attributes attributes, TimePoint time) {
@@ -138,8 +138,7 @@ void Span::update_name(std::string name) {
   if (!impl_->ended) impl_->data.name = std::move(name);
 }
 
-void Span::end(TimePoint end_time) {
-  if (!impl_) return;
+void Span::end_impl(TimePoint end_time) {
   std::shared_ptr<detail::ProviderState> provider;  // keeps the processors alive until we return
   {
     std::lock_guard lk(impl_->mu);
@@ -158,8 +157,10 @@ void Span::end(TimePoint end_time) {
     provider = impl_->release_provider();
   }
   // Aliasing pointer: processors share ownership of the whole span but see only its data.
-  const SpanDataPtr data(impl_, &impl_->data);
-  for (const auto& p : impl_->processors().processors) p->on_end(data);
+  SpanDataPtr data(impl_, &impl_->data);
+  const auto& processors = impl_->processors().processors;
+  for (std::size_t i = 0; i < processors.size(); ++i)
+    processors[i]->on_end(i + 1 == processors.size() ? std::move(data) : data);
 }
 
 }  // namespace tracehop::trace

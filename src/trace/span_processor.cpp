@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "bounded_queue.hpp"
 #include "internal.hpp"
 #include "tracehop/trace/log.hpp"
 
@@ -54,50 +55,14 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   if (options_.max_queue_size == 0) options_.max_queue_size = 1;
   options_.max_export_batch_size =
       std::clamp<std::size_t>(options_.max_export_batch_size, 1, options_.max_queue_size);
-  capacity_ = options_.max_queue_size;
-  ring_ = std::make_unique<Cell[]>(capacity_);
-  for (std::size_t i = 0; i < capacity_; ++i) ring_[i].seq.store(i, std::memory_order_relaxed);
+  queue_ = std::make_unique<detail::BoundedQueue<SpanDataPtr>>(options_.max_queue_size);
   worker_ = std::thread([this] { run(); });
 }
 
 BatchSpanProcessor::~BatchSpanProcessor() { shutdown(options_.export_timeout); }
 
-// A bounded multi-producer ring (D. Vyukov's algorithm): each cell's sequence number says
-// whether it is free for the producer at position `pos` (seq == pos) or holds a span for the
-// consumer (seq == pos + 1). Producers never wait: a full ring is reported at once.
-bool BatchSpanProcessor::try_push(SpanDataPtr& span) noexcept {
-  std::uint64_t pos = head_.load(std::memory_order_relaxed);
-  for (;;) {
-    Cell& cell = ring_[pos % capacity_];
-    const std::uint64_t seq = cell.seq.load(std::memory_order_acquire);
-    const auto diff = static_cast<std::int64_t>(seq - pos);
-    if (diff == 0) {
-      if (head_.compare_exchange_weak(pos, pos + 1, std::memory_order_relaxed)) {
-        cell.span = std::move(span);
-        cell.seq.store(pos + 1, std::memory_order_release);
-        return true;
-      }
-    } else if (diff < 0) {
-      return false;  // full
-    } else {
-      pos = head_.load(std::memory_order_relaxed);
-    }
-  }
-}
-
-bool BatchSpanProcessor::try_pop(SpanDataPtr& out) noexcept {
-  const std::uint64_t pos = tail_.load(std::memory_order_relaxed);
-  Cell& cell = ring_[pos % capacity_];
-  if (cell.seq.load(std::memory_order_acquire) != pos + 1) return false;  // empty
-  out = std::move(cell.span);
-  cell.seq.store(pos + capacity_, std::memory_order_release);
-  tail_.store(pos + 1, std::memory_order_relaxed);
-  return true;
-}
-
 std::size_t BatchSpanProcessor::queued_now() const noexcept {
-  const auto h = head_.load(std::memory_order_relaxed), t = tail_.load(std::memory_order_relaxed);
-  return h > t ? static_cast<std::size_t>(h - t) : 0;
+  return queue_->size();
 }
 
 void BatchSpanProcessor::on_end(SpanDataPtr span) noexcept {
@@ -106,12 +71,11 @@ void BatchSpanProcessor::on_end(SpanDataPtr span) noexcept {
     dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (!try_push(span)) {
+  if (!queue_->try_push(span)) {
     // Counted, and reported at shutdown: logging here would turn an overload into a log flood.
     dropped_full_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  queued_.fetch_add(1, std::memory_order_relaxed);
   // Wake the worker once per full batch. Taking the mutex makes the wake-up impossible to lose
   // between the worker's check and its wait; it happens once per batch, not per span.
   if (queued_now() >= options_.max_export_batch_size &&
@@ -138,15 +102,16 @@ void BatchSpanProcessor::run() {
   batch.reserve(options_.max_export_batch_size);
   std::unique_lock lk(mu_);
   for (;;) {
-    const std::uint64_t flush_target = flush_requests_;
-    const bool stopping = stop_;
-    if (!stopping && flush_target == flushes_done_ && queued_now() < options_.max_export_batch_size) {
+    // Re-arm the producers' wake-up before looking at the queue: a producer that fills a batch
+    // after this point notifies (under mu_, so not before we wait); one that did before is seen
+    // by the check below. The exchange acquires what that producer queued.
+    wake_pending_.exchange(false, std::memory_order_acq_rel);
+    if (!stop_ && flush_requests_ == flushes_done_ && queued_now() < options_.max_export_batch_size) {
       wake_.wait_for(lk, options_.schedule_delay, [&] {
         return stop_ || flush_requests_ != flushes_done_ ||
                queued_now() >= options_.max_export_batch_size;
       });
     }
-    wake_pending_.store(false, std::memory_order_release);
     const std::uint64_t target = flush_requests_;
     const bool stop = stop_;
     const auto deadline = shutdown_deadline_;
@@ -157,7 +122,7 @@ void BatchSpanProcessor::run() {
     std::size_t budget = drain_all ? queued_now() : options_.max_export_batch_size;
     bool timed_out = false;
     SpanDataPtr span;
-    while (budget > 0 && try_pop(span)) {
+    while (budget > 0 && queue_->try_pop(span)) {
       --budget;
       batch.push_back(std::move(span));
       if (batch.size() == options_.max_export_batch_size) {
@@ -171,7 +136,7 @@ void BatchSpanProcessor::run() {
     if (timed_out) {
       std::uint64_t lost = batch.size();
       batch.clear();
-      while (try_pop(span)) ++lost;
+      while (queue_->try_pop(span)) ++lost;
       dropped_timeout_.fetch_add(lost, std::memory_order_relaxed);
     } else {
       export_batch(batch);
@@ -210,7 +175,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   // A producer that passed the shutting-down check just before it was set may have queued a
   // span after the worker's last drain: count it as lost rather than leave it unaccounted.
   SpanDataPtr late;
-  while (try_pop(late)) dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
+  while (queue_->try_pop(late)) dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
   const bool ok = exporter_->shutdown(timeout);
   const auto s = stats();
   const auto lost = s.dropped_queue_full + s.export_failed + s.dropped_shutdown_timeout;
@@ -224,7 +189,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
 
 BatchSpanProcessor::Stats BatchSpanProcessor::stats() const noexcept {
   Stats s;
-  s.queued = queued_.load(std::memory_order_relaxed);
+  s.queued = queue_->pushed();
   s.dropped_queue_full = dropped_full_.load(std::memory_order_relaxed);
   s.dropped_after_shutdown = dropped_after_shutdown_.load(std::memory_order_relaxed);
   s.exported = exported_.load(std::memory_order_relaxed);

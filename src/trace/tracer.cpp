@@ -3,6 +3,7 @@
 #include <exception>
 #include <mutex>
 
+#include "bounded_queue.hpp"
 #include "internal.hpp"
 #include "tracehop/trace/log.hpp"
 
@@ -15,7 +16,8 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
       : resource(std::make_shared<const Resource>(o.resource ? *o.resource : Resource::create())),
         sampler(o.sampler ? std::move(o.sampler) : parent_based_sampler(always_on_sampler())),
         limits(o.limits),
-        ids(o.id_generator ? std::move(o.id_generator) : std::make_shared<RandomIdGenerator>()) {
+        ids(o.id_generator ? std::move(o.id_generator) : std::make_shared<RandomIdGenerator>()),
+        random_trace_ids(ids->trace_ids_are_random()) {
     lists_.push_back(std::make_unique<ProcessorList>());
     current_.store(lists_.back().get(), std::memory_order_release);
   }
@@ -24,6 +26,7 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
   const SamplerPtr sampler;
   const SpanLimits limits;
   const std::shared_ptr<IdGenerator> ids;
+  const bool random_trace_ids;
   std::atomic<bool> shut_down{false};
 
   const ProcessorList* processors() const noexcept {
@@ -58,6 +61,25 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
   std::atomic<const ProcessorList*> current_{nullptr};
 };
 
+namespace span_pool {
+namespace {
+BoundedQueue<void*>& spare_blocks() {
+  static auto* q = new BoundedQueue<void*>(kCapacity);  // never destroyed: spans outlive statics
+  return *q;
+}
+}  // namespace
+
+void* allocate() {
+  void* block = nullptr;
+  if (spare_blocks().try_pop(block)) return block;
+  return ::operator new(kBlockSize);
+}
+
+void deallocate(void* block) noexcept {
+  if (!spare_blocks().try_push(block)) ::operator delete(block);
+}
+}  // namespace span_pool
+
 namespace {
 
 struct Global {
@@ -85,7 +107,8 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
   detail::ProviderState* state = provider_.get();
   if (!state) state = detail::global().state.load(std::memory_order_acquire);
 
-  const Context parent_ctx = options.parent ? std::move(*options.parent) : Context::current();
+  // The current context is read in place: nothing below attaches a context on this thread.
+  const Context& parent_ctx = options.parent ? *options.parent : current_slot().get();
   const SpanContext& parent = parent_ctx.span().span_context();
 
   if (!state || state->shut_down.load(std::memory_order_relaxed)) {
@@ -97,19 +120,21 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
   const TraceId trace_id = has_parent ? parent.trace_id() : state->ids->new_trace_id();
   const SpanId span_id = state->ids->new_span_id();
   // W3C Level 2: the random flag follows the parent; a new trace sets it if our ids are random.
-  const bool random = has_parent ? parent.trace_flags().random() : state->ids->trace_ids_are_random();
+  const bool random = has_parent ? parent.trace_flags().random() : state->random_trace_ids;
 
   SamplingResult sr = state->sampler->should_sample(SamplingParameters{
       parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
 
   TraceFlags flags = TraceFlags{}.with_random(random).with_sampled(
       sr.decision == SamplingDecision::RecordAndSample);
-  TraceState ts = sr.trace_state ? std::move(*sr.trace_state) : parent.trace_state();
-  SpanContext ctx(trace_id, span_id, flags, false, std::move(ts));
+  SpanContext ctx(trace_id, span_id, flags, false,
+                  sr.trace_state ? std::move(*sr.trace_state) : parent.trace_state());
   if (sr.decision == SamplingDecision::Drop) return Span(std::move(ctx));
 
-  auto impl = std::make_shared<detail::RecordingSpan>(state->shared_from_this(),
-                                                      state->processors(), &state->limits);
+  // A bound tracer already owns its provider: copying that is cheaper than shared_from_this.
+  auto impl = std::allocate_shared<detail::RecordingSpan>(
+      detail::SpanPoolAllocator<detail::RecordingSpan>{},
+      provider_ ? provider_ : state->shared_from_this(), state->processors(), &state->limits);
   auto& d = impl->data;
   const auto& lim = state->limits;
   d.name.assign(name);

@@ -121,7 +121,7 @@ const AttributeValue* find_attribute(const Attributes& attrs, std::string_view k
 
 /// Sets `key` in `attrs` (replacing an existing value) unless that would add a key beyond
 /// `count_limit`; truncates strings to `value_length_limit`. Returns false when dropped.
-bool set_attribute(Attributes& attrs, AttributeKey key, AttributeValue value,
+bool set_attribute(Attributes& attrs, AttributeKey&& key, AttributeValue&& value,
                    std::size_t count_limit = SIZE_MAX,
                    std::size_t value_length_limit = SIZE_MAX);
 

@@ -86,9 +86,9 @@ class TraceFlags {
   std::uint8_t bits_ = 0;
 };
 
-/// Makes trace and span ids. The SDK's default draws from a per-thread xoshiro256** generator
-/// seeded from the operating system, so ids are unique across threads and processes and never
-/// all-zero.
+/// Makes trace and span ids. The SDK's default draws from a per-thread wyrand generator seeded
+/// from the operating system (and reseeded in a forked child), so ids are unique across threads
+/// and processes and never all-zero.
 class IdGenerator {
  public:
   virtual ~IdGenerator() = default;
@@ -107,8 +107,7 @@ class RandomIdGenerator final : public IdGenerator {
   bool trace_ids_are_random() const noexcept override { return true; }
 };
 
-/// A 64-bit value from the calling thread's generator (never reseeded across fork children: the
-/// generator reseeds itself when the process id changes).
+/// A 64-bit value from the calling thread's generator.
 std::uint64_t random_u64() noexcept;
 
 }  // namespace tracehop::trace

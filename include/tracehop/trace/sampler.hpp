@@ -34,7 +34,8 @@ struct SamplingParameters {
   std::span<const Link> links;
 };
 
-/// Must be thread-safe: should_sample runs concurrently on every thread that starts spans.
+/// Must be thread-safe: should_sample runs concurrently on every thread that starts spans. It
+/// must not attach contexts (the parent it is shown is read in place from the current slot).
 class Sampler {
  public:
   virtual ~Sampler() = default;

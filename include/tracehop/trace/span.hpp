@@ -88,7 +88,15 @@ class Span {
   /// True until end() on a sampled-or-recorded span; false for non-recording spans.
   bool is_recording() const noexcept;
 
-  void set_attribute(AttributeKey key, AttributeValue value);
+  /// Sets an attribute (replacing a previous value of the key). On a non-recording span this
+  /// returns before the value is even converted.
+  template <class V>
+  void set_attribute(AttributeKey key, V&& value) {
+    if (impl_) set_attribute_impl(std::move(key), AttributeValue(std::forward<V>(value)));
+  }
+  void set_attribute(AttributeKey key, AttributeValue value) {
+    if (impl_) set_attribute_impl(std::move(key), std::move(value));
+  }
   void set_attributes(Attributes attributes);
   void add_event(std::string name, Attributes attributes = {}, TimePoint time = Clock::now());
   /// Adds a link after start (links given at start are visible to the sampler; these are not).
@@ -101,7 +109,9 @@ class Span {
   void set_status(StatusCode code, std::string_view description = {});
   void update_name(std::string name);
   /// Ends the span (idempotent: only the first call counts) and hands it to the processors.
-  void end(TimePoint end_time = {});
+  void end(TimePoint end_time = {}) {
+    if (impl_) end_impl(end_time);
+  }
 
   explicit operator bool() const noexcept { return context_.valid(); }
 
@@ -111,6 +121,8 @@ class Span {
 
  private:
   friend class Tracer;
+  void set_attribute_impl(AttributeKey&& key, AttributeValue&& value);
+  void end_impl(TimePoint end_time);
   Span(std::shared_ptr<detail::RecordingSpan> impl, SpanContext context) noexcept
       : impl_(std::move(impl)), context_(std::move(context)) {}
 

@@ -16,9 +16,13 @@
 namespace tracehop::trace {
 
 class Context;
+namespace detail {
+template <class T>
+class BoundedQueue;
+}
 
 /// on_start and on_end run on the thread that starts or ends the span and must be fast and
-/// thread-safe; they never throw.
+/// thread-safe; they never throw, and on_start does not attach contexts.
 class SpanProcessor {
  public:
   virtual ~SpanProcessor() = default;
@@ -55,7 +59,7 @@ struct BatchSpanProcessorOptions {
   static BatchSpanProcessorOptions from_env();
 };
 
-/// Queues ended spans in a bounded lock-free ring and exports them from one background thread,
+/// Queues ended spans in a bounded lock-free queue and exports them from one background thread,
 /// in batches: when a batch is full, when schedule_delay has passed, on force_flush and on
 /// shutdown. on_end never blocks: a span that finds the queue full is dropped and counted.
 /// Shutdown exports everything queued (bounded by export_timeout) before it returns.
@@ -81,12 +85,6 @@ class BatchSpanProcessor final : public SpanProcessor {
   const BatchSpanProcessorOptions& options() const noexcept { return options_; }
 
  private:
-  struct Cell {
-    std::atomic<std::uint64_t> seq;
-    SpanDataPtr span;
-  };
-  bool try_push(SpanDataPtr& span) noexcept;
-  bool try_pop(SpanDataPtr& out) noexcept;
   std::size_t queued_now() const noexcept;
   void run();
   void export_batch(std::vector<SpanDataPtr>& batch);
@@ -94,14 +92,10 @@ class BatchSpanProcessor final : public SpanProcessor {
   BatchSpanProcessorOptions options_;
   std::unique_ptr<SpanExporter> exporter_;
 
-  std::unique_ptr<Cell[]> ring_;
-  std::size_t capacity_;
-  alignas(64) std::atomic<std::uint64_t> head_{0};  // producers
-  alignas(64) std::atomic<std::uint64_t> tail_{0};  // the worker
+  std::unique_ptr<detail::BoundedQueue<SpanDataPtr>> queue_;
 
   alignas(64) std::atomic<std::uint64_t> dropped_full_{0};
   std::atomic<std::uint64_t> dropped_after_shutdown_{0};
-  std::atomic<std::uint64_t> queued_{0};
   std::atomic<std::uint64_t> exported_{0};
   std::atomic<std::uint64_t> export_failed_{0};
   std::atomic<std::uint64_t> dropped_timeout_{0};

@@ -72,7 +72,11 @@ bool set_attribute(Attributes& attrs, AttributeKey&& key, AttributeValue&& value
     }
   }
   if (attrs.size() >= count_limit) return false;
-  attrs.emplace_back(std::move(key), std::move(value));
+#if defined(__cpp_aggregate_paren_init) && __cpp_aggregate_paren_init >= 201902L
+  attrs.emplace_back(std::move(key), std::move(value));  // built in place: one move, not two
+#else
+  attrs.push_back(KeyValue{std::move(key), std::move(value)});
+#endif
   return true;
 }
 

@@ -37,12 +37,7 @@ std::shared_ptr<trace::TracerProvider> configure_from_env() {
     return nullptr;
   }
 
-  auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
-      .resource = Resource::create(),
-      .sampler = sampler_from_env(),
-      .limits = SpanLimits::from_env(),
-      .id_generator = nullptr,
-  });
+  auto provider = std::make_shared<TracerProvider>();  // resource, sampler, limits: from env
 
   const std::string configured = detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
   std::string_view names = configured;
@@ -68,8 +63,7 @@ std::shared_ptr<trace::TracerProvider> configure_from_env() {
       continue;
     }
     try {
-      provider->add_span_processor(std::make_shared<BatchSpanProcessor>(
-          factory(), BatchSpanProcessorOptions::from_env()));
+      provider->add_span_processor(std::make_shared<BatchSpanProcessor>(factory()));
     } catch (const std::exception& e) {
       log_error("OTEL_TRACES_EXPORTER: exporter '" + name + "' could not be created: " + e.what());
     }

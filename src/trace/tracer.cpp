@@ -14,8 +14,8 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
  public:
   explicit ProviderState(TracerProviderOptions o)
       : resource(std::make_shared<const Resource>(o.resource ? *o.resource : Resource::create())),
-        sampler(o.sampler ? std::move(o.sampler) : parent_based_sampler(always_on_sampler())),
-        limits(o.limits),
+        sampler(o.sampler ? std::move(o.sampler) : sampler_from_env()),
+        limits(o.limits ? *o.limits : SpanLimits::from_env()),
         ids(o.id_generator ? std::move(o.id_generator) : std::make_shared<RandomIdGenerator>()),
         random_trace_ids(ids->trace_ids_are_random()) {
     lists_.push_back(std::make_unique<ProcessorList>());

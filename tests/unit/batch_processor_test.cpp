@@ -221,3 +221,11 @@ TEST(MultiSpanProcessor, FansOut) {
   EXPECT_EQ(pb->finished_spans().size(), 1u);
   EXPECT_TRUE(multi.shutdown(1s));
 }
+
+TEST(BatchSpanProcessor, DefaultOptionsComeFromTheEnvironment) {
+  tracehop::test::ScopedEnv a("OTEL_BSP_MAX_QUEUE_SIZE", "64");
+  BatchSpanProcessor bsp(std::make_unique<CountingExporter>());
+  EXPECT_EQ(bsp.options().max_queue_size, 64u);
+  EXPECT_EQ(bsp.options().max_export_batch_size, 64u);
+  bsp.shutdown();
+}

@@ -192,3 +192,15 @@ TEST(GlobalProvider, ShutdownFlushesEverything) {
   EXPECT_EQ(mem->finished_spans().size(), 100u);
   set_tracer_provider(nullptr);
 }
+
+TEST(TracerProvider, DefaultsComeFromTheEnvironment) {
+  using tracehop::test::ScopedEnv;
+  ScopedEnv a("OTEL_TRACES_SAMPLER", "always_off");
+  ScopedEnv b("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "3");
+  TracerProvider provider;
+  EXPECT_EQ(provider.sampler().description(), "AlwaysOffSampler");
+  EXPECT_EQ(provider.limits().attribute_count, 3u);
+  TracerProvider explicit_one({.sampler = always_on_sampler(), .limits = SpanLimits{}});
+  EXPECT_EQ(explicit_one.sampler().description(), "AlwaysOnSampler");
+  EXPECT_EQ(explicit_one.limits().attribute_count, 128u);
+}

@@ -66,7 +66,7 @@ struct BatchSpanProcessorOptions {
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
-                              BatchSpanProcessorOptions options = {});
+                              BatchSpanProcessorOptions options = BatchSpanProcessorOptions::from_env());
   ~BatchSpanProcessor() override;
 
   void on_end(SpanDataPtr span) noexcept override;

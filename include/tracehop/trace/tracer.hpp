@@ -88,9 +88,10 @@ class Tracer {
 struct TracerProviderOptions {
   /// Default: Resource::create() (SDK attributes, service.name, OTEL_RESOURCE_ATTRIBUTES).
   std::optional<Resource> resource;
-  /// Default: parent_based_sampler(always_on_sampler()).
+  /// Default: sampler_from_env() (OTEL_TRACES_SAMPLER, else parentbased_always_on).
   SamplerPtr sampler;
-  SpanLimits limits;
+  /// Default: SpanLimits::from_env().
+  std::optional<SpanLimits> limits;
   /// Default: RandomIdGenerator.
   std::shared_ptr<IdGenerator> id_generator;
 };

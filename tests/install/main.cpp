@@ -1,0 +1,15 @@
+#include <tracehop/tracehop.hpp>
+
+#include <iostream>
+
+int main() {
+  namespace tt = tracehop::trace;
+  auto exporter = std::make_unique<tt::InMemorySpanExporter>();
+  auto* memory = exporter.get();
+  auto provider = std::make_shared<tt::TracerProvider>();
+  provider->add_span_processor(std::make_shared<tt::SimpleSpanProcessor>(std::move(exporter)));
+  provider->get_tracer("consumer")->start_span("installed").end();
+  const auto spans = memory->finished_spans();
+  std::cout << "spans: " << spans.size() << " name: " << spans.at(0)->name << '\n';
+  return spans.size() == 1 ? 0 : 1;
+}

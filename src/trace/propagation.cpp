@@ -1,5 +1,6 @@
 #include "tracehop/trace/propagation.hpp"
 
+#include <atomic>
 #include <mutex>
 
 #include "internal.hpp"
@@ -108,6 +109,7 @@ class TraceContextPropagator final : public TextMapPropagator {
 
 constexpr std::size_t kMaxBaggageMembers = 180;
 constexpr std::size_t kMaxBaggageBytes = 8192;
+constexpr std::size_t kMaxBaggageMemberBytes = 4096;
 
 class BaggagePropagator final : public TextMapPropagator {
  public:
@@ -258,14 +260,26 @@ class NoopPropagator final : public TextMapPropagator {
   std::vector<std::string> fields() const override { return {}; }
 };
 
+// Every propagator ever installed stays alive, so the current one is read through an atomic
+// pointer without a lock (inject and extract run on every request).
 struct GlobalPropagator {
   std::mutex mu;
-  PropagatorPtr p;
+  std::vector<std::unique_ptr<const PropagatorPtr>> installed;
+  std::atomic<const PropagatorPtr*> current{nullptr};
+
+  GlobalPropagator() { install(composite_propagator({trace_context_propagator(), baggage_propagator()})); }
+  void install(PropagatorPtr p) {
+    std::lock_guard lk(mu);
+    installed.push_back(std::make_unique<const PropagatorPtr>(std::move(p)));
+    current.store(installed.back().get(), std::memory_order_release);
+  }
 };
 GlobalPropagator& global_propagator_ref() {
-  static GlobalPropagator* g = new GlobalPropagator{
-      {}, composite_propagator({trace_context_propagator(), baggage_propagator()})};
+  static GlobalPropagator* g = new GlobalPropagator;  // never destroyed: used during static teardown
   return *g;
+}
+const TextMapPropagator& current_propagator() noexcept {
+  return **global_propagator_ref().current.load(std::memory_order_acquire);
 }
 
 }  // namespace
@@ -283,6 +297,7 @@ Baggage parse_baggage(std::string_view header, Baggage base) {
     const auto comma = header.find(',');
     const auto member = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
+    if (member.size() > kMaxBaggageMemberBytes) continue;
     // list-member = key OWS "=" OWS value *( OWS ";" OWS property )
     const auto semi = member.find(';');
     const auto kv = member.substr(0, semi);
@@ -309,6 +324,7 @@ std::string format_baggage(const Baggage& baggage) {
     std::string member = e.name + '=' + detail::percent_encode_baggage(e.value);
     if (!e.metadata.empty()) member += ';' + e.metadata;
     const std::size_t need = member.size() + (out.empty() ? 0 : 1);
+    if (member.size() > kMaxBaggageMemberBytes) continue;
     if (members == kMaxBaggageMembers || out.size() + need > kMaxBaggageBytes) break;
     if (!out.empty()) out += ',';
     out += member;
@@ -365,23 +381,19 @@ PropagatorPtr propagator_from_env() {
 }
 
 PropagatorPtr global_propagator() {
-  auto& g = global_propagator_ref();
-  std::lock_guard lk(g.mu);
-  return g.p;
+  return *global_propagator_ref().current.load(std::memory_order_acquire);
 }
 
 void set_global_propagator(PropagatorPtr propagator) {
-  auto& g = global_propagator_ref();
-  std::lock_guard lk(g.mu);
-  g.p = propagator ? std::move(propagator) : noop_propagator();
+  global_propagator_ref().install(propagator ? std::move(propagator) : noop_propagator());
 }
 
 void inject(TextMapCarrier& carrier, const Context& context) {
-  global_propagator()->inject(carrier, context);
+  current_propagator().inject(carrier, context);
 }
 
 Context extract(const TextMapCarrier& carrier, const Context& context) {
-  return global_propagator()->extract(carrier, context);
+  return current_propagator().extract(carrier, context);
 }
 
 }  // namespace tracehop::trace

@@ -102,3 +102,52 @@ TEST(BaggagePropagator, NoBaggageNoHeader) {
   baggage_propagator()->inject(carrier, Context{});
   EXPECT_FALSE(carrier.get("baggage"));
 }
+
+// The W3C Baggage specification's examples and the malformed members around them: each header
+// with the entries it must yield (name=decoded value[;metadata], joined with '|').
+struct BaggageCase {
+  const char* header;
+  const char* entries;
+  friend void PrintTo(const BaggageCase& c, std::ostream* os) { *os << c.header; }
+};
+
+class BaggageW3C : public ::testing::TestWithParam<BaggageCase> {};
+
+TEST_P(BaggageW3C, YieldsTheExpectedEntries) {
+  std::string got;
+  const Baggage baggage = parse_baggage(GetParam().header);
+  for (const auto& e : baggage.entries()) {
+    if (!got.empty()) got += '|';
+    got += e.name + "=" + e.value + (e.metadata.empty() ? "" : ";" + e.metadata);
+  }
+  EXPECT_EQ(got, GetParam().entries);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Spec, BaggageW3C,
+    ::testing::Values(
+        BaggageCase{"key1=value1,key2=value2", "key1=value1|key2=value2"},
+        BaggageCase{"key1 = value1, key2 = value2", "key1=value1|key2=value2"},
+        BaggageCase{"key1=value1;property1;property2, key2 = value2, key3=value3; propertyKey=propertyValue",
+                    "key1=value1;property1;property2|key2=value2|key3=value3;propertyKey=propertyValue"},
+        BaggageCase{"userId=alice,serverNode=DF%2028,isProduction=false",
+                    "userId=alice|serverNode=DF 28|isProduction=false"},
+        BaggageCase{"key1=value1;property1,key2=value2", "key1=value1;property1|key2=value2"},
+        BaggageCase{"SomeKey=SomeValue%2C%20with%3Dencoding", "SomeKey=SomeValue, with=encoding"},
+        BaggageCase{"k=", "k="},
+        BaggageCase{"", ""},
+        BaggageCase{",,,", ""},
+        BaggageCase{"novalue", ""},
+        BaggageCase{"=value", ""},
+        BaggageCase{"key with space=v,ok=1", "ok=1"},
+        BaggageCase{"k=%4", ""},
+        BaggageCase{"k=%G1,ok=2", "ok=2"},
+        BaggageCase{"dup=1,dup=2", "dup=2"}));
+
+TEST(BaggageHeader, MembersOver4096BytesAreSkipped) {
+  const std::string big = "big=" + std::string(4100, 'v');
+  auto b = parse_baggage(big + ",small=1");
+  EXPECT_FALSE(b.get("big"));
+  EXPECT_EQ(b.get("small"), "1");
+  EXPECT_EQ(format_baggage(Baggage{}.set("big", std::string(4100, 'v')).set("small", "1")), "small=1");
+}

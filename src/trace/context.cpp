@@ -11,6 +11,7 @@ namespace {
 thread_local ContextSlot tls_default_slot;
 thread_local ContextSlot* tls_slot = nullptr;  // nullptr: the thread's default slot
 std::atomic<std::uint64_t> next_token{1};
+std::atomic<std::uint64_t> next_slot_id{1};
 }  // namespace
 
 namespace detail {
@@ -20,10 +21,14 @@ std::uint64_t next_context_key_id() noexcept {
 }
 }  // namespace detail
 
+ContextSlot::ContextSlot() noexcept : id_(next_slot_id.fetch_add(1, std::memory_order_relaxed)) {}
+ContextSlot::ContextSlot(Context base) noexcept
+    : id_(next_slot_id.fetch_add(1, std::memory_order_relaxed)), base_(std::move(base)) {}
+
 Token ContextSlot::attach(Context context) {
   const auto id = next_token.fetch_add(1, std::memory_order_relaxed);
   stack_.push_back(Entry{id, std::move(context)});
-  return Token(id);
+  return Token(id, id_);
 }
 
 bool ContextSlot::detach(Token token) noexcept {
@@ -34,6 +39,11 @@ bool ContextSlot::detach(Token token) noexcept {
   auto it = std::find_if(stack_.begin(), stack_.end(),
                          [&](const Entry& e) { return e.id == token.id(); });
   if (it == stack_.end()) {
+    if (token.slot_ != id_) {
+      log_debug("context detach for another task's slot ignored (a task unwound outside its "
+                "executor, e.g. destroyed with its io_context)");
+      return false;
+    }
     log_error("context detach with a token that is not attached to the current context "
               "(detached twice, or on another task or thread); nothing changed");
     return false;

@@ -106,23 +106,26 @@ class Token {
 
  private:
   friend class ContextSlot;
-  explicit Token(std::uint64_t id) noexcept : id_(id) {}
+  Token(std::uint64_t id, std::uint64_t slot) noexcept : id_(id), slot_(slot) {}
   std::uint64_t id_ = 0;
+  std::uint64_t slot_ = 0;  // the id of the slot it was attached to
 };
 
 /// Holds "the current context" of one thread or one task: a base context plus a stack of
 /// attached ones. Not thread-safe: one slot serves one thread or one task at a time.
 class ContextSlot {
  public:
-  ContextSlot() = default;
-  explicit ContextSlot(Context base) : base_(std::move(base)) {}
+  ContextSlot() noexcept;
+  explicit ContextSlot(Context base) noexcept;
 
   const Context& get() const noexcept { return stack_.empty() ? base_ : stack_.back().context; }
   [[nodiscard]] Token attach(Context context);
   /// Restores the context that was current before `token`'s attach. A token that is not the
   /// innermost one is reported (logged, returns false): it is removed without disturbing the
-  /// contexts attached after it, so the current context stays what it was. An unknown token
-  /// is reported and changes nothing.
+  /// contexts attached after it, so the current context stays what it was. A token detached
+  /// twice is reported and changes nothing. A token from another slot changes nothing and is
+  /// logged at debug level only: that is what happens when a suspended task's frame is
+  /// destroyed outside the task (say by ~io_context), and that task's contexts die with it.
   bool detach(Token token) noexcept;
   std::size_t depth() const noexcept { return stack_.size(); }
 
@@ -131,6 +134,7 @@ class ContextSlot {
     std::uint64_t id;
     Context context;
   };
+  std::uint64_t id_;
   Context base_;
   std::vector<Entry> stack_;
 };

@@ -1,0 +1,93 @@
+#include "tracehop/http/url.hpp"
+
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <boost/url/params_view.hpp>
+
+#include "tracehop/http/errors.hpp"
+
+namespace tracehop::http {
+
+namespace {
+
+void validate(const Url& u, std::string_view text) {
+  const auto scheme = u.scheme_id();
+  if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
+    throw InvalidURL(std::string(text), u.has_scheme() ? "scheme '" + std::string(u.scheme()) + "' is not http or https"
+                                                       : "no scheme (expected http:// or https://)");
+  if (!u.has_authority() || u.encoded_host().empty())
+    throw InvalidURL(std::string(text), "no host");
+  if (u.has_port()) {
+    const std::string_view port = u.port();
+    unsigned long value = 0;
+    const bool digits = !port.empty() && port.size() <= 5 &&
+                        std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (digits) value = std::stoul(std::string(port));
+    if (!digits || value == 0 || value > 65535)
+      throw InvalidURL(std::string(text), "port '" + std::string(port) + "' is not in 1-65535");
+  }
+}
+
+void normalise(Url& u) {
+  u.normalize();
+  if (u.encoded_path().empty()) u.set_path_absolute(true);
+  u.remove_fragment();  // fragments never go on the wire
+}
+
+}  // namespace
+
+Url parse_url(std::string_view text) {
+  auto parsed = boost::urls::parse_uri(text);
+  if (!parsed) throw InvalidURL(std::string(text), parsed.error().message());
+  Url u(*parsed);
+  validate(u, text);
+  normalise(u);
+  return u;
+}
+
+Url resolve_url(const Url& base, std::string_view reference) {
+  auto ref = boost::urls::parse_uri_reference(reference);
+  if (!ref) throw InvalidURL(std::string(reference), ref.error().message());
+  Url out;
+  auto r = boost::urls::resolve(base, *ref, out);
+  if (!r) throw InvalidURL(std::string(reference), r.error().message());
+  validate(out, reference);
+  normalise(out);
+  return out;
+}
+
+void append_query(Url& url, const QueryParams& params) {
+  auto p = url.params();
+  for (const auto& [k, v] : params) p.append({k, v});
+}
+
+std::string Origin::host_header() const {
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  const unsigned short default_port = tls() ? 443 : 80;
+  if (port != default_port) h += ":" + std::to_string(port);
+  return h;
+}
+
+Origin origin_of(const Url& url) {
+  Origin o;
+  o.scheme = url.scheme_id() == boost::urls::scheme::https ? "https" : "http";
+  if (url.host_type() == boost::urls::host_type::ipv6) {
+    o.host = url.host_ipv6_address().to_string();
+  } else {
+    o.host = url.host();  // decoded
+  }
+  o.port = url.has_port() ? url.port_number() : (o.tls() ? 443 : 80);
+  return o;
+}
+
+std::string request_target(const Url& url) {
+  std::string t(url.encoded_path());
+  if (t.empty()) t = "/";
+  if (url.has_query()) {
+    t += '?';
+    t += url.encoded_query();
+  }
+  return t;
+}
+
+}  // namespace tracehop::http

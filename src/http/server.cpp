@@ -295,6 +295,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 Server::Server(asio::any_io_executor executor, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
+Server::Server(asio::any_io_executor executor) : Server(std::move(executor), ServerOptions()) {}
+
 Server::~Server() {
   boost::system::error_code ignored;
   impl_->acceptor.close(ignored);

@@ -69,7 +69,8 @@ struct ServerOptions {
 /// Thread-safety: configure (route, use) before start(); the rest may be called from any thread.
 class Server {
  public:
-  explicit Server(boost::asio::any_io_executor executor, ServerOptions options = {});
+  Server(boost::asio::any_io_executor executor, ServerOptions options);
+  explicit Server(boost::asio::any_io_executor executor);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,0 +1,187 @@
+#pragma once
+// ClientSession: an aiohttp-style HTTP client on Asio coroutines, with a pooled keep-alive
+// connector (limit, limit_per_host), timeouts, redirects and typed errors.
+//
+//   tracehop::http::ClientSession session{io.get_executor(),
+//                                         {.connector = {.limit = 100, .limit_per_host = 20}}};
+//   auto resp = co_await session.get("http://127.0.0.1:8080/items/SKU-9931");
+//   resp.raise_for_status();
+//   auto item = co_await resp.json();
+//   co_await session.close();
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tracehop/http/errors.hpp"
+#include "tracehop/http/headers.hpp"
+#include "tracehop/http/url.hpp"
+
+namespace tracehop::http {
+
+using Millis = std::chrono::milliseconds;
+
+/// Like aiohttp's ClientTimeout; an unset limit does not apply.
+struct ClientTimeout {
+  /// The whole request: waiting for a connection, connecting, sending, and reading the
+  /// response to its last byte (also through Response::read()).
+  std::optional<Millis> total = std::chrono::minutes(5);
+  /// Waiting for a pooled connection plus making a new one.
+  std::optional<Millis> connect;
+  /// The TCP connect itself.
+  std::optional<Millis> sock_connect = std::chrono::seconds(30);
+  /// The longest wait for data from the server while reading a response.
+  std::optional<Millis> sock_read;
+};
+
+struct ConnectorOptions {
+  /// The most connections open at once, idle ones included (0: no limit).
+  std::size_t limit = 100;
+  /// The most connections open at once to one scheme://host:port (0: no limit).
+  std::size_t limit_per_host = 0;
+  /// How long an idle connection stays in the pool.
+  Millis keepalive_timeout = std::chrono::seconds(15);
+  /// Never reuse a connection: `Connection: close` on every request.
+  bool force_close = false;
+  /// How long a DNS answer is reused.
+  Millis dns_ttl = std::chrono::seconds(10);
+};
+
+struct SessionOptions {
+  ConnectorOptions connector;
+  /// Relative request URLs resolve against this.
+  std::string base_url;
+  /// Sent with every request (a request's own headers of the same name replace them).
+  Headers headers;
+  ClientTimeout timeout;
+  bool raise_for_status = false;
+  /// Largest response body read() accepts (ClientPayloadError beyond it).
+  std::size_t max_body_bytes = 64 * 1024 * 1024;
+};
+
+struct RequestOptions {
+  Headers headers;
+  QueryParams params;
+  /// The body as bytes; with json or form unset.
+  std::optional<std::string> data;
+  /// A JSON body (Content-Type: application/json).
+  std::optional<boost::json::value> json;
+  /// An application/x-www-form-urlencoded body.
+  std::optional<QueryParams> form;
+  /// Replaces the session's timeout for this request.
+  std::optional<ClientTimeout> timeout;
+  bool allow_redirects = true;
+  int max_redirects = 10;
+  std::optional<bool> raise_for_status;
+};
+
+namespace detail {
+class Pool;
+struct ResponseState;
+}  // namespace detail
+
+/// A response whose headers are in. The body is read on demand; the connection goes back to
+/// the pool once the body is read to its end, and is closed if the Response is destroyed
+/// before that.
+class Response {
+ public:
+  /// An empty response (status 0): what asio hands over beside an exception.
+  Response() noexcept;
+  Response(Response&&) noexcept;
+  Response& operator=(Response&&) noexcept;
+  ~Response();
+
+  int status() const noexcept;
+  const std::string& reason() const noexcept;
+  const Headers& headers() const noexcept;
+  /// The final URL (after redirects).
+  const Url& url() const noexcept;
+  /// 10 or 11.
+  int version() const noexcept;
+  bool ok() const noexcept { return status() < 400; }
+  /// How many redirects led here.
+  int redirects() const noexcept;
+
+  /// The whole body (once; later calls return the same bytes).
+  boost::asio::awaitable<std::string> read();
+  boost::asio::awaitable<std::string> text() { return read(); }
+  /// The body parsed as JSON; ClientPayloadError if it is not JSON.
+  boost::asio::awaitable<boost::json::value> json();
+
+  /// Throws ClientResponseError for a status >= 400.
+  void raise_for_status() const;
+  /// Gives the connection back now: reused if the body was read to its end, else closed.
+  void release() noexcept;
+
+ private:
+  friend class ClientSession;
+  explicit Response(std::unique_ptr<detail::ResponseState> state) noexcept;
+  const detail::ResponseState& state() const noexcept;
+  std::unique_ptr<detail::ResponseState> state_;
+};
+
+/// Long-lived: create one per service and reuse it. Its methods may be called from any thread
+/// of the io_context, concurrently.
+class ClientSession {
+ public:
+  ClientSession(boost::asio::any_io_executor executor, SessionOptions options);
+  /// (A separate overload, not a defaulted argument: see the g++ 12 note at request().)
+  explicit ClientSession(boost::asio::any_io_executor executor);
+  /// Warns (once per process) if the session was not closed while connections are open.
+  ~ClientSession();
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  /// Sends a request and returns once the response headers are in. Throws a ClientError
+  /// subclass (InvalidURL before any I/O).
+  ///
+  /// With g++ 12, build the options in a variable before the co_await:
+  ///   RequestOptions o{.timeout = ClientTimeout{.total = 2s}};
+  ///   auto resp = co_await session.get(url, std::move(o));
+  /// g++ 12 destroys temporaries of a braced initializer twice when they stand inside a co_await
+  /// expression (fixed in g++ 13); the overloads without options avoid it for the plain case.
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url,
+                                           RequestOptions options);
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url) {
+    return request(method, url, RequestOptions());
+  }
+#define TRACEHOP_HTTP_METHOD(fn, verb)                                                        \
+  boost::asio::awaitable<Response> fn(std::string_view url, RequestOptions o) {                \
+    return request(verb, url, std::move(o));                                                   \
+  }                                                                                            \
+  boost::asio::awaitable<Response> fn(std::string_view url) { return request(verb, url, RequestOptions()); }
+  TRACEHOP_HTTP_METHOD(get, "GET")
+  TRACEHOP_HTTP_METHOD(post, "POST")
+  TRACEHOP_HTTP_METHOD(put, "PUT")
+  TRACEHOP_HTTP_METHOD(patch, "PATCH")
+  TRACEHOP_HTTP_METHOD(delete_, "DELETE")
+  TRACEHOP_HTTP_METHOD(head, "HEAD")
+  TRACEHOP_HTTP_METHOD(options, "OPTIONS")
+#undef TRACEHOP_HTTP_METHOD
+
+  /// Closes every pooled connection; later requests throw ClientError (session closed).
+  boost::asio::awaitable<void> close();
+  bool closed() const noexcept;
+
+  struct PoolStats {
+    std::size_t open = 0;       // connections open now (in use + idle)
+    std::size_t idle = 0;
+    std::size_t peak_open = 0;
+    std::size_t created = 0;    // connections made
+    std::size_t reused = 0;     // requests sent on a pooled connection
+    std::size_t waiting = 0;    // requests waiting for a connection now
+  };
+  PoolStats pool_stats() const noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace tracehop::http

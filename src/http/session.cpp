@@ -1,0 +1,340 @@
+#include "tracehop/http/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <atomic>
+
+#include "pool.hpp"
+#include "tracehop/http/task.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::http {
+
+namespace bhttp = boost::beast::http;
+using detail::Clock;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace detail {
+
+struct ResponseState {
+  Lease lease;
+  std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser;
+  Url url;
+  int status = 0;
+  std::string reason;
+  Headers headers;
+  int version = 11;
+  int redirects = 0;
+  bool body_done = false;
+  std::string body;
+  Clock::time_point deadline = Clock::time_point::max();
+  std::optional<Millis> sock_read;
+  bool force_close = false;
+};
+
+namespace {
+
+std::string where(const Origin& o) { return o.host_header(); }
+
+// The time an operation may take: the total deadline, or sock_read if that is sooner. Throws
+// the total timeout when the deadline has passed already.
+struct OpLimit {
+  Clock::duration limit;
+  bool sock_read_binds;
+};
+OpLimit op_limit(Clock::time_point deadline, std::optional<Millis> sock_read, const Origin& origin) {
+  const auto now = Clock::now();
+  auto limit = deadline == Clock::time_point::max() ? Clock::duration::max() : deadline - now;
+  if (limit <= Clock::duration::zero()) throw ServerTimeoutError(TimeoutKind::Total, where(origin));
+  if (sock_read && *sock_read < limit) return {*sock_read, true};
+  return {limit, false};
+}
+
+void expire(boost::beast::tcp_stream& s, Clock::duration limit) {
+  if (limit == Clock::duration::max()) s.expires_never();
+  else s.expires_after(limit);
+}
+
+[[noreturn]] void throw_read_error(const boost::system::error_code& ec, const OpLimit& lim,
+                                   const Origin& origin, const Url& url, bool in_body) {
+  if (ec == boost::beast::error::timeout) {
+    if (lim.sock_read_binds) throw SocketTimeoutError(TimeoutKind::SockRead, "reading from " + where(origin));
+    throw ServerTimeoutError(TimeoutKind::Total, "reading from " + where(origin));
+  }
+  if (ec == bhttp::error::body_limit) throw ClientPayloadError("response body from " + std::string(url.buffer()) + " exceeds the size limit");
+  if (in_body) {
+    throw ClientPayloadError("response payload from " + std::string(url.buffer()) +
+                             " is not complete: " + ec.message());
+  }
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == bhttp::error::partial_message || ec == asio::error::broken_pipe)
+    throw ServerDisconnectedError(where(origin) + " closed the connection before the response (" + ec.message() + ")", ec);
+  if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec, "request cancelled");
+  if (ec.category() == make_error_code(bhttp::error::bad_version).category())
+    throw ClientResponseError(0, "malformed response: " + ec.message(), std::string(url.buffer()),
+                              make_error_code(errc::malformed_response));
+  throw ServerDisconnectedError(where(origin) + ": " + ec.message(), ec);
+}
+
+bool idempotent(std::string_view m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
+}
+
+bool is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
+
+std::string form_encode(const QueryParams& form) {
+  Url u("http://x/");
+  append_query(u, form);
+  return std::string(u.encoded_query());
+}
+
+}  // namespace
+}  // namespace detail
+
+// --- Response ---------------------------------------------------------------------------------
+
+Response::Response() noexcept = default;
+Response::Response(std::unique_ptr<detail::ResponseState> state) noexcept : state_(std::move(state)) {}
+
+const detail::ResponseState& Response::state() const noexcept {
+  static const detail::ResponseState empty;
+  return state_ ? *state_ : empty;
+}
+Response::Response(Response&&) noexcept = default;
+Response& Response::operator=(Response&&) noexcept = default;
+Response::~Response() = default;  // an unread body: the Lease closes the connection
+
+int Response::status() const noexcept { return state().status; }
+const std::string& Response::reason() const noexcept { return state().reason; }
+const Headers& Response::headers() const noexcept { return state().headers; }
+const Url& Response::url() const noexcept { return state().url; }
+int Response::version() const noexcept { return state().version; }
+int Response::redirects() const noexcept { return state().redirects; }
+
+asio::awaitable<std::string> Response::read() {
+  if (!state_) throw ClientPayloadError("an empty response has no body");
+  auto& st = *state_;
+  if (!st.body_done) {
+    if (!st.lease) throw ClientPayloadError("the response was released before its body was read");
+    auto& conn = st.lease.connection();
+    auto& parser = *st.parser;
+    while (!parser.is_done()) {
+      const auto lim = detail::op_limit(st.deadline, st.sock_read, conn.origin);
+      detail::expire(conn.stream, lim.limit);
+      auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, as_tuple_awaitable);
+      if (ec) {
+        st.lease.release(false);
+        detail::throw_read_error(ec, lim, conn.origin, st.url, true);
+      }
+    }
+    conn.stream.expires_never();
+    const bool keep_alive = parser.get().keep_alive() && !st.force_close;
+    st.body = std::move(parser.get().body());
+    st.body_done = true;
+    st.lease.release(keep_alive);
+  }
+  co_return st.body;
+}
+
+asio::awaitable<boost::json::value> Response::json() {
+  const std::string body = co_await read();
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec) throw ClientPayloadError("response body from " + std::string(state_->url.buffer()) + " is not JSON: " + ec.message());
+  co_return v;
+}
+
+void Response::raise_for_status() const {
+  if (status() >= 400) throw ClientResponseError(status(), reason(), std::string(url().buffer()));
+}
+
+void Response::release() noexcept {
+  if (state_ && state_->lease) state_->lease.release(state_->body_done);
+}
+
+// --- ClientSession ---------------------------------------------------------------------------------
+
+struct ClientSession::Impl {
+  Impl(asio::any_io_executor ex, SessionOptions o)
+      : options(std::move(o)),
+        pool(std::make_shared<detail::Pool>(tracehop::detail::plain_executor(ex), options.connector)) {
+    if (!options.base_url.empty()) base = parse_url(options.base_url);
+  }
+  SessionOptions options;
+  std::optional<Url> base;
+  std::shared_ptr<detail::Pool> pool;
+
+  // One exchange on one connection: the request out, the response header in.
+  asio::awaitable<std::unique_ptr<detail::ResponseState>> send(std::string_view method, const Url& url,
+                                                               const Headers& headers, const std::string& body,
+                                                               const ClientTimeout& timeout,
+                                                               Clock::time_point deadline) {
+    const Origin origin = origin_of(url);
+    const auto now = Clock::now();
+    auto connect_deadline = deadline;
+    bool connect_is_total = true;
+    if (timeout.connect && now + *timeout.connect < deadline) {
+      connect_deadline = now + *timeout.connect;
+      connect_is_total = false;
+    }
+
+    bhttp::request<bhttp::string_body> req;
+    req.method_string(method);
+    req.target(request_target(url));
+    req.version(11);
+    req.set(bhttp::field::host, origin.host_header());
+    for (const auto& [name, value] : headers) req.insert(name, value);
+    req.body() = body;
+    req.prepare_payload();
+    if (options.connector.force_close) req.keep_alive(false);
+
+    for (int attempt = 0;; ++attempt) {
+      detail::Lease lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect);
+      auto& conn = lease.connection();
+      auto parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
+      parser->body_limit(options.max_body_bytes);
+      if (method == "HEAD") parser->skip(true);
+
+      auto lim = detail::op_limit(deadline, std::nullopt, origin);
+      detail::expire(conn.stream, lim.limit);
+      auto [wec, wn] = co_await bhttp::async_write(conn.stream, req, as_tuple_awaitable);
+      boost::system::error_code ec = wec;
+      if (!ec) {
+        ++conn.requests;
+        lim = detail::op_limit(deadline, timeout.sock_read, origin);
+        detail::expire(conn.stream, lim.limit);
+        auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *parser, as_tuple_awaitable);
+        ec = rec;
+      }
+      if (ec) {
+        // A pooled connection the server closed meanwhile: retry an idempotent request once,
+        // on a new connection, if nothing of a response arrived (as aiohttp does).
+        const bool nothing_received = !parser->got_some();
+        const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+        if (lease.reused() && attempt == 0 && nothing_received && closed && detail::idempotent(method)) {
+          lease.release(false);
+          continue;
+        }
+        lease.release(false);
+        detail::throw_read_error(ec, lim, origin, url, false);
+      }
+      conn.stream.expires_never();
+
+      auto st = std::make_unique<detail::ResponseState>();
+      const auto& msg = parser->get();
+      st->status = static_cast<int>(msg.result_int());
+      st->reason = std::string(msg.reason());
+      for (const auto& f : msg) st->headers.add(f.name_string(), f.value());
+      st->version = static_cast<int>(msg.version());
+      st->url = url;
+      st->deadline = deadline;
+      st->sock_read = timeout.sock_read;
+      st->force_close = options.connector.force_close;
+      st->lease = std::move(lease);
+      st->parser = std::move(parser);
+      if (st->parser->is_done()) {  // no body (HEAD, 204, 304, Content-Length: 0)
+        st->body_done = true;
+        st->lease.release(st->parser->get().keep_alive() && !st->force_close);
+      }
+      co_return st;
+    }
+  }
+};
+
+ClientSession::ClientSession(asio::any_io_executor executor, SessionOptions options)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
+
+ClientSession::ClientSession(asio::any_io_executor executor) : ClientSession(std::move(executor), SessionOptions()) {}
+
+ClientSession::~ClientSession() {
+  if (!impl_->pool->closed()) {
+    const auto open = impl_->pool->stats().open;
+    if (open > 0) {
+      static std::atomic<bool> warned{false};
+      if (!warned.exchange(true))
+        log_warn("ClientSession destroyed without close() while " + std::to_string(open) +
+                 " connections were open: call co_await session.close() when done");
+    }
+  }
+  impl_->pool->close_all();
+}
+
+bool ClientSession::closed() const noexcept { return impl_->pool->closed(); }
+
+ClientSession::PoolStats ClientSession::pool_stats() const noexcept { return impl_->pool->stats(); }
+
+asio::awaitable<void> ClientSession::close() {
+  impl_->pool->close_all();
+  co_return;
+}
+
+asio::awaitable<Response> ClientSession::request(std::string_view method_in, std::string_view url_text,
+                                                 RequestOptions o) {
+  auto impl = impl_;  // the session may be destroyed while this request runs
+  const auto& opts = impl->options;
+  if (impl->pool->closed()) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
+
+  Url url = impl->base ? resolve_url(*impl->base, url_text) : parse_url(url_text);
+  append_query(url, o.params);
+  const ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
+  const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();
+
+  std::string method(method_in);
+  std::string body;
+  std::string content_type;
+  if (o.json) {
+    body = boost::json::serialize(*o.json);
+    content_type = "application/json";
+  } else if (o.form) {
+    body = detail::form_encode(*o.form);
+    content_type = "application/x-www-form-urlencoded";
+  } else if (o.data) {
+    body = std::move(*o.data);
+  }
+
+  // Headers: the session's defaults unless the request names them, then the request's own in
+  // the caller's order.
+  Headers headers;
+  if (!o.headers.contains("User-Agent") && !opts.headers.contains("User-Agent")) headers.add("User-Agent", "tracehop/0.1");
+  if (!o.headers.contains("Accept") && !opts.headers.contains("Accept")) headers.add("Accept", "*/*");
+  for (const auto& [n, v] : opts.headers)
+    if (!o.headers.contains(n)) headers.add(n, v);
+  for (const auto& [n, v] : o.headers) headers.add(n, v);
+  if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
+
+  for (int redirects = 0;; ++redirects) {
+    auto st = co_await impl->send(method, url, headers, body, timeout, deadline);
+    st->redirects = redirects;
+    Response resp(std::move(st));
+    const auto location = resp.headers().first("Location");
+    if (o.allow_redirects && detail::is_redirect(resp.status()) && location) {
+      if (redirects >= o.max_redirects) {
+        resp.release();
+        throw TooManyRedirects(resp.status(), std::string(url.buffer()), o.max_redirects);
+      }
+      co_await resp.read();  // drain it, so the connection can carry the next hop
+      const Url next = resolve_url(url, *location);
+      // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
+      if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
+        if (method != "HEAD") method = "GET";
+        body.clear();
+        headers.erase("Content-Type");
+        headers.erase("Content-Length");
+      }
+      if (origin_of(next) != origin_of(url)) headers.erase("Authorization");  // no credentials to another origin
+      url = next;
+      continue;
+    }
+    if (o.raise_for_status.value_or(opts.raise_for_status) && resp.status() >= 400) {
+      resp.release();
+      resp.raise_for_status();
+    }
+    co_return resp;
+  }
+}
+
+}  // namespace tracehop::http

@@ -1,0 +1,571 @@
+// ClientSession against real servers on loopback: tracehop's own Server, and scripted raw
+// peers for what a well-behaved server never sends.
+#include <gtest/gtest.h>
+
+#include "raw_server.hpp"
+#include "server_fixture.hpp"
+#include "test_util.hpp"
+#include "tracehop/http/session.hpp"
+
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
+#include <mutex>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+using namespace tracehop;
+using namespace tracehop::http;
+using namespace std::chrono_literals;
+using test::RawServer;
+using test::ServerThread;
+namespace json = boost::json;
+
+namespace {
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  asio::steady_timer t(co_await asio::this_coro::executor, d);
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+// Runs `f` (a coroutine function) as a task on a fresh io_context to completion; rethrows.
+template <class F>
+void run(F&& f, int threads = 1) {
+  asio::io_context io;
+  auto done = spawn(io, std::forward<F>(f), asio::use_future);
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  done.get();
+}
+
+void add_routes(Server& s) {
+  s.route("GET", "/items/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::json(200, {{"sku", r.param("sku")}, {"price", 12.5}});
+  });
+  s.route("*", "/echo", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    json::array headers;
+    for (const auto& [n, v] : r.headers) headers.push_back(json::array{json::string(n), json::string(v)});
+    co_return ServerResponse::json(200, {{"method", r.method}, {"query", r.query}, {"body", r.body}, {"headers", headers}});
+  });
+  s.route("GET", "/status/{code}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::text(std::stoi(r.param("code")), "status " + r.param("code"));
+  });
+  s.route("GET", "/delay/{ms}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_await sleep_for(std::chrono::milliseconds(std::stoi(r.param("ms"))));
+    co_return ServerResponse::text(200, "slept");
+  });
+  s.route("*", "/redirect/{n}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    const int n = std::stoi(r.param("n"));
+    ServerResponse resp = ServerResponse::text(302, "");
+    resp.headers.set("Location", n > 1 ? std::to_string(n - 1) : "/echo");  // relative, then absolute path
+    co_return resp;
+  });
+  s.route("GET", "/loop", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    ServerResponse resp = ServerResponse::text(302, "");
+    resp.headers.set("Location", "/loop");
+    co_return resp;
+  });
+  s.route("POST", "/see-other", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    ServerResponse resp = ServerResponse::text(303, "");
+    resp.headers.set("Location", "/echo");
+    co_return resp;
+  });
+}
+
+struct ClientTest : ::testing::Test {
+  void SetUp() override {
+    add_routes(server.server());
+    server.start();
+  }
+  std::string url(std::string_view path) { return server.server().url() + std::string(path); }
+  ServerThread server;
+};
+
+json::value header_value(const json::value& echo, std::string_view name) {
+  for (const auto& h : echo.at("headers").as_array())
+    if (h.as_array()[0].as_string() == name) return h.as_array()[1];
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_F(ClientTest, GetJson) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/items/SKU-9931"));
+    EXPECT_EQ(resp.status(), 200);
+    EXPECT_EQ(resp.reason(), "OK");
+    EXPECT_EQ(resp.headers().first("content-type"), "application/json");
+    auto item = co_await resp.json();
+    EXPECT_EQ(item.at("sku"), "SKU-9931");
+    EXPECT_EQ(item.at("price").as_double(), 12.5);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, BodiesQueryAndHeadersInCallerOrder) {
+  run([&]() -> asio::awaitable<void> {
+    // (g++ 12 rejects braced lists inside a co_await expression: options are built first.)
+    SessionOptions session_options{.headers = {{"X-Session", "s"}}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    RequestOptions o1{.headers = {{"X-B", "2"}, {"X-A", "1"}}, .params = {{"q", "a b"}}, .json = json::value{{"k", 1}}};
+    auto r1 = co_await session.post(url("/echo"), std::move(o1));
+    auto e1 = co_await r1.json();
+    EXPECT_EQ(e1.at("method"), "POST");
+    EXPECT_EQ(e1.at("query"), "q=a%20b");
+    EXPECT_EQ(json::parse(e1.at("body").as_string()).at("k"), 1);
+    EXPECT_EQ(header_value(e1, "Content-Type"), "application/json");
+    EXPECT_EQ(header_value(e1, "X-Session"), "s");
+    // The caller's headers keep their order.
+    std::vector<std::string> names;
+    for (const auto& h : e1.at("headers").as_array()) names.emplace_back(h.as_array()[0].as_string());
+    auto pos = [&](std::string_view n) { return std::find(names.begin(), names.end(), n) - names.begin(); };
+    EXPECT_LT(pos("X-B"), pos("X-A"));
+
+    RequestOptions o2{.form = QueryParams{{"a", "1"}, {"b", "x y"}}};
+    auto r2 = co_await session.put(url("/echo"), std::move(o2));
+    auto e2 = co_await r2.json();
+    EXPECT_EQ(e2.at("body"), "a=1&b=x%20y");
+    EXPECT_EQ(header_value(e2, "Content-Type"), "application/x-www-form-urlencoded");
+
+    RequestOptions o3{.data = std::string("raw bytes")};
+    auto r3 = co_await session.patch(url("/echo"), std::move(o3));
+    EXPECT_EQ((co_await r3.json()).at("body"), "raw bytes");
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, KeepAliveReusesOneConnection) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    for (int i = 0; i < 10; ++i) {
+      auto resp = co_await session.get(url("/items/x"));
+      co_await resp.read();
+    }
+    EXPECT_EQ(session.pool_stats().created, 1u);
+    EXPECT_EQ(session.pool_stats().reused, 9u);
+    EXPECT_EQ(session.pool_stats().idle, 1u);
+    co_await session.close();
+  });
+  EXPECT_EQ(server.server().stats().accepted, 1u);
+}
+
+TEST_F(ClientTest, UnreadBodyClosesTheConnectionInsteadOfPoolingIt) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    { auto resp = co_await session.get(url("/items/x")); }  // dropped without reading
+    EXPECT_EQ(session.pool_stats().idle, 0u);
+    EXPECT_EQ(session.pool_stats().open, 0u);
+    auto resp = co_await session.get(url("/items/y"));
+    EXPECT_EQ((co_await resp.json()).at("sku"), "y");
+    EXPECT_EQ(session.pool_stats().created, 2u);
+    co_await session.close();
+  });
+}
+
+namespace {
+void run_concurrent(ServerThread& server, ConnectorOptions connector, int requests, int threads) {
+  std::atomic<int> ok{0};
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions session_options{.connector = connector};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<std::future<void>> done;
+    for (int i = 0; i < requests; ++i) {
+      done.push_back(spawn(ex, [&, i]() -> asio::awaitable<void> {
+        auto resp = co_await session.get(server.server().url() + "/delay/" + std::to_string(1 + i % 3));
+        if ((co_await resp.read()) == "slept") ++ok;
+      }, asio::use_future));
+    }
+    while (ok.load() + 0 < requests && session.pool_stats().open + session.pool_stats().waiting > 0)
+      co_await sleep_for(5ms);
+    for (auto& d : done) d.get();
+    EXPECT_LE(session.pool_stats().peak_open, connector.limit_per_host ? connector.limit_per_host : connector.limit);
+    co_await session.close();
+  }, threads);
+  EXPECT_EQ(ok.load(), requests);
+}
+}  // namespace
+
+TEST_F(ClientTest, LimitIsNeverExceededUnder1000ConcurrentRequests) {
+  run_concurrent(server, {.limit = 10}, 1000, 1);
+  EXPECT_LE(server.server().stats().peak_open, 10u);
+  EXPECT_GE(server.server().stats().peak_open, 2u);
+}
+
+TEST_F(ClientTest, LimitPerHostIsNeverExceededOnTwoThreads) {
+  run_concurrent(server, {.limit = 100, .limit_per_host = 3}, 1000, 2);
+  EXPECT_LE(server.server().stats().peak_open, 3u);
+}
+
+TEST_F(ClientTest, WaitersAreServedInFifoOrder) {
+  std::vector<int> order;
+  std::mutex mu;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions session_options{.connector = {.limit = 1}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<std::future<void>> done;
+    for (int i = 0; i < 10; ++i) {
+      done.push_back(spawn(ex, [&, i]() -> asio::awaitable<void> {
+        auto resp = co_await session.get(url("/delay/2"));
+        {
+          std::lock_guard lk(mu);
+          order.push_back(i);
+        }
+        co_await resp.read();
+      }, asio::use_future));
+      co_await sleep_for(1ms);  // queue them in a known order
+    }
+    while (session.pool_stats().waiting > 0 || order.size() < 10) co_await sleep_for(5ms);
+    co_await session.close();
+  });
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
+}
+
+TEST_F(ClientTest, TotalTimeout) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    try {
+      RequestOptions o2{.timeout = ClientTimeout{.total = 100ms}};
+      co_await session.get(url("/delay/700"), std::move(o2));
+      ADD_FAILURE() << "no timeout";
+    } catch (const ServerTimeoutError& e) {
+      EXPECT_EQ(e.timeout_kind(), TimeoutKind::Total);
+    }
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, SockReadTimeout) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions o3{.timeout = ClientTimeout{.sock_read = 100ms}};
+    EXPECT_THROW(co_await session.get(url("/delay/700"), std::move(o3)),
+                 SocketTimeoutError);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, ConnectTimeoutCoversWaitingForThePool) {
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions session_options{.connector = {.limit = 1}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    auto ex = co_await asio::this_coro::executor;
+    auto holder = spawn(ex, [&]() -> asio::awaitable<void> {
+      auto r = co_await session.get(url("/delay/500"));
+      co_await r.read();
+    }, asio::use_future);
+    co_await sleep_for(50ms);
+    try {
+      RequestOptions o4{.timeout = ClientTimeout{.connect = 50ms}};
+      co_await session.get(url("/items/x"), std::move(o4));
+      ADD_FAILURE() << "no timeout";
+    } catch (const ConnectionTimeoutError& e) {
+      EXPECT_EQ(e.timeout_kind(), TimeoutKind::Connect);
+    }
+    while (session.pool_stats().open > 0 && session.pool_stats().idle == 0) co_await sleep_for(10ms);
+    holder.get();
+    co_await session.close();
+  });
+}
+
+TEST(ClientErrors, SockConnectTimeoutAgainstAServerThatNeverAccepts) {
+  // A listener with a full accept queue drops further SYNs, so the connect hangs.
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::make_address("127.0.0.1"), 0});
+  acceptor.listen(0);
+  const auto port = acceptor.local_endpoint().port();
+  // Connect until a connect no longer completes: the queue is full from then on.
+  std::vector<asio::ip::tcp::socket> fillers;
+  const asio::ip::tcp::endpoint target(asio::ip::make_address("127.0.0.1"), port);
+  for (int i = 0; i < 64; ++i) {
+    fillers.emplace_back(io);
+    fillers.back().open(asio::ip::tcp::v4());
+    const int fd = fillers.back().native_handle();
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    ::connect(fd, target.data(), static_cast<socklen_t>(target.size()));  // in progress
+    pollfd pfd{fd, POLLOUT, 0};
+    if (::poll(&pfd, 1, 100) == 0) break;  // this one hangs: the listener drops SYNs now
+  }
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    try {
+      RequestOptions o{.timeout = ClientTimeout{.total = 5s, .sock_connect = 200ms}};
+      co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/", std::move(o));
+      ADD_FAILURE() << "connected to a listener that never accepts";
+    } catch (const ConnectionTimeoutError& e) {
+      EXPECT_EQ(e.timeout_kind(), TimeoutKind::SockConnect);
+    } catch (const ClientError& e) {
+      ADD_FAILURE() << "unexpected: " << e.what();
+    }
+    co_await session.close();
+  });
+}
+
+TEST(ClientErrors, ConnectionRefusedNamesHostAndPort) {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = a.local_endpoint().port();
+  a.close();  // nothing listens there now
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    try {
+      co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/");
+      ADD_FAILURE() << "no error";
+    } catch (const ClientConnectorError& e) {
+      EXPECT_EQ(e.port(), port);
+      EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(session.pool_stats().open, 0u);  // the reserved slot was given back
+    co_await session.close();
+  });
+}
+
+TEST(ClientErrors, InvalidUrlBeforeAnyIo) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    EXPECT_THROW(co_await session.get("not a url"), InvalidURL);
+    EXPECT_EQ(session.pool_stats().created, 0u);
+    co_await session.close();
+  });
+}
+
+TEST(ClientErrors, TruncatedBodyIsAPayloadError) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);
+    RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b");
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(peer.url());
+    EXPECT_EQ(resp.status(), 200);
+    EXPECT_THROW(co_await resp.read(), ClientPayloadError);
+    EXPECT_EQ(session.pool_stats().open, 0u);
+    co_await session.close();
+  });
+}
+
+TEST(ClientErrors, MalformedStatusLineAndHeaders) {
+  for (const char* bad : {"HTTP/1.1 2x0 OK\r\n\r\n", "NOT HTTP AT ALL\r\n\r\n",
+                          "HTTP/1.1 200 OK\r\nBad Header Line\r\n\r\n",
+                          "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n"}) {
+    RawServer peer([bad](asio::ip::tcp::socket& s, int) {
+      RawServer::read_request(s);
+      RawServer::write(s, bad);
+    });
+    run([&]() -> asio::awaitable<void> {
+      ClientSession session(co_await asio::this_coro::executor);
+      try {
+        co_await session.get(peer.url());
+        ADD_FAILURE() << "accepted: " << bad;
+      } catch (const ClientResponseError& e) {
+        EXPECT_EQ(e.code(), errc::malformed_response) << bad;
+        EXPECT_EQ(e.status(), 0);
+      }
+      co_await session.close();
+    });
+  }
+}
+
+TEST(ClientErrors, ServerClosingBeforeAnswering) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);  // and close without a word
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions o5{.data = std::string("x")};
+    EXPECT_THROW(co_await session.post(peer.url(), std::move(o5)), ServerDisconnectedError);
+    co_await session.close();
+  });
+}
+
+TEST(ClientPool, StaleReusedConnectionIsRetriedOnceOnAFreshOne) {
+  // Connection 0 answers once (keep-alive), then closes after reading the second request
+  // without answering; connection 1 answers normally.
+  RawServer peer([](asio::ip::tcp::socket& s, int index) {
+    for (int n = 0;; ++n) {
+      if (RawServer::read_request(s).empty()) return;
+      if (index == 0 && n == 1) return;  // a server dropping an idle connection, too late
+      RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto r1 = co_await session.get(peer.url());
+    EXPECT_EQ(co_await r1.read(), "ok");
+    auto r2 = co_await session.get(peer.url());
+    EXPECT_EQ(co_await r2.read(), "ok");
+    EXPECT_EQ(session.pool_stats().created, 2u);
+    co_await session.close();
+  });
+}
+
+TEST(ClientPool, NonIdempotentRequestIsNotRetried) {
+  RawServer peer([](asio::ip::tcp::socket& s, int index) {
+    for (int n = 0;; ++n) {
+      if (RawServer::read_request(s).empty()) return;
+      if (index == 0 && n == 1) return;
+      RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    }
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto r1 = co_await session.get(peer.url());
+    co_await r1.read();
+    RequestOptions o6{.data = std::string("once")};
+    EXPECT_THROW(co_await session.post(peer.url(), std::move(o6)), ServerDisconnectedError);
+    co_await session.close();
+  });
+}
+
+TEST(ClientPool, ServerClosingIdleConnectionsIsDetected) {
+  ServerThread server({.keepalive_timeout = 50ms});
+  add_routes(server.server());
+  server.start();
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto r1 = co_await session.get(server.server().url() + "/items/a");
+    co_await r1.read();
+    co_await sleep_for(200ms);  // the server closes the idle connection meanwhile
+    RequestOptions o7{.data = std::string("after")};
+    auto r2 = co_await session.post(server.server().url() + "/echo", std::move(o7));
+    EXPECT_EQ((co_await r2.json()).at("body"), "after");  // even a POST: the stale one was never used
+    EXPECT_EQ(session.pool_stats().created, 2u);
+    co_await session.close();
+  });
+}
+
+TEST(ClientPool, IdleConnectionsExpireAfterKeepaliveTimeout) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions session_options{.connector = {.keepalive_timeout = 50ms}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    auto r1 = co_await session.get(server.server().url() + "/items/a");
+    co_await r1.read();
+    co_await sleep_for(100ms);
+    auto r2 = co_await session.get(server.server().url() + "/items/b");
+    co_await r2.read();
+    EXPECT_EQ(session.pool_stats().created, 2u);
+    EXPECT_EQ(session.pool_stats().reused, 0u);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, ChunkedResponse) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);
+    RawServer::write(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(peer.url());
+    EXPECT_EQ(co_await resp.read(), "hello world");
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, RedirectsRelativeAbsoluteAndLoop) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/redirect/3"));
+    EXPECT_EQ(resp.status(), 200);
+    EXPECT_EQ(resp.redirects(), 3);
+    EXPECT_EQ(std::string(resp.url().encoded_path()), "/echo");
+    co_await resp.read();
+
+    RequestOptions o8{.allow_redirects = false};
+    auto no_follow = co_await session.get(url("/redirect/1"), std::move(o8));
+    EXPECT_EQ(no_follow.status(), 302);
+    co_await no_follow.read();
+
+    try {
+      co_await session.get(url("/loop"));
+      ADD_FAILURE() << "no TooManyRedirects";
+    } catch (const TooManyRedirects& e) {
+      EXPECT_EQ(e.status(), 302);
+    }
+    RequestOptions o9{.data = std::string("payload")};
+    auto post = co_await session.post(url("/see-other"), std::move(o9));
+    auto echo = co_await post.json();
+    EXPECT_EQ(echo.at("method"), "GET");  // 303: the next hop is a GET without the body
+    EXPECT_EQ(echo.at("body"), "");
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, RaiseForStatus) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/status/503"));
+    EXPECT_EQ(resp.status(), 503);
+    try {
+      resp.raise_for_status();
+      ADD_FAILURE();
+    } catch (const ClientResponseError& e) {
+      EXPECT_EQ(e.status(), 503);
+      EXPECT_NE(e.url().find("/status/503"), std::string::npos);
+    }
+    RequestOptions o10{.raise_for_status = true};
+    EXPECT_THROW(co_await session.get(url("/status/404"), std::move(o10)), ClientResponseError);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, CancellationClosesTheConnection) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto ex = co_await asio::this_coro::executor;
+    asio::steady_timer timer(ex, 50ms);
+    auto [order, req_ex, resp, timer_ec] =
+        co_await asio::experimental::make_parallel_group(
+            asio::co_spawn(ex, session.get(url("/delay/700")), asio::deferred),
+            timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    EXPECT_EQ(order[0], 1u);  // the timer won
+    EXPECT_TRUE(req_ex != nullptr);  // the request was cancelled
+    EXPECT_EQ(session.pool_stats().open, 0u);  // and its connection closed, not pooled
+    EXPECT_EQ(session.pool_stats().idle, 0u);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, Ipv6Loopback) {
+  ServerThread v6({.host = "::1"});
+  add_routes(v6.server());
+  v6.start();
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(v6.server().url() + "/items/v6");
+    EXPECT_EQ((co_await resp.json()).at("sku"), "v6");
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, BaseUrlAndClosedSession) {
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions session_options{.base_url = server.server().url() + "/items/"};
+    ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
+    auto resp = co_await session.get("relative");
+    EXPECT_EQ((co_await resp.json()).at("sku"), "relative");
+    co_await session.close();
+    EXPECT_TRUE(session.closed());
+    EXPECT_THROW(co_await session.get("again"), ClientError);
+  });
+}
+
+TEST_F(ClientTest, UnclosedSessionWarnsOnce) {
+  test::LogCapture logs;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/items/x"));
+    co_await resp.read();
+  });  // destroyed with an idle connection and no close()
+  EXPECT_TRUE(logs.contains("without close()"));
+}

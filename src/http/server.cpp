@@ -340,7 +340,11 @@ asio::awaitable<void> Server::stop() {
       // Idle connections are waiting for a request that must not come: close them.
       std::lock_guard lk(impl->mu);
       for (const auto& c : impl->connections)
-        if (c->idle) asio::post(c->stream.get_executor(), [c] { c->stream.socket().cancel(); });
+        if (c->idle)
+          asio::post(c->stream.get_executor(), [c] {
+            boost::system::error_code cancel_ec;  // it may have closed meanwhile
+            c->stream.socket().cancel(cancel_ec);
+          });
     }
     timer.expires_after(std::chrono::milliseconds(5));
     co_await timer.async_wait(use_awaitable);

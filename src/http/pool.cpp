@@ -176,7 +176,8 @@ void Pool::give_back(std::unique_ptr<Connection> conn, bool reusable) noexcept {
 }
 
 asio::awaitable<Lease> Pool::acquire(const Origin& origin, Clock::time_point deadline,
-                                     bool deadline_is_total, std::optional<Millis> sock_connect) {
+                                     bool deadline_is_total, std::optional<Millis> sock_connect,
+                                     PoolObserver* observer) {
   auto self = shared_from_this();
   const std::string key = origin_key(origin);
   auto timeout_error = [&]() -> std::exception_ptr {
@@ -192,6 +193,7 @@ asio::awaitable<Lease> Pool::acquire(const Origin& origin, Clock::time_point dea
     purge_expired(Clock::now());
     if (auto conn = take_idle(key, Clock::now())) {
       ++reused_;
+      if (observer) observer->reused();
       co_return Lease(self, std::move(conn), true);
     }
     if (make_room(key)) {
@@ -201,6 +203,8 @@ asio::awaitable<Lease> Pool::acquire(const Origin& origin, Clock::time_point dea
   }
 
   if (!open_new) {
+    const auto queued_at = Clock::now();
+    if (observer) observer->queued_start();
     asio::steady_timer timer(executor_);
     timer.expires_at(deadline);
     Waiter w{key, &timer};
@@ -228,14 +232,21 @@ asio::awaitable<Lease> Pool::acquire(const Origin& origin, Clock::time_point dea
       }
       conn = std::move(w.conn);
     }
-    if (conn) co_return Lease(self, std::move(conn), true);
+    if (observer) observer->queued_end(Clock::now() - queued_at);
+    if (conn) {
+      if (observer) observer->reused();
+      co_return Lease(self, std::move(conn), true);
+    }
     // Granted a slot: open a connection in it.
   }
 
   std::unique_ptr<Connection> made;
   {
     SlotGuard guard{this, &made, key};
-    made = co_await connect(origin, deadline, deadline_is_total, sock_connect);
+    const auto started = Clock::now();
+    if (observer) observer->create_start();
+    made = co_await connect(origin, deadline, deadline_is_total, sock_connect, observer);
+    if (observer) observer->create_end(Clock::now() - started);
   }
   {
     std::lock_guard lk(mu_);
@@ -244,7 +255,7 @@ asio::awaitable<Lease> Pool::acquire(const Origin& origin, Clock::time_point dea
   co_return Lease(self, std::move(made), false);
 }
 
-asio::awaitable<tcp::resolver::results_type> Pool::resolve(const Origin& origin) {
+asio::awaitable<tcp::resolver::results_type> Pool::resolve(const Origin& origin, PoolObserver* observer) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(origin.host, ec);
   if (!ec)
@@ -257,7 +268,10 @@ asio::awaitable<tcp::resolver::results_type> Pool::resolve(const Origin& origin)
       co_return it->second.results;
   }
   tcp::resolver resolver(executor_);
+  const auto started = Clock::now();
+  if (observer) observer->dns_start(origin.host);
   auto [rec, results] = co_await resolver.async_resolve(origin.host, std::to_string(origin.port), as_tuple_awaitable);
+  if (observer) observer->dns_end(origin.host, Clock::now() - started);
   if (rec) throw ClientConnectorError(rec, origin.host, origin.port, "cannot resolve host: " + rec.message());
   std::lock_guard lk(dns_mu_);
   dns_[key] = DnsEntry{results, Clock::now() + options_.dns_ttl};
@@ -266,11 +280,12 @@ asio::awaitable<tcp::resolver::results_type> Pool::resolve(const Origin& origin)
 
 asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const Origin& origin, Clock::time_point deadline,
                                                             bool deadline_is_total,
-                                                            std::optional<Millis> sock_connect) {
+                                                            std::optional<Millis> sock_connect,
+                                                            PoolObserver* observer) {
   if (origin.tls())
     throw ClientConnectorError(make_error_code(errc::connect_failed), origin.host, origin.port,
                                "https is not available in this build yet");
-  auto endpoints = co_await resolve(origin);
+  auto endpoints = co_await resolve(origin, observer);
   auto conn = std::make_unique<Connection>(executor_, origin);
   const auto now = Clock::now();
   auto limit = deadline == Clock::time_point::max() ? Clock::duration::max() : deadline - now;

@@ -39,6 +39,19 @@ struct Connection {
 
 class Pool;
 
+/// Told what acquire() does, for the lifecycle signals (ClientSession implements it).
+class PoolObserver {
+ public:
+  virtual ~PoolObserver() = default;
+  virtual void queued_start() noexcept = 0;
+  virtual void queued_end(Clock::duration waited) noexcept = 0;
+  virtual void create_start() noexcept = 0;
+  virtual void create_end(Clock::duration took) noexcept = 0;
+  virtual void reused() noexcept = 0;
+  virtual void dns_start(std::string_view host) noexcept = 0;
+  virtual void dns_end(std::string_view host, Clock::duration took) noexcept = 0;
+};
+
 /// A connection, or the right to open one, held by one request. Destroying it without
 /// release(true) closes the connection: nothing half-read ever goes back to the pool.
 class Lease {
@@ -78,7 +91,8 @@ class Pool : public std::enable_shared_from_this<Pool> {
   /// waiting in FIFO order while the limits are reached. `deadline`/`connect_deadline` bound
   /// the wait and the connect; `sock_connect` bounds the TCP connect alone.
   boost::asio::awaitable<Lease> acquire(const Origin& origin, Clock::time_point deadline,
-                                        bool deadline_is_total, std::optional<Millis> sock_connect);
+                                        bool deadline_is_total, std::optional<Millis> sock_connect,
+                                        PoolObserver* observer = nullptr);
 
   /// Returns a connection (called by Lease).
   void give_back(std::unique_ptr<Connection> conn, bool reusable) noexcept;
@@ -111,8 +125,9 @@ class Pool : public std::enable_shared_from_this<Pool> {
   boost::asio::awaitable<std::unique_ptr<Connection>> connect(const Origin& origin,
                                                                Clock::time_point deadline,
                                                                bool deadline_is_total,
-                                                               std::optional<Millis> sock_connect);
-  boost::asio::awaitable<tcp::resolver::results_type> resolve(const Origin& origin);
+                                                               std::optional<Millis> sock_connect,
+                                                               PoolObserver* observer);
+  boost::asio::awaitable<tcp::resolver::results_type> resolve(const Origin& origin, PoolObserver* observer);
 
   boost::asio::any_io_executor executor_;
   ConnectorOptions options_;

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <atomic>
+#include <mutex>
 
 #include "pool.hpp"
 #include "tracehop/http/task.hpp"
@@ -18,6 +19,50 @@ using detail::Clock;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 namespace detail {
+
+// The lifecycle signals of one physical request: one SignalContext per subscribed config.
+class Signals final : public PoolObserver {
+ public:
+  explicit Signals(const std::vector<TraceConfigPtr>& configs) : configs_(configs), ctx_(configs.size()) {}
+
+  template <class Member, class MakeParams>
+  void emit(Member member, MakeParams&& make) noexcept {
+    for (std::size_t i = 0; i < configs_.size(); ++i) {
+      const auto& subscribers = (*configs_[i]).*member;
+      if (subscribers.empty()) continue;
+      try {
+        const auto params = make(ctx_[i]);
+        for (const auto& f : subscribers) f(params);
+      } catch (const std::exception& e) {
+        log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
+      } catch (...) {
+        log_error("a lifecycle signal subscriber threw");
+      }
+    }
+  }
+
+  void set_origin(const Origin* o) noexcept { origin_ = o; }
+  void queued_start() noexcept override { connection(&TraceConfig::on_connection_queued_start, {}); }
+  void queued_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_queued_end, d); }
+  void create_start() noexcept override { connection(&TraceConfig::on_connection_create_start, {}); }
+  void create_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_create_end, d); }
+  void reused() noexcept override { connection(&TraceConfig::on_connection_reuseconn, {}); }
+  void dns_start(std::string_view host) noexcept override {
+    emit(&TraceConfig::on_dns_resolvehost_start, [&](SignalContext& c) { return DnsParams{c, host, {}}; });
+  }
+  void dns_end(std::string_view host, Clock::duration d) noexcept override {
+    emit(&TraceConfig::on_dns_resolvehost_end, [&](SignalContext& c) { return DnsParams{c, host, d}; });
+  }
+
+ private:
+  void connection(std::vector<std::function<void(const ConnectionParams&)>> TraceConfig::*member,
+                  Clock::duration d) noexcept {
+    emit(member, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
+  }
+  std::vector<TraceConfigPtr> configs_;
+  std::vector<SignalContext> ctx_;
+  const Origin* origin_ = nullptr;
+};
 
 struct ResponseState {
   Lease lease;
@@ -33,6 +78,23 @@ struct ResponseState {
   Clock::time_point deadline = Clock::time_point::max();
   std::optional<Millis> sock_read;
   bool force_close = false;
+  std::string method;
+  std::shared_ptr<Signals> signals;  // null when nobody listens
+  bool end_signalled = false;
+
+  void signal_end(std::size_t body_bytes) noexcept {
+    if (!signals || end_signalled) return;
+    end_signalled = true;
+    signals->emit(&TraceConfig::on_request_end,
+                  [&](SignalContext& c) { return RequestEndParams{c, method, url, body_bytes}; });
+  }
+  void signal_exception(std::exception_ptr e) noexcept {
+    if (!signals || end_signalled) return;
+    end_signalled = true;
+    signals->emit(&TraceConfig::on_request_exception,
+                  [&](SignalContext& c) { return RequestExceptionParams{c, method, url, e, false}; });
+  }
+  ~ResponseState() { signal_end(body.size()); }
 };
 
 namespace {
@@ -94,6 +156,44 @@ std::string form_encode(const QueryParams& form) {
 }  // namespace
 }  // namespace detail
 
+// --- global trace configs -------------------------------------------------------------------------
+
+namespace {
+struct GlobalConfigs {
+  std::mutex mu;
+  std::vector<TraceConfigPtr> configs;
+  std::atomic<bool> any{false};
+};
+GlobalConfigs& global_configs() {
+  static GlobalConfigs* g = new GlobalConfigs;  // never destroyed: requests may run during exit
+  return *g;
+}
+}  // namespace
+
+namespace detail {
+bool has_global_trace_configs() noexcept { return global_configs().any.load(std::memory_order_acquire); }
+}  // namespace detail
+
+void add_global_trace_config(TraceConfigPtr config) {
+  auto& g = global_configs();
+  std::lock_guard lk(g.mu);
+  g.configs.push_back(std::move(config));
+  g.any = true;
+}
+
+void remove_global_trace_config(const TraceConfigPtr& config) {
+  auto& g = global_configs();
+  std::lock_guard lk(g.mu);
+  std::erase(g.configs, config);
+  g.any = !g.configs.empty();
+}
+
+std::vector<TraceConfigPtr> global_trace_configs() {
+  auto& g = global_configs();
+  std::lock_guard lk(g.mu);
+  return g.configs;
+}
+
 // --- Response ---------------------------------------------------------------------------------
 
 Response::Response() noexcept = default;
@@ -127,7 +227,12 @@ asio::awaitable<std::string> Response::read() {
       auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, as_tuple_awaitable);
       if (ec) {
         st.lease.release(false);
-        detail::throw_read_error(ec, lim, conn.origin, st.url, true);
+        try {
+          detail::throw_read_error(ec, lim, conn.origin, st.url, true);
+        } catch (...) {
+          st.signal_exception(std::current_exception());
+          throw;
+        }
       }
     }
     conn.stream.expires_never();
@@ -135,6 +240,7 @@ asio::awaitable<std::string> Response::read() {
     st.body = std::move(parser.get().body());
     st.body_done = true;
     st.lease.release(keep_alive);
+    st.signal_end(st.body.size());
   }
   co_return st.body;
 }
@@ -167,11 +273,12 @@ struct ClientSession::Impl {
   std::optional<Url> base;
   std::shared_ptr<detail::Pool> pool;
 
-  // One exchange on one connection: the request out, the response header in.
-  asio::awaitable<std::unique_ptr<detail::ResponseState>> send(std::string_view method, const Url& url,
-                                                               const Headers& headers, const std::string& body,
-                                                               const ClientTimeout& timeout,
-                                                               Clock::time_point deadline) {
+  // One exchange on one connection: the request out, the response header in. Each attempt is
+  // a physical request of its own for the lifecycle signals.
+  asio::awaitable<Response> send(std::string_view method, const Url& url, const Headers& headers,
+                                 const std::string& body, const ClientTimeout& timeout,
+                                 Clock::time_point deadline, const std::vector<TraceConfigPtr>& configs,
+                                 int resend_base, bool trace) {
     const Origin origin = origin_of(url);
     const auto now = Clock::now();
     auto connect_deadline = deadline;
@@ -181,48 +288,85 @@ struct ClientSession::Impl {
       connect_is_total = false;
     }
 
-    bhttp::request<bhttp::string_body> req;
-    req.method_string(method);
-    req.target(request_target(url));
-    req.version(11);
-    req.set(bhttp::field::host, origin.host_header());
-    for (const auto& [name, value] : headers) req.insert(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    if (options.connector.force_close) req.keep_alive(false);
-
     for (int attempt = 0;; ++attempt) {
-      detail::Lease lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect);
-      auto& conn = lease.connection();
+      std::shared_ptr<detail::Signals> sig;
+      std::optional<Headers> signalled_headers;  // a copy for subscribers to change (inject into)
+      if (!configs.empty()) {
+        sig = std::make_shared<detail::Signals>(configs);
+        sig->set_origin(&origin);
+        signalled_headers = headers;
+        sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
+          return RequestStartParams{c, method, url, *signalled_headers, resend_base + attempt, trace};
+        });
+      }
+      const Headers& hop_headers = signalled_headers ? *signalled_headers : headers;
+      auto signal_exception = [&](std::exception_ptr e) {
+        if (!sig) return;
+        bool cancelled = false;
+        try {
+          std::rethrow_exception(e);
+        } catch (const boost::system::system_error& se) {
+          cancelled = se.code() == asio::error::operation_aborted;
+        } catch (...) {
+        }
+        sig->emit(&TraceConfig::on_request_exception, [&](SignalContext& c) {
+          return RequestExceptionParams{c, method, url, e, cancelled};
+        });
+      };
+
+      bhttp::request<bhttp::string_body> req;
+      req.method_string(method);
+      req.target(request_target(url));
+      req.version(11);
+      req.set(bhttp::field::host, origin.host_header());
+      for (const auto& [name, value] : hop_headers) req.insert(name, value);
+      req.body() = body;
+      req.prepare_payload();
+      if (options.connector.force_close) req.keep_alive(false);
+
+      detail::Lease lease;
       auto parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
       parser->body_limit(options.max_body_bytes);
       if (method == "HEAD") parser->skip(true);
-
-      auto lim = detail::op_limit(deadline, std::nullopt, origin);
-      detail::expire(conn.stream, lim.limit);
-      auto [wec, wn] = co_await bhttp::async_write(conn.stream, req, as_tuple_awaitable);
-      boost::system::error_code ec = wec;
-      if (!ec) {
-        ++conn.requests;
-        lim = detail::op_limit(deadline, timeout.sock_read, origin);
+      bool retry = false;
+      try {
+        lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect, sig.get());
+        auto& conn = lease.connection();
+        auto lim = detail::op_limit(deadline, std::nullopt, origin);
         detail::expire(conn.stream, lim.limit);
-        auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *parser, as_tuple_awaitable);
-        ec = rec;
-      }
-      if (ec) {
-        // A pooled connection the server closed meanwhile: retry an idempotent request once,
-        // on a new connection, if nothing of a response arrived (as aiohttp does).
-        const bool nothing_received = !parser->got_some();
-        const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
-        if (lease.reused() && attempt == 0 && nothing_received && closed && detail::idempotent(method)) {
-          lease.release(false);
-          continue;
+        auto [wec, wn] = co_await bhttp::async_write(conn.stream, req, as_tuple_awaitable);
+        boost::system::error_code ec = wec;
+        if (!ec) {
+          ++conn.requests;
+          if (sig)
+            sig->emit(&TraceConfig::on_request_headers_sent, [&](SignalContext& c) {
+              return RequestHeadersSentParams{c, method, url, hop_headers};
+            });
+          lim = detail::op_limit(deadline, timeout.sock_read, origin);
+          detail::expire(conn.stream, lim.limit);
+          auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *parser, as_tuple_awaitable);
+          ec = rec;
         }
-        lease.release(false);
-        detail::throw_read_error(ec, lim, origin, url, false);
+        if (ec) {
+          // A pooled connection the server closed meanwhile: an idempotent request is retried
+          // once, on a new connection, if nothing of a response arrived (as aiohttp does).
+          const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                              ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+          retry = lease.reused() && attempt == 0 && !parser->got_some() && closed && detail::idempotent(method);
+          lease.release(false);
+          if (!retry) detail::throw_read_error(ec, lim, origin, url, false);
+        } else {
+          conn.stream.expires_never();
+        }
+      } catch (...) {
+        signal_exception(std::current_exception());
+        throw;
       }
-      conn.stream.expires_never();
+      if (retry) {
+        signal_exception(std::make_exception_ptr(ServerDisconnectedError(
+            origin.host_header() + " had closed the pooled connection; retrying on a new one")));
+        continue;
+      }
 
       auto st = std::make_unique<detail::ResponseState>();
       const auto& msg = parser->get();
@@ -231,16 +375,26 @@ struct ClientSession::Impl {
       for (const auto& f : msg) st->headers.add(f.name_string(), f.value());
       st->version = static_cast<int>(msg.version());
       st->url = url;
+      st->method = std::string(method);
       st->deadline = deadline;
       st->sock_read = timeout.sock_read;
       st->force_close = options.connector.force_close;
       st->lease = std::move(lease);
       st->parser = std::move(parser);
-      if (st->parser->is_done()) {  // no body (HEAD, 204, 304, Content-Length: 0)
+      st->signals = sig;
+      const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
+      if (no_body) {
         st->body_done = true;
         st->lease.release(st->parser->get().keep_alive() && !st->force_close);
       }
-      co_return st;
+      detail::ResponseState* raw = st.get();
+      Response resp(std::move(st));
+      if (sig)
+        sig->emit(&TraceConfig::on_response_headers, [&](SignalContext& c) {
+          return ResponseHeadersParams{c, method, url, resp};
+        });
+      if (no_body) raw->signal_end(0);
+      co_return resp;
     }
   }
 };
@@ -306,10 +460,13 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   for (const auto& [n, v] : o.headers) headers.add(n, v);
   if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
 
+  std::vector<TraceConfigPtr> configs = opts.trace_configs;
+  if (detail::has_global_trace_configs())
+    for (auto& c : global_trace_configs()) configs.push_back(std::move(c));
+
   for (int redirects = 0;; ++redirects) {
-    auto st = co_await impl->send(method, url, headers, body, timeout, deadline);
-    st->redirects = redirects;
-    Response resp(std::move(st));
+    Response resp = co_await impl->send(method, url, headers, body, timeout, deadline, configs, redirects, o.trace);
+    resp.state_->redirects = redirects;
     const auto location = resp.headers().first("Location");
     if (o.allow_redirects && detail::is_redirect(resp.status()) && location) {
       if (redirects >= o.max_redirects) {
@@ -318,6 +475,10 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
       }
       co_await resp.read();  // drain it, so the connection can carry the next hop
       const Url next = resolve_url(url, *location);
+      if (const auto& sig = resp.state_->signals)
+        sig->emit(&TraceConfig::on_request_redirect, [&](SignalContext& c) {
+          return RedirectParams{c, resp.state_->method, url, resp, next};
+        });
       // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
       if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
         if (method != "HEAD") method = "GET";

@@ -21,6 +21,7 @@
 
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/signals.hpp"
 #include "tracehop/http/url.hpp"
 
 namespace tracehop::http {
@@ -63,6 +64,8 @@ struct SessionOptions {
   bool raise_for_status = false;
   /// Largest response body read() accepts (ClientPayloadError beyond it).
   std::size_t max_body_bytes = 64 * 1024 * 1024;
+  /// Lifecycle signal subscribers for this session (global ones apply too).
+  std::vector<TraceConfigPtr> trace_configs;
 };
 
 struct RequestOptions {
@@ -79,6 +82,8 @@ struct RequestOptions {
   bool allow_redirects = true;
   int max_redirects = 10;
   std::optional<bool> raise_for_status;
+  /// false: instrumentation records no span for this request (signals still fire, saying so).
+  bool trace = true;
 };
 
 namespace detail {

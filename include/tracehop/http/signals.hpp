@@ -1,0 +1,118 @@
+#pragma once
+// Lifecycle signals of the client, like aiohttp's TraceConfig: what an instrumentation (or a
+// log, or a metric) subscribes to. The client knows nothing of tracing; it calls these.
+//
+// Unlike aiohttp, request signals fire per *physical* request: each redirect hop and each retry
+// on a fresh connection is a request of its own (with its resend count), so an instrumentation
+// can give each its own span. Callbacks run synchronously on the request's task, must be quick,
+// and must not throw (an exception is logged and dropped). With no TraceConfig, a request pays
+// for one empty-vector check.
+
+#include <any>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "tracehop/http/headers.hpp"
+#include "tracehop/http/url.hpp"
+
+namespace tracehop::http {
+
+class Response;
+
+/// Per physical request and per TraceConfig: where a subscriber keeps its own state (its span)
+/// from request start to end.
+struct SignalContext {
+  std::any data;
+};
+
+struct RequestStartParams {
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  Headers& headers;  // mutable: injection happens here
+  int resend_count;  // 0 for the first request of a request() call; +1 per redirect hop or retry
+  bool trace;        // RequestOptions::trace: false asks instrumentation to record nothing
+};
+
+struct RequestHeadersSentParams {
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  const Headers& headers;
+};
+
+struct ResponseHeadersParams {
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  const Response& response;
+};
+
+struct RequestEndParams {  // the response body was read to its end (or there was none)
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  std::size_t body_bytes;
+};
+
+struct RequestExceptionParams {
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  std::exception_ptr exception;
+  bool cancelled;  // the caller cancelled the request (not an error)
+};
+
+struct RedirectParams {
+  SignalContext& ctx;
+  std::string_view method;
+  const Url& url;
+  const Response& response;
+  const Url& location;
+};
+
+struct ConnectionParams {
+  SignalContext& ctx;
+  const Origin& origin;
+  /// On the *_end signals: how long the step took.
+  std::chrono::nanoseconds elapsed{};
+};
+
+struct DnsParams {
+  SignalContext& ctx;
+  std::string_view host;
+  std::chrono::nanoseconds elapsed{};
+};
+
+/// Subscribers for the client's lifecycle signals. Fill the vectors before the config is in
+/// use (SessionOptions::trace_configs or add_global_trace_config); afterwards it is read-only.
+struct TraceConfig {
+  std::vector<std::function<void(const RequestStartParams&)>> on_request_start;
+  std::vector<std::function<void(const RequestHeadersSentParams&)>> on_request_headers_sent;
+  std::vector<std::function<void(const ResponseHeadersParams&)>> on_response_headers;
+  std::vector<std::function<void(const RequestEndParams&)>> on_request_end;
+  std::vector<std::function<void(const RequestExceptionParams&)>> on_request_exception;
+  std::vector<std::function<void(const RedirectParams&)>> on_request_redirect;
+  std::vector<std::function<void(const ConnectionParams&)>> on_connection_queued_start;
+  std::vector<std::function<void(const ConnectionParams&)>> on_connection_queued_end;
+  std::vector<std::function<void(const ConnectionParams&)>> on_connection_create_start;
+  std::vector<std::function<void(const ConnectionParams&)>> on_connection_create_end;
+  std::vector<std::function<void(const ConnectionParams&)>> on_connection_reuseconn;
+  std::vector<std::function<void(const DnsParams&)>> on_dns_resolvehost_start;
+  std::vector<std::function<void(const DnsParams&)>> on_dns_resolvehost_end;
+  std::vector<std::function<void(const ConnectionParams&)>> on_tls_handshake_end;
+};
+
+using TraceConfigPtr = std::shared_ptr<const TraceConfig>;
+
+/// Process-wide configs: every session sees them from its next request on, whenever it was
+/// created (so instrumenting after a session exists still works).
+void add_global_trace_config(TraceConfigPtr config);
+void remove_global_trace_config(const TraceConfigPtr& config);
+std::vector<TraceConfigPtr> global_trace_configs();
+
+}  // namespace tracehop::http

@@ -1,0 +1,238 @@
+// The client's lifecycle signals, on loopback.
+#include <gtest/gtest.h>
+
+#include "server_fixture.hpp"
+#include "test_util.hpp"
+#include "tracehop/http/session.hpp"
+#include "tracehop/http/signals.hpp"
+
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <mutex>
+
+using namespace tracehop;
+using namespace tracehop::http;
+using namespace std::chrono_literals;
+using test::ServerThread;
+
+namespace {
+
+template <class F>
+void run(F&& f) {
+  asio::io_context io;
+  auto done = spawn(io, std::forward<F>(f), asio::use_future);
+  io.run();
+  done.get();
+}
+
+// Records every signal as a line, and gives each request an id in its SignalContext.
+struct Recorder {
+  std::mutex mu;
+  std::vector<std::string> events;
+  int next_id = 0;
+
+  void add(std::string e) {
+    std::lock_guard lk(mu);
+    events.push_back(std::move(e));
+  }
+  static std::string id(const SignalContext& c) {
+    return c.data.has_value() ? std::to_string(std::any_cast<int>(c.data)) : "?";
+  }
+
+  TraceConfigPtr config() {
+    auto cfg = std::make_shared<TraceConfig>();
+    cfg->on_request_start.push_back([this](const RequestStartParams& p) {
+      {
+        std::lock_guard lk(mu);
+        p.ctx.data = next_id++;
+      }
+      p.headers.set("X-Injected", "request-" + id(p.ctx));
+      add("start " + id(p.ctx) + " " + std::string(p.method) + " " + std::string(p.url.encoded_path()) +
+          " resend=" + std::to_string(p.resend_count) + (p.trace ? "" : " untraced"));
+    });
+    cfg->on_request_headers_sent.push_back([this](const RequestHeadersSentParams& p) { add("sent " + id(p.ctx)); });
+    cfg->on_response_headers.push_back([this](const ResponseHeadersParams& p) {
+      add("response " + id(p.ctx) + " " + std::to_string(p.response.status()));
+    });
+    cfg->on_request_end.push_back([this](const RequestEndParams& p) {
+      add("end " + id(p.ctx) + " bytes=" + std::to_string(p.body_bytes));
+    });
+    cfg->on_request_exception.push_back([this](const RequestExceptionParams& p) {
+      add("exception " + id(p.ctx) + (p.cancelled ? " cancelled" : ""));
+    });
+    cfg->on_request_redirect.push_back([this](const RedirectParams& p) {
+      add("redirect " + id(p.ctx) + " -> " + std::string(p.location.encoded_path()));
+    });
+    cfg->on_connection_queued_start.push_back([this](const ConnectionParams& p) { add("queued " + id(p.ctx)); });
+    cfg->on_connection_queued_end.push_back([this](const ConnectionParams& p) { add("dequeued " + id(p.ctx)); });
+    cfg->on_connection_create_start.push_back([this](const ConnectionParams& p) { add("connect " + id(p.ctx)); });
+    cfg->on_connection_create_end.push_back([this](const ConnectionParams& p) {
+      add("connected " + id(p.ctx) + " " + p.origin.host);
+    });
+    cfg->on_connection_reuseconn.push_back([this](const ConnectionParams& p) { add("reuse " + id(p.ctx)); });
+    return cfg;
+  }
+};
+
+void add_routes(Server& s) {
+  s.route("GET", "/echo-header", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::text(200, std::string(r.headers.first("X-Injected").value_or("none")));
+  });
+  s.route("GET", "/hop/{n}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    ServerResponse resp = ServerResponse::text(302, "");
+    resp.headers.set("Location", r.param("n") == "1" ? "/echo-header" : "/hop/1");
+    co_return resp;
+  });
+  s.route("GET", "/delay", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    asio::steady_timer t(co_await asio::this_coro::executor, 50ms);
+    co_await t.async_wait(asio::use_awaitable);
+    co_return ServerResponse::text(200, "late");
+  });
+}
+
+}  // namespace
+
+TEST(Signals, FullLifecycleAndHeaderInjectionWithReuse) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  Recorder rec;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {rec.config()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    for (int i = 0; i < 2; ++i) {
+      auto resp = co_await session.get(server.server().url() + "/echo-header");
+      EXPECT_EQ(co_await resp.text(), "request-" + std::to_string(i));  // the injected header arrived
+    }
+    co_await session.close();
+  });
+  EXPECT_EQ(rec.events, (std::vector<std::string>{
+                            "start 0 GET /echo-header resend=0", "connect 0", "connected 0 127.0.0.1", "sent 0",
+                            "response 0 200", "end 0 bytes=9",
+                            "start 1 GET /echo-header resend=0", "reuse 1", "sent 1", "response 1 200", "end 1 bytes=9"}));
+}
+
+TEST(Signals, EachRedirectHopIsARequestOfItsOwn) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  Recorder rec;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {rec.config()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    auto resp = co_await session.get(server.server().url() + "/hop/2");
+    EXPECT_EQ(co_await resp.text(), "request-2");
+    co_await session.close();
+  });
+  std::vector<std::string> starts, redirects;
+  for (const auto& e : rec.events) {
+    if (e.rfind("start", 0) == 0) starts.push_back(e);
+    if (e.rfind("redirect", 0) == 0) redirects.push_back(e);
+  }
+  EXPECT_EQ(starts, (std::vector<std::string>{"start 0 GET /hop/2 resend=0", "start 1 GET /hop/1 resend=1",
+                                              "start 2 GET /echo-header resend=2"}));
+  EXPECT_EQ(redirects, (std::vector<std::string>{"redirect 0 -> /hop/1", "redirect 1 -> /echo-header"}));
+}
+
+TEST(Signals, ExceptionSignalOnConnectFailure) {
+  Recorder rec;
+  asio::io_context io0;
+  asio::ip::tcp::acceptor a(io0, {asio::ip::make_address("127.0.0.1"), 0});
+  const auto port = a.local_endpoint().port();
+  a.close();
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {rec.config()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    EXPECT_THROW(co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/"), ClientConnectorError);
+    co_await session.close();
+  });
+  ASSERT_FALSE(rec.events.empty());
+  EXPECT_EQ(rec.events.back(), "exception 0");
+}
+
+TEST(Signals, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  Recorder rec;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.limit = 1}, .trace_configs = {rec.config()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    auto first = spawn(ex, [&]() -> asio::awaitable<void> {
+      auto r = co_await session.get(server.server().url() + "/delay");
+      co_await r.read();
+    }, asio::use_future);
+    asio::steady_timer t(ex, 10ms);
+    co_await t.async_wait(asio::use_awaitable);
+    RequestOptions untraced{.trace = false};
+    auto r2 = co_await session.get(server.server().url() + "/echo-header", std::move(untraced));
+    co_await r2.read();
+    first.get();
+    co_await session.close();
+  });
+  auto has = [&](std::string_view e) { return std::find(rec.events.begin(), rec.events.end(), e) != rec.events.end(); };
+  EXPECT_TRUE(has("queued 1")) << ::testing::PrintToString(rec.events);
+  EXPECT_TRUE(has("dequeued 1"));
+  EXPECT_TRUE(has("start 1 GET /echo-header resend=0 untraced"));
+}
+
+TEST(Signals, GlobalConfigReachesSessionsCreatedBefore) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  Recorder rec;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);  // before the config exists
+    auto config = rec.config();
+    add_global_trace_config(config);
+    auto resp = co_await session.get(server.server().url() + "/echo-header");
+    EXPECT_EQ(co_await resp.text(), "request-0");
+    remove_global_trace_config(config);
+    auto again = co_await session.get(server.server().url() + "/echo-header");
+    EXPECT_EQ(co_await again.text(), "none");
+    co_await session.close();
+  });
+}
+
+TEST(Signals, ThrowingSubscriberIsLoggedNotFatal) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  test::LogCapture logs;
+  auto cfg = std::make_shared<TraceConfig>();
+  cfg->on_request_start.push_back([](const RequestStartParams&) { throw std::runtime_error("bad subscriber"); });
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {cfg}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    auto resp = co_await session.get(server.server().url() + "/echo-header");
+    EXPECT_EQ(resp.status(), 200);
+    co_await session.close();
+  });
+  EXPECT_TRUE(logs.contains("bad subscriber"));
+}
+
+TEST(Signals, CancelledRequestIsSignalledAsCancelled) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  Recorder rec;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {rec.config()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    asio::steady_timer timer(ex, 10ms);
+    co_await asio::experimental::make_parallel_group(
+        asio::co_spawn(ex, session.get(server.server().url() + "/delay"), asio::deferred),
+        timer.async_wait(asio::deferred))
+        .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    co_await session.close();
+  });
+  ASSERT_FALSE(rec.events.empty());
+  EXPECT_EQ(rec.events.back(), "exception 0 cancelled");
+}

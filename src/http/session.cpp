@@ -8,6 +8,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "codec.hpp"
 #include "pool.hpp"
 #include "tracehop/http/task.hpp"
 #include "tracehop/trace/log.hpp"
@@ -78,6 +79,7 @@ struct ResponseState {
   Clock::time_point deadline = Clock::time_point::max();
   std::optional<Millis> sock_read;
   bool force_close = false;
+  std::size_t max_body_bytes = 0;
   std::string method;
   std::shared_ptr<Signals> signals;  // null when nobody listens
   bool end_signalled = false;
@@ -237,9 +239,18 @@ asio::awaitable<std::string> Response::read() {
     }
     conn.stream.expires_never();
     const bool keep_alive = parser.get().keep_alive() && !st.force_close;
-    st.body = std::move(parser.get().body());
+    std::string body = std::move(parser.get().body());
+    st.lease.release(keep_alive);  // the connection is done with, whatever the decoding finds
+    if (const auto encoding = st.headers.first("Content-Encoding")) {
+      try {
+        body = detail::decode_content(std::move(body), *encoding, st.max_body_bytes);
+      } catch (...) {
+        st.signal_exception(std::current_exception());
+        throw;
+      }
+    }
+    st.body = std::move(body);
     st.body_done = true;
-    st.lease.release(keep_alive);
     st.signal_end(st.body.size());
   }
   co_return st.body;
@@ -379,6 +390,7 @@ struct ClientSession::Impl {
       st->deadline = deadline;
       st->sock_read = timeout.sock_read;
       st->force_close = options.connector.force_close;
+      st->max_body_bytes = options.max_body_bytes;
       st->lease = std::move(lease);
       st->parser = std::move(parser);
       st->signals = sig;
@@ -455,6 +467,8 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   Headers headers;
   if (!o.headers.contains("User-Agent") && !opts.headers.contains("User-Agent")) headers.add("User-Agent", "tracehop/0.1");
   if (!o.headers.contains("Accept") && !opts.headers.contains("Accept")) headers.add("Accept", "*/*");
+  if (!o.headers.contains("Accept-Encoding") && !opts.headers.contains("Accept-Encoding"))
+    headers.add("Accept-Encoding", "gzip, deflate");
   for (const auto& [n, v] : opts.headers)
     if (!o.headers.contains(n)) headers.add(n, v);
   for (const auto& [n, v] : o.headers) headers.add(n, v);

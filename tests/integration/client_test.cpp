@@ -2,6 +2,7 @@
 // peers for what a well-behaved server never sends.
 #include <gtest/gtest.h>
 
+#include "codec.hpp"
 #include "raw_server.hpp"
 #include "server_fixture.hpp"
 #include "test_util.hpp"
@@ -62,6 +63,17 @@ void add_routes(Server& s) {
     const int n = std::stoi(r.param("n"));
     ServerResponse resp = ServerResponse::text(302, "");
     resp.headers.set("Location", n > 1 ? std::to_string(n - 1) : "/echo");  // relative, then absolute path
+    co_return resp;
+  });
+  s.route("GET", "/gzip", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    ServerResponse resp = ServerResponse::text(200, http::detail::gzip_compress(std::string(2000, 'z') + "|end"));
+    resp.headers.set("Content-Encoding", "gzip");
+    resp.headers.set("X-Accept-Encoding", std::string(r.headers.first("Accept-Encoding").value_or("")));
+    co_return resp;
+  });
+  s.route("GET", "/bad-gzip", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    ServerResponse resp = ServerResponse::text(200, "this is not gzip at all");
+    resp.headers.set("Content-Encoding", "gzip");
     co_return resp;
   });
   s.route("GET", "/loop", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
@@ -568,4 +580,62 @@ TEST_F(ClientTest, UnclosedSessionWarnsOnce) {
     co_await resp.read();
   });  // destroyed with an idle connection and no close()
   EXPECT_TRUE(logs.contains("without close()"));
+}
+
+TEST_F(ClientTest, GzipBodiesAreDecodedAndCorruptOnesAreAPayloadError) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/gzip"));
+    EXPECT_EQ(resp.headers().first("X-Accept-Encoding"), "gzip, deflate");
+    const auto body = co_await resp.text();
+    EXPECT_EQ(body.size(), 2004u);
+    EXPECT_EQ(body.substr(1996), "zzzz|end");
+    auto bad = co_await session.get(url("/bad-gzip"));
+    EXPECT_THROW(co_await bad.read(), ClientPayloadError);
+    co_await session.close();
+
+    // A body that inflates beyond max_body_bytes is refused (a compression bomb).
+    SessionOptions small{.max_body_bytes = 1000};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession limited(ex, std::move(small));
+    auto big = co_await limited.get(url("/gzip"));
+    try {
+      co_await big.read();
+      ADD_FAILURE() << "inflated past the limit";
+    } catch (const ClientPayloadError& e) {
+      EXPECT_NE(std::string(e.what()).find("exceeds 1000 bytes"), std::string::npos) << e.what();
+    }
+    co_await limited.close();
+  });
+}
+
+TEST(ClientErrors, DeflateRawAndZlibAndUnknownEncodings) {
+  // zlib-wrapped "deflate" and raw deflate (some servers send that), then an unknown coding.
+  const std::string raw_deflate("\xcb\x48\xcd\xc9\xc9\x07\x00", 7);  // "hello", raw
+  const std::string zlib_deflate("\x78\x9c\xcb\x48\xcd\xc9\xc9\x07\x00\x06\x2c\x02\x15", 13);
+  int n = 0;
+  RawServer peer([&](asio::ip::tcp::socket& s, int) {
+    while (!RawServer::read_request(s).empty()) {
+      const int i = n++;
+      const std::string& body = i == 0 ? zlib_deflate : raw_deflate;
+      const std::string enc = i < 2 ? "deflate" : "br";
+      RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Encoding: " + enc + "\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body);
+    }
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto r1 = co_await session.get(peer.url());
+    EXPECT_EQ(co_await r1.text(), "hello");
+    auto r2 = co_await session.get(peer.url());
+    EXPECT_EQ(co_await r2.text(), "hello");
+    auto r3 = co_await session.get(peer.url());
+    try {
+      co_await r3.read();
+      ADD_FAILURE() << "decoded an unknown coding";
+    } catch (const ClientPayloadError& e) {
+      EXPECT_NE(std::string(e.what()).find("'br'"), std::string::npos) << e.what();
+    }
+    co_await session.close();
+  });
 }

@@ -1,0 +1,108 @@
+#include "codec.hpp"
+
+#include <zlib.h>
+
+#include <vector>
+
+#include "tracehop/http/errors.hpp"
+
+namespace tracehop::http::detail {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
+  return true;
+}
+
+// window_bits: 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
+bool inflate_with(std::string_view in, int window_bits, std::size_t max_bytes, std::string& out, std::string& error) {
+  z_stream zs{};
+  if (inflateInit2(&zs, window_bits) != Z_OK) {
+    error = "zlib init failed";
+    return false;
+  }
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  out.clear();
+  char buf[16384];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      error = zs.msg ? zs.msg : (rc == Z_BUF_ERROR ? "truncated data" : "corrupt data");
+      inflateEnd(&zs);
+      return false;
+    }
+    out.append(buf, sizeof buf - zs.avail_out);
+    if (out.size() > max_bytes) {
+      error = "decoded body exceeds " + std::to_string(max_bytes) + " bytes";
+      inflateEnd(&zs);
+      return false;
+    }
+    if (rc == Z_OK && zs.avail_in == 0 && zs.avail_out != 0) {
+      error = "truncated data";
+      inflateEnd(&zs);
+      return false;
+    }
+  }
+  inflateEnd(&zs);
+  return true;
+}
+
+}  // namespace
+
+std::string decode_content(std::string body, std::string_view encoding, std::size_t max_bytes) {
+  // Codings apply in order, so they are removed last-first.
+  std::vector<std::string_view> codings;
+  while (!encoding.empty()) {
+    const auto comma = encoding.find(',');
+    const auto c = trim(encoding.substr(0, comma));
+    if (!c.empty()) codings.push_back(c);
+    encoding = comma == std::string_view::npos ? std::string_view{} : encoding.substr(comma + 1);
+  }
+  for (auto it = codings.rbegin(); it != codings.rend(); ++it) {
+    const auto c = *it;
+    if (iequal(c, "identity")) continue;
+    std::string out, error;
+    if (iequal(c, "gzip") || iequal(c, "x-gzip")) {
+      if (!inflate_with(body, 15 + 16, max_bytes, out, error))
+        throw ClientPayloadError("cannot decode the gzip response body: " + error);
+    } else if (iequal(c, "deflate")) {
+      // "deflate" means zlib-wrapped data, but some servers send it raw.
+      std::string raw_error;
+      if (!inflate_with(body, 15, max_bytes, out, error) && !inflate_with(body, -15, max_bytes, out, raw_error))
+        throw ClientPayloadError("cannot decode the deflate response body: " + error);
+    } else {
+      throw ClientPayloadError("unsupported Content-Encoding '" + std::string(c) + "'");
+    }
+    body = std::move(out);
+  }
+  return body;
+}
+
+std::string gzip_compress(std::string_view data) {
+  z_stream zs{};
+  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return out;
+}
+
+}  // namespace tracehop::http::detail

@@ -2,7 +2,11 @@
 
 #include <sys/socket.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -25,11 +29,14 @@ namespace {
 
 // A pooled connection the server has closed (or that holds unexpected bytes) cannot carry a
 // request: look without blocking and without consuming anything.
-bool is_stale(tcp::socket& s) {
+bool is_stale(tcp::socket& s, bool tls) {
   char c;
   const auto n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return !(errno == EAGAIN || errno == EWOULDBLOCK);
-  return true;  // 0: closed by the peer; > 0: bytes nobody asked for
+  if (n == 0) return true;  // closed by the peer
+  // Bytes nobody asked for: over TLS they may be a session ticket (TLS 1.3 sends those after
+  // the handshake), so only a plain connection is judged stale by them.
+  return !tls;
 }
 
 // Frees the slot reserved for a connection that was never made (failure or cancellation).
@@ -51,7 +58,30 @@ void Lease::release(bool reusable) noexcept {
 }
 
 Pool::Pool(asio::any_io_executor executor, ConnectorOptions options)
-    : executor_(std::move(executor)), options_(options) {}
+    : executor_(std::move(executor)), options_(std::move(options)) {}
+
+Pool::~Pool() = default;
+
+asio::ssl::context& Pool::tls_context() {
+  std::lock_guard lk(tls_mu_);
+  if (!tls_context_) {
+    auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1);
+    if (options_.verify_ssl) {
+      ctx->set_verify_mode(asio::ssl::verify_peer);
+      if (!options_.ca_file.empty()) ctx->load_verify_file(options_.ca_file);
+      else ctx->set_default_verify_paths();
+    } else {
+      ctx->set_verify_mode(asio::ssl::verify_none);
+      log_warn("TLS certificate verification is disabled for this session (verify_ssl=false): "
+               "any server can impersonate any host");
+    }
+    tls_context_ = std::move(ctx);
+  }
+  return *tls_context_;
+}
 
 bool Pool::has_capacity(const std::string& key) const {
   if (options_.limit != 0 && open_ >= options_.limit) return false;
@@ -99,8 +129,8 @@ void Pool::unreserve(const std::string& key) {
 
 void Pool::close_connection(std::unique_ptr<Connection> conn) {
   boost::system::error_code ignored;
-  conn->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  conn->stream.socket().close(ignored);
+  conn->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  conn->tcp().socket().close(ignored);
   unreserve(conn->key);
 }
 
@@ -125,7 +155,7 @@ std::unique_ptr<Connection> Pool::take_idle(const std::string& key, Clock::time_
   while (it != idle_.end() && !it->second.empty()) {
     auto conn = std::move(it->second.back());  // the most recently used: least likely stale
     it->second.pop_back();
-    if (!is_stale(conn->stream.socket())) return conn;
+    if (!is_stale(conn->tcp().socket(), conn->tls != nullptr)) return conn;
     close_connection(std::move(conn));
   }
   if (it != idle_.end() && it->second.empty()) idle_.erase(it);
@@ -282,9 +312,6 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const Origin& origin,
                                                             bool deadline_is_total,
                                                             std::optional<Millis> sock_connect,
                                                             PoolObserver* observer) {
-  if (origin.tls())
-    throw ClientConnectorError(make_error_code(errc::connect_failed), origin.host, origin.port,
-                               "https is not available in this build yet");
   auto endpoints = co_await resolve(origin, observer);
   auto conn = std::make_unique<Connection>(executor_, origin);
   const auto now = Clock::now();
@@ -310,7 +337,49 @@ asio::awaitable<std::unique_ptr<Connection>> Pool::connect(const Origin& origin,
   if (ec) throw ClientConnectorError(ec, origin.host, origin.port, ec.message());
   boost::system::error_code ignored;
   conn->stream.socket().set_option(tcp::no_delay(true), ignored);
+  if (origin.tls()) co_await handshake(*conn, deadline, deadline_is_total, observer);
   co_return conn;
+}
+
+asio::awaitable<void> Pool::handshake(Connection& conn, Clock::time_point deadline, bool deadline_is_total,
+                                      PoolObserver* observer) {
+  asio::ssl::context* ctx = nullptr;
+  try {
+    ctx = &tls_context();
+  } catch (const boost::system::system_error& e) {
+    throw ClientSSLError(e.code(), conn.origin.host, conn.origin.port,
+                         "cannot load the CA certificates '" + options_.ca_file + "': " + e.code().message());
+  }
+  conn.tls = std::make_unique<Connection::TlsStream>(std::move(conn.stream), *ctx);
+  auto& tls = *conn.tls;
+  boost::system::error_code ec;
+  const auto host = conn.origin.host;
+  asio::ip::make_address(host, ec);
+  if (ec) {
+    // A name, not an address: send it (SNI) so the server can pick its certificate. (The
+    // SSL_set_tlsext_host_name macro, spelled out without its C cast.)
+    if (!SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                  const_cast<char*>(host.c_str())))
+      throw ClientSSLError(boost::system::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category()),
+                           host, conn.origin.port, "cannot set the SNI host name");
+  }
+  if (options_.verify_ssl) tls.set_verify_callback(asio::ssl::host_name_verification(host));
+  const auto limit = deadline == Clock::time_point::max() ? Clock::duration::max() : deadline - Clock::now();
+  if (limit != Clock::duration::max()) conn.tcp().expires_after(limit);
+  auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
+  conn.tcp().expires_never();
+  if (hec == beast::error::timeout) {
+    const auto where = "TLS handshake with " + conn.origin.host_header();
+    if (deadline_is_total) throw ServerTimeoutError(TimeoutKind::Total, where);
+    throw ConnectionTimeoutError(TimeoutKind::Connect, where);
+  }
+  if (hec) {
+    std::string cause = hec.message();
+    const long verify = SSL_get_verify_result(tls.native_handle());
+    if (verify != X509_V_OK) cause += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    throw ClientSSLError(hec, host, conn.origin.port, cause);
+  }
+  if (observer) observer->tls_done();
 }
 
 void Pool::close_all() noexcept {

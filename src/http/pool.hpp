@@ -6,7 +6,9 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <list>
 #include <map>
@@ -28,8 +30,18 @@ using Clock = std::chrono::steady_clock;
 std::string origin_key(const Origin& o);
 
 struct Connection {
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
   Connection(boost::asio::any_io_executor ex, Origin o) : stream(std::move(ex)), origin(std::move(o)), key(origin_key(origin)) {}
-  beast::tcp_stream stream;
+  /// The TCP stream (under TLS, the layer below it: timeouts and the socket live here).
+  beast::tcp_stream& tcp() noexcept { return tls ? tls->next_layer() : stream; }
+  /// Runs `f` with the stream to read and write: TLS or plain.
+  template <class F>
+  decltype(auto) with_stream(F&& f) {
+    if (tls) return f(*tls);
+    return f(stream);
+  }
+  beast::tcp_stream stream;           // plain connections; moved into `tls` for https
+  std::unique_ptr<TlsStream> tls;
   beast::flat_buffer buffer;
   Origin origin;
   std::string key;
@@ -50,6 +62,7 @@ class PoolObserver {
   virtual void reused() noexcept = 0;
   virtual void dns_start(std::string_view host) noexcept = 0;
   virtual void dns_end(std::string_view host, Clock::duration took) noexcept = 0;
+  virtual void tls_done() noexcept = 0;
 };
 
 /// A connection, or the right to open one, held by one request. Destroying it without
@@ -86,6 +99,7 @@ class Lease {
 class Pool : public std::enable_shared_from_this<Pool> {
  public:
   Pool(boost::asio::any_io_executor executor, ConnectorOptions options);
+  ~Pool();
 
   /// A connection to `origin`: a pooled idle one, or a new one (resolved and connected here),
   /// waiting in FIFO order while the limits are reached. `deadline`/`connect_deadline` bound
@@ -128,9 +142,14 @@ class Pool : public std::enable_shared_from_this<Pool> {
                                                                std::optional<Millis> sock_connect,
                                                                PoolObserver* observer);
   boost::asio::awaitable<tcp::resolver::results_type> resolve(const Origin& origin, PoolObserver* observer);
+  boost::asio::awaitable<void> handshake(Connection& conn, Clock::time_point deadline, bool deadline_is_total,
+                                         PoolObserver* observer);
 
   boost::asio::any_io_executor executor_;
   ConnectorOptions options_;
+  std::unique_ptr<boost::asio::ssl::context> tls_context_;  // made on the first https request
+  std::mutex tls_mu_;
+  boost::asio::ssl::context& tls_context();
 
   mutable std::mutex mu_;
   bool closed_ = false;

@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <atomic>
@@ -54,6 +55,7 @@ class Signals final : public PoolObserver {
   void dns_end(std::string_view host, Clock::duration d) noexcept override {
     emit(&TraceConfig::on_dns_resolvehost_end, [&](SignalContext& c) { return DnsParams{c, host, d}; });
   }
+  void tls_done() noexcept override { connection(&TraceConfig::on_tls_handshake_end, {}); }
 
  private:
   void connection(std::vector<std::function<void(const ConnectionParams&)>> TraceConfig::*member,
@@ -225,8 +227,9 @@ asio::awaitable<std::string> Response::read() {
     auto& parser = *st.parser;
     while (!parser.is_done()) {
       const auto lim = detail::op_limit(st.deadline, st.sock_read, conn.origin);
-      detail::expire(conn.stream, lim.limit);
-      auto [ec, n] = co_await bhttp::async_read_some(conn.stream, conn.buffer, parser, as_tuple_awaitable);
+      detail::expire(conn.tcp(), lim.limit);
+      auto [ec, n] = co_await conn.with_stream(
+          [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, parser, as_tuple_awaitable); });
       if (ec) {
         st.lease.release(false);
         try {
@@ -237,7 +240,7 @@ asio::awaitable<std::string> Response::read() {
         }
       }
     }
-    conn.stream.expires_never();
+    conn.tcp().expires_never();
     const bool keep_alive = parser.get().keep_alive() && !st.force_close;
     std::string body = std::move(parser.get().body());
     st.lease.release(keep_alive);  // the connection is done with, whatever the decoding finds
@@ -344,8 +347,9 @@ struct ClientSession::Impl {
         lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect, sig.get());
         auto& conn = lease.connection();
         auto lim = detail::op_limit(deadline, std::nullopt, origin);
-        detail::expire(conn.stream, lim.limit);
-        auto [wec, wn] = co_await bhttp::async_write(conn.stream, req, as_tuple_awaitable);
+        detail::expire(conn.tcp(), lim.limit);
+        auto [wec, wn] = co_await conn.with_stream(
+            [&](auto& stream) { return bhttp::async_write(stream, req, as_tuple_awaitable); });
         boost::system::error_code ec = wec;
         if (!ec) {
           ++conn.requests;
@@ -354,8 +358,9 @@ struct ClientSession::Impl {
               return RequestHeadersSentParams{c, method, url, hop_headers};
             });
           lim = detail::op_limit(deadline, timeout.sock_read, origin);
-          detail::expire(conn.stream, lim.limit);
-          auto [rec, rn] = co_await bhttp::async_read_header(conn.stream, conn.buffer, *parser, as_tuple_awaitable);
+          detail::expire(conn.tcp(), lim.limit);
+          auto [rec, rn] = co_await conn.with_stream(
+              [&](auto& stream) { return bhttp::async_read_header(stream, conn.buffer, *parser, as_tuple_awaitable); });
           ec = rec;
         }
         if (ec) {
@@ -367,7 +372,7 @@ struct ClientSession::Impl {
           lease.release(false);
           if (!retry) detail::throw_read_error(ec, lim, origin, url, false);
         } else {
-          conn.stream.expires_never();
+          conn.tcp().expires_never();
         }
       } catch (...) {
         signal_exception(std::current_exception());

@@ -52,6 +52,11 @@ struct ConnectorOptions {
   bool force_close = false;
   /// How long a DNS answer is reused.
   Millis dns_ttl = std::chrono::seconds(10);
+  /// https: verify the server's certificate chain and host name (against the system's CA
+  /// store, or `ca_file`). false skips both, and says so in the log: for tests only.
+  bool verify_ssl = true;
+  /// A PEM file of CA certificates to trust instead of the system store.
+  std::string ca_file;
 };
 
 struct SessionOptions {

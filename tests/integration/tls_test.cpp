@@ -1,0 +1,118 @@
+// HTTPS: a real TLS handshake on loopback with a certificate made at test time.
+#include <gtest/gtest.h>
+
+#include "test_util.hpp"
+#include "tls_server.hpp"
+#include "tracehop/http/session.hpp"
+#include "tracehop/http/task.hpp"
+
+#include <boost/asio/use_future.hpp>
+
+using namespace tracehop;
+using namespace tracehop::http;
+using test::TestCertificate;
+using test::TlsServer;
+
+namespace {
+
+template <class F>
+void run(F&& f) {
+  asio::io_context io;
+  auto done = spawn(io, std::forward<F>(f), asio::use_future);
+  io.run();
+  done.get();
+}
+
+const TestCertificate& loopback_cert() {
+  static const TestCertificate cert("DNS:localhost,IP:127.0.0.1");
+  return cert;
+}
+
+}  // namespace
+
+TEST(Tls, VerifiedHandshakeAndKeepAlive) {
+  TlsServer server(loopback_cert());
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.ca_file = loopback_cert().cert.string()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    for (int i = 0; i < 3; ++i) {
+      auto resp = co_await session.get(server.url());
+      EXPECT_EQ(co_await resp.text(), "secure");
+    }
+    EXPECT_EQ(session.pool_stats().created, 1u);  // one handshake, reused
+    co_await session.close();
+  });
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+TEST(Tls, HostNameIsCheckedAndSentAsSni) {
+  TlsServer server(loopback_cert());
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.ca_file = loopback_cert().cert.string()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    auto resp = co_await session.get(server.url("localhost"));
+    EXPECT_EQ(co_await resp.text(), "secure");
+    co_await session.close();
+  });
+  EXPECT_EQ(server.last_sni(), "localhost");
+}
+
+TEST(Tls, UntrustedCertificateIsAClientSSLError) {
+  TlsServer server(loopback_cert());
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);  // the system store: not our CA
+    try {
+      co_await session.get(server.url());
+      ADD_FAILURE() << "trusted a self-signed certificate";
+    } catch (const ClientSSLError& e) {
+      EXPECT_EQ(e.port(), server.port());
+      EXPECT_NE(std::string(e.what()).find("self-signed"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(session.pool_stats().open, 0u);
+    co_await session.close();
+  });
+}
+
+TEST(Tls, CertificateForAnotherHostIsRejected) {
+  TestCertificate other("DNS:other.test");
+  TlsServer server(other);
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.ca_file = other.cert.string()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    EXPECT_THROW(co_await session.get(server.url()), ClientSSLError);
+    co_await session.close();
+  });
+}
+
+TEST(Tls, VerificationCanBeTurnedOffLoudly) {
+  TlsServer server(loopback_cert());
+  test::LogCapture logs;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.verify_ssl = false}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    auto resp = co_await session.get(server.url());
+    EXPECT_EQ(co_await resp.text(), "secure");
+    co_await session.close();
+  });
+  EXPECT_TRUE(logs.contains("verification is disabled"));
+}
+
+TEST(Tls, MissingCaFileIsAClientSSLError) {
+  TlsServer server(loopback_cert());
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.ca_file = "/nonexistent/ca.pem"}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    try {
+      co_await session.get(server.url());
+      ADD_FAILURE();
+    } catch (const ClientSSLError& e) {
+      EXPECT_NE(std::string(e.what()).find("/nonexistent/ca.pem"), std::string::npos) << e.what();
+    }
+    co_await session.close();
+  });
+}

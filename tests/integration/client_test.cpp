@@ -639,3 +639,83 @@ TEST(ClientErrors, DeflateRawAndZlibAndUnknownEncodings) {
     co_await session.close();
   });
 }
+
+TEST(ClientErrors, OversizedResponseHeaderIsMalformed) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);
+    RawServer::write(s, "HTTP/1.1 200 OK\r\nX-Huge: " + std::string(64 * 1024, 'h') + "\r\nContent-Length: 0\r\n\r\n");
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    try {
+      co_await session.get(peer.url());
+      ADD_FAILURE() << "accepted a 64 KiB header";
+    } catch (const ClientResponseError& e) {
+      EXPECT_EQ(e.code(), errc::malformed_response);
+    }
+    co_await session.close();
+  });
+}
+
+TEST(ClientPool, DnsAnswersAreCachedForTheTtl) {
+  ServerThread server;
+  add_routes(server.server());
+  server.start();
+  std::atomic<int> lookups{0};
+  auto cfg = std::make_shared<TraceConfig>();
+  cfg->on_dns_resolvehost_start.push_back([&](const DnsParams&) { ++lookups; });
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.force_close = true, .dns_ttl = std::chrono::milliseconds(200)},
+                           .trace_configs = {cfg}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    const auto url = "http://localhost:" + std::to_string(server.port()) + "/items/a";
+    for (int i = 0; i < 3; ++i) co_await (co_await session.get(url)).read();
+    EXPECT_EQ(lookups.load(), 1);  // three connections, one lookup
+    co_await sleep_for(300ms);
+    co_await (co_await session.get(url)).read();
+    EXPECT_EQ(lookups.load(), 2);  // the answer expired
+    co_await session.close();
+  });
+}
+
+namespace {
+const auto kTaskKey = trace::create_context_key<int>("task");
+int task_value() {
+  const int* v = trace::Context::current().get(kTaskKey);
+  return v ? *v : -1;
+}
+void interleave_requests(ServerThread& server, int threads) {
+  std::atomic<int> checks{0}, wrong{0};
+  run([&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    SessionOptions options{.connector = {.limit = 50}};
+    ClientSession session(ex, std::move(options));
+    std::vector<std::future<void>> done;
+    for (int i = 0; i < 1000; ++i) {
+      done.push_back(spawn(ex, [&, i]() -> asio::awaitable<void> {
+        trace::Scope scope(trace::Context::current().with(kTaskKey, i));
+        for (int round = 0; round < 3; ++round) {
+          auto resp = co_await session.get(server.server().url() + "/items/" + std::to_string(i));
+          ++checks;
+          if (task_value() != i) ++wrong;
+          co_await resp.read();
+          ++checks;
+          if (task_value() != i) ++wrong;
+          co_await sleep_for(std::chrono::milliseconds(i % 3));
+          ++checks;
+          if (task_value() != i) ++wrong;
+        }
+      }, asio::use_future));
+    }
+    while (checks.load() < 1000 * 9 && session.pool_stats().open + session.pool_stats().waiting > 0) co_await sleep_for(5ms);
+    for (auto& d : done) d.get();
+    co_await session.close();
+  }, threads);
+  EXPECT_EQ(checks.load(), 1000 * 9);
+  EXPECT_EQ(wrong.load(), 0);
+}
+}  // namespace
+
+TEST_F(ClientTest, ThousandTasksKeepTheirContextAcrossRequestsOnOneThread) { interleave_requests(server, 1); }
+TEST_F(ClientTest, ThousandTasksKeepTheirContextAcrossRequestsOnTwoThreads) { interleave_requests(server, 2); }

@@ -19,6 +19,7 @@ class Category final : public std::error_category {
       case errc::malformed_response: return "malformed response";
       case errc::payload: return "bad payload";
       case errc::session_closed: return "session closed";
+      case errc::invalid_header: return "invalid header";
     }
     return "unknown error";
   }

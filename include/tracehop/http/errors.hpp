@@ -35,6 +35,7 @@ enum class errc {
   malformed_response,
   payload,
   session_closed,
+  invalid_header,
 };
 const std::error_category& http_category() noexcept;
 inline std::error_code make_error_code(errc e) noexcept { return {static_cast<int>(e), http_category()}; }

@@ -91,6 +91,68 @@ std::string decode_content(std::string body, std::string_view encoding, std::siz
   return body;
 }
 
+struct Inflater::State {
+  z_stream zs{};
+  bool gzip;
+  bool started = false;
+  bool raw = false;  // a "deflate" body without the zlib wrapper
+  bool ended = false;
+  std::string first;  // the first bytes, kept to retry as raw deflate
+};
+
+std::unique_ptr<Inflater> Inflater::for_encoding(std::string_view encoding) {
+  const auto c = trim(encoding);
+  if (c.empty() || iequal(c, "identity")) return nullptr;
+  if (iequal(c, "gzip") || iequal(c, "x-gzip")) return std::unique_ptr<Inflater>(new Inflater(true));
+  if (iequal(c, "deflate")) return std::unique_ptr<Inflater>(new Inflater(false));
+  throw ClientPayloadError("unsupported Content-Encoding '" + std::string(c) + "' for a streamed body");
+}
+
+Inflater::Inflater(bool gzip) : state_(std::make_unique<State>()) {
+  state_->gzip = gzip;
+  inflateInit2(&state_->zs, gzip ? 15 + 16 : 15);
+}
+
+Inflater::~Inflater() { inflateEnd(&state_->zs); }
+
+std::string Inflater::feed(std::string_view piece) {
+  auto& st = *state_;
+  std::string out;
+  if (st.ended || piece.empty()) return out;
+  if (!st.started && !st.gzip) st.first.append(piece);
+  st.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
+  st.zs.avail_in = static_cast<uInt>(piece.size());
+  char buf[16384];
+  while (st.zs.avail_in > 0 && !st.ended) {
+    st.zs.next_out = reinterpret_cast<Bytef*>(buf);
+    st.zs.avail_out = sizeof buf;
+    const int rc = inflate(&st.zs, Z_NO_FLUSH);
+    if (rc == Z_DATA_ERROR && !st.gzip && !st.started && !st.raw) {
+      // Not zlib-wrapped: start over as raw deflate with what came so far.
+      inflateEnd(&st.zs);
+      st.zs = z_stream{};
+      inflateInit2(&st.zs, -15);
+      st.raw = true;
+      const std::string again = std::move(st.first);
+      return feed(again);
+    }
+    if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR)
+      throw ClientPayloadError(std::string("cannot decode the ") + (st.gzip ? "gzip" : "deflate") +
+                               " response body: " + (st.zs.msg ? st.zs.msg : "corrupt data"));
+    out.append(buf, sizeof buf - st.zs.avail_out);
+    st.started = st.started || out.size() > 0;
+    if (rc == Z_STREAM_END) st.ended = true;
+    if (rc == Z_BUF_ERROR) break;
+  }
+  return out;
+}
+
+void Inflater::finish() const {
+  if (!state_->ended)
+    throw ClientPayloadError(std::string("the ") + (state_->gzip ? "gzip" : "deflate") +
+                             " response body ended before its compressed stream did");
+}
+
 std::string gzip_compress(std::string_view data) {
   z_stream zs{};
   deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);

@@ -84,6 +84,9 @@ struct ResponseState {
   bool force_close = false;
   std::size_t max_body_bytes = 0;
   std::string method;
+  bool streaming = false;
+  std::unique_ptr<Inflater> inflater;
+  std::size_t streamed_bytes = 0;
   std::shared_ptr<Signals> signals;  // null when nobody listens
   bool end_signalled = false;
 
@@ -276,6 +279,11 @@ int Response::redirects() const noexcept { return state().redirects; }
 asio::awaitable<std::string> Response::read() {
   if (!state_) throw ClientPayloadError("an empty response has no body");
   auto& st = *state_;
+  if (st.streaming) {  // read_chunk() began: the rest of the stream
+    std::string rest;
+    for (std::string piece; !(piece = co_await read_chunk()).empty();) rest += piece;
+    co_return rest;
+  }
   if (!st.body_done) {
     if (!st.lease) throw ClientPayloadError("the response was released before its body was read");
     auto& conn = st.lease.connection();
@@ -312,6 +320,49 @@ asio::awaitable<std::string> Response::read() {
     st.signal_end(st.body.size());
   }
   co_return st.body;
+}
+
+asio::awaitable<std::string> Response::read_chunk() {
+  if (!state_) throw ClientPayloadError("an empty response has no body");
+  auto& st = *state_;
+  if (st.body_done) co_return std::string{};
+  if (!st.lease) throw ClientPayloadError("the response was released before its body was read");
+  auto& conn = st.lease.connection();
+  auto& parser = *st.parser;
+  try {
+    if (!st.streaming) {
+      st.streaming = true;
+      st.inflater = detail::Inflater::for_encoding(parser.get()[bhttp::field::content_encoding]);
+    }
+    for (;;) {
+      // What the parser holds already (the header read may have brought body bytes along).
+      std::string raw = std::move(parser.get().body());
+      parser.get().body().clear();
+      std::string out = st.inflater ? st.inflater->feed(raw) : std::move(raw);
+      st.streamed_bytes += out.size();
+      if (st.streamed_bytes > st.max_body_bytes)
+        throw ClientPayloadError("response body from " + std::string(st.url.buffer()) + " exceeds " +
+                                 std::to_string(st.max_body_bytes) + " bytes");
+      if (!out.empty()) co_return out;
+      if (parser.is_done()) {
+        if (st.inflater) st.inflater->finish();
+        conn.tcp().expires_never();
+        st.body_done = true;
+        st.lease.release(parser.get().keep_alive() && !st.force_close);
+        st.signal_end(st.streamed_bytes);
+        co_return std::string{};
+      }
+      const auto lim = detail::op_limit(st.deadline, st.sock_read, conn.origin);
+      detail::expire(conn.tcp(), lim.limit);
+      auto [ec, n] = co_await conn.with_stream(
+          [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, parser, as_tuple_awaitable); });
+      if (ec) detail::throw_read_error(ec, lim, conn.origin, st.url, true);
+    }
+  } catch (...) {
+    st.lease.release(false);
+    st.signal_exception(std::current_exception());
+    throw;
+  }
 }
 
 asio::awaitable<boost::json::value> Response::json() {

@@ -719,3 +719,95 @@ void interleave_requests(ServerThread& server, int threads) {
 
 TEST_F(ClientTest, ThousandTasksKeepTheirContextAcrossRequestsOnOneThread) { interleave_requests(server, 1); }
 TEST_F(ClientTest, ThousandTasksKeepTheirContextAcrossRequestsOnTwoThreads) { interleave_requests(server, 2); }
+
+TEST_F(ClientTest, HeaderInjectionIsRefusedBeforeAnyIo) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions smuggle{.headers = {{"X-Evil", "a\r\nX-Injected: yes"}}};
+    try {
+      co_await session.get(url("/echo"), std::move(smuggle));
+      ADD_FAILURE() << "sent a header value with CR LF";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.code(), errc::invalid_header);
+    }
+    RequestOptions bad_name{.headers = {{"Bad Name", "x"}}};
+    EXPECT_THROW(co_await session.get(url("/echo"), std::move(bad_name)), ClientError);
+    EXPECT_THROW(co_await session.request("GE T", url("/echo")), ClientError);
+    RequestOptions host{.headers = {{"Host", "virtual.test"}}};
+    auto resp = co_await session.get(url("/echo"), std::move(host));
+    EXPECT_EQ(header_value(co_await resp.json(), "Host"), "virtual.test");  // the caller's Host wins
+    co_await session.close();
+  });
+}
+
+TEST(ClientStreaming, PiecesArriveAsTheServerSendsThem) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    while (!RawServer::read_request(s).empty()) {
+      RawServer::write(s, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n");
+      std::this_thread::sleep_for(50ms);
+      RawServer::write(s, "6\r\nsecond\r\n");
+      std::this_thread::sleep_for(50ms);
+      RawServer::write(s, "5\r\nthird\r\n0\r\n\r\n");
+    }
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(peer.url());
+    std::vector<std::string> pieces;
+    for (std::string piece; !(piece = co_await resp.read_chunk()).empty();) pieces.push_back(piece);
+    EXPECT_GE(pieces.size(), 3u);  // they came apart in time
+    std::string all;
+    for (const auto& p : pieces) all += p;
+    EXPECT_EQ(all, "firstsecondthird");
+    EXPECT_EQ(co_await resp.read_chunk(), "");  // and stays at the end
+
+    auto again = co_await session.get(peer.url());  // the connection was given back and reused
+    EXPECT_EQ(co_await again.read_chunk(), "first");
+    EXPECT_EQ(co_await again.read(), "secondthird");  // read() after read_chunk(): the rest
+    EXPECT_EQ(session.pool_stats().reused, 1u);
+    co_await session.close();
+  });
+}
+
+TEST_F(ClientTest, StreamedGzipIsDecodedPieceByPiece) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/gzip"));
+    std::string all;
+    for (std::string piece; !(piece = co_await resp.read_chunk()).empty();) all += piece;
+    EXPECT_EQ(all.size(), 2004u);
+    EXPECT_EQ(all.substr(1996), "zzzz|end");
+    co_await session.close();
+  });
+}
+
+TEST(ClientStreaming, TruncatedStreamIsAPayloadError) {
+  RawServer peer([](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);
+    RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nonly part");
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(peer.url());
+    EXPECT_EQ(co_await resp.read_chunk(), "only part");
+    EXPECT_THROW(co_await resp.read_chunk(), ClientPayloadError);
+    EXPECT_EQ(session.pool_stats().open, 0u);
+    co_await session.close();
+  });
+}
+
+TEST(ClientStreaming, StreamedRawDeflateFallsBackFromZlib) {
+  const std::string raw_deflate("\xcb\x48\xcd\xc9\xc9\x07\x00", 7);  // "hello" without the zlib wrapper
+  RawServer peer([&](asio::ip::tcp::socket& s, int) {
+    RawServer::read_request(s);
+    RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 7\r\n\r\n" + raw_deflate);
+  });
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(peer.url());
+    std::string all;
+    for (std::string piece; !(piece = co_await resp.read_chunk()).empty();) all += piece;
+    EXPECT_EQ(all, "hello");
+    co_await session.close();
+  });
+}

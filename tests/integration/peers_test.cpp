@@ -127,6 +127,10 @@ TEST(Aiohttp, JsonChunkedGzipHeadersRedirectAndBodies) {
     auto chunked = co_await session.get(peer.url("/chunked"));
     EXPECT_EQ(chunked.headers().first("Transfer-Encoding"), "chunked");
     EXPECT_EQ(co_await chunked.text(), "part0;part1;part2;part3;part4;");
+    auto streamed = co_await session.get(peer.url("/chunked"));
+    std::string all;
+    for (std::string piece; !(piece = co_await streamed.read_chunk()).empty();) all += piece;
+    EXPECT_EQ(all, "part0;part1;part2;part3;part4;");
 
     auto gz = co_await session.get(peer.url("/gzip"));
     EXPECT_EQ(gz.headers().first("Content-Encoding"), "gzip");

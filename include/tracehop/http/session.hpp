@@ -123,6 +123,9 @@ class Response {
   boost::asio::awaitable<std::string> text() { return read(); }
   /// The body parsed as JSON; ClientPayloadError if it is not JSON.
   boost::asio::awaitable<boost::json::value> json();
+  /// Streams the body: the next piece of it (decoded), as it arrives; "" once it is all read.
+  /// read() after read_chunk() returns the rest.
+  boost::asio::awaitable<std::string> read_chunk();
 
   /// Throws ClientResponseError for a status >= 400.
   void raise_for_status() const;

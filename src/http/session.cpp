@@ -583,9 +583,16 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   if (detail::has_global_trace_configs())
     for (auto& c : global_trace_configs()) configs.push_back(std::move(c));
 
+  const auto& jar = opts.cookie_jar;
+  const bool caller_cookie = headers.contains("Cookie");
   for (int redirects = 0;; ++redirects) {
+    if (jar && !caller_cookie) {
+      headers.erase("Cookie");
+      if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
+    }
     Response resp = co_await impl->send(method, url, headers, body, timeout, deadline, configs, redirects, o.trace);
     resp.state_->redirects = redirects;
+    if (jar && resp.headers().contains("Set-Cookie")) jar->update(url, resp.headers());
     const bool redirect = o.allow_redirects && detail::is_redirect(resp.status());
     const auto location = redirect ? resp.headers().first("Location") : std::nullopt;
     if (redirect && location) {

@@ -811,3 +811,34 @@ TEST(ClientStreaming, StreamedRawDeflateFallsBackFromZlib) {
     co_await session.close();
   });
 }
+
+TEST(ClientCookies, JarKeepsCookiesAcrossRequestsAndRedirectsOnlyWhenEnabled) {
+  ServerThread server;
+  server.server().route("GET", "/login", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    ServerResponse r = ServerResponse::text(302, "");
+    r.headers.add("Set-Cookie", "session=s1; Path=/");
+    r.headers.set("Location", "/whoami");
+    co_return r;
+  });
+  server.server().route("GET", "/whoami", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::text(200, std::string(r.headers.first("Cookie").value_or("anonymous")));
+  });
+  server.start();
+  run([&]() -> asio::awaitable<void> {
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession plain(ex);  // no jar: nothing kept
+    EXPECT_EQ(co_await (co_await plain.get(server.server().url() + "/login")).text(), "anonymous");
+    co_await plain.close();
+
+    auto jar = std::make_shared<CookieJar>();
+    SessionOptions with_jar{.cookie_jar = jar};
+    ClientSession session(ex, std::move(with_jar));
+    // The cookie set by the redirect response is sent on the hop it redirects to.
+    EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/login")).text(), "session=s1");
+    EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/whoami")).text(), "session=s1");
+    EXPECT_EQ(jar->size(), 1u);
+    RequestOptions own{.headers = {{"Cookie", "mine=1"}}};  // a caller's Cookie header wins
+    EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/whoami", std::move(own))).text(), "mine=1");
+    co_await session.close();
+  });
+}

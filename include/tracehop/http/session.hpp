@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "tracehop/http/cookies.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/headers.hpp"
 #include "tracehop/http/signals.hpp"
@@ -71,6 +72,8 @@ struct SessionOptions {
   std::size_t max_body_bytes = 64 * 1024 * 1024;
   /// Lifecycle signal subscribers for this session (global ones apply too).
   std::vector<TraceConfigPtr> trace_configs;
+  /// Cookies kept and sent back (RFC 6265); none: the session keeps no cookies.
+  std::shared_ptr<CookieJar> cookie_jar;
 };
 
 struct RequestOptions {

@@ -842,3 +842,20 @@ TEST(ClientCookies, JarKeepsCookiesAcrossRequestsAndRedirectsOnlyWhenEnabled) {
     co_await session.close();
   });
 }
+
+TEST_F(ClientTest, ForceCloseOpensAConnectionPerRequest) {
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.force_close = true}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    for (int i = 0; i < 3; ++i) {
+      auto resp = co_await session.get(url("/echo"));
+      EXPECT_EQ(header_value(co_await resp.json(), "Connection"), "close");
+    }
+    EXPECT_EQ(session.pool_stats().created, 3u);
+    EXPECT_EQ(session.pool_stats().reused, 0u);
+    EXPECT_EQ(session.pool_stats().open, 0u);
+    co_await session.close();
+  });
+  EXPECT_EQ(server.server().stats().accepted, 3u);
+}

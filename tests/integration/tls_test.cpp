@@ -7,6 +7,7 @@
 #include "tracehop/http/task.hpp"
 
 #include <boost/asio/use_future.hpp>
+#include <atomic>
 
 using namespace tracehop;
 using namespace tracehop::http;
@@ -32,8 +33,14 @@ const TestCertificate& loopback_cert() {
 
 TEST(Tls, VerifiedHandshakeAndKeepAlive) {
   TlsServer server(loopback_cert());
+  std::atomic<int> handshakes{0};
+  auto cfg = std::make_shared<TraceConfig>();
+  cfg->on_tls_handshake_end.push_back([&](const ConnectionParams& p) {
+    EXPECT_TRUE(p.origin.tls());
+    ++handshakes;
+  });
   run([&]() -> asio::awaitable<void> {
-    SessionOptions options{.connector = {.ca_file = loopback_cert().cert.string()}};
+    SessionOptions options{.connector = {.ca_file = loopback_cert().cert.string()}, .trace_configs = {cfg}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
     for (int i = 0; i < 3; ++i) {
@@ -44,6 +51,7 @@ TEST(Tls, VerifiedHandshakeAndKeepAlive) {
     co_await session.close();
   });
   EXPECT_EQ(server.accepted(), 1);
+  EXPECT_EQ(handshakes.load(), 1);  // the lifecycle signal
 }
 
 TEST(Tls, HostNameIsCheckedAndSentAsSni) {

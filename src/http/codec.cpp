@@ -4,24 +4,13 @@
 
 #include <vector>
 
+#include "text.hpp"
 #include "tracehop/http/errors.hpp"
+#include "tracehop/http/headers.hpp"
 
 namespace tracehop::http::detail {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if ((a[i] | 0x20) != (b[i] | 0x20)) return false;
-  return true;
-}
 
 // window_bits: 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
 bool inflate_with(std::string_view in, int window_bits, std::size_t max_bytes, std::string& out, std::string& error) {
@@ -67,18 +56,18 @@ std::string decode_content(std::string body, std::string_view encoding, std::siz
   std::vector<std::string_view> codings;
   while (!encoding.empty()) {
     const auto comma = encoding.find(',');
-    const auto c = trim(encoding.substr(0, comma));
+    const auto c = trim_ows(encoding.substr(0, comma));
     if (!c.empty()) codings.push_back(c);
     encoding = comma == std::string_view::npos ? std::string_view{} : encoding.substr(comma + 1);
   }
   for (auto it = codings.rbegin(); it != codings.rend(); ++it) {
     const auto c = *it;
-    if (iequal(c, "identity")) continue;
+    if (field_name_equal(c, "identity")) continue;
     std::string out, error;
-    if (iequal(c, "gzip") || iequal(c, "x-gzip")) {
+    if (field_name_equal(c, "gzip") || field_name_equal(c, "x-gzip")) {
       if (!inflate_with(body, 15 + 16, max_bytes, out, error))
         throw ClientPayloadError("cannot decode the gzip response body: " + error);
-    } else if (iequal(c, "deflate")) {
+    } else if (field_name_equal(c, "deflate")) {
       // "deflate" means zlib-wrapped data, but some servers send it raw.
       std::string raw_error;
       if (!inflate_with(body, 15, max_bytes, out, error) && !inflate_with(body, -15, max_bytes, out, raw_error))
@@ -101,10 +90,10 @@ struct Inflater::State {
 };
 
 std::unique_ptr<Inflater> Inflater::for_encoding(std::string_view encoding) {
-  const auto c = trim(encoding);
-  if (c.empty() || iequal(c, "identity")) return nullptr;
-  if (iequal(c, "gzip") || iequal(c, "x-gzip")) return std::unique_ptr<Inflater>(new Inflater(true));
-  if (iequal(c, "deflate")) return std::unique_ptr<Inflater>(new Inflater(false));
+  const auto c = trim_ows(encoding);
+  if (c.empty() || field_name_equal(c, "identity")) return nullptr;
+  if (field_name_equal(c, "gzip") || field_name_equal(c, "x-gzip")) return std::unique_ptr<Inflater>(new Inflater(true));
+  if (field_name_equal(c, "deflate")) return std::unique_ptr<Inflater>(new Inflater(false));
   throw ClientPayloadError("unsupported Content-Encoding '" + std::string(c) + "' for a streamed body");
 }
 

@@ -1,5 +1,7 @@
 #include "tracehop/http/cookies.hpp"
 
+#include "text.hpp"
+
 #include <boost/asio/ip/address.hpp>
 #include <algorithm>
 #include <ctime>
@@ -10,20 +12,10 @@ namespace tracehop::http {
 
 namespace {
 
+using detail::ascii_lower;
+using detail::trim_ows;
+
 using SysClock = std::chrono::system_clock;
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return out;
-}
 
 bool is_ip(std::string_view host) {
   boost::system::error_code ec;
@@ -54,7 +46,7 @@ std::string default_path(std::string_view request_path) {
 // Expires in the IMF-fixdate form servers send ("Wed, 21 Oct 2015 07:28:00 GMT").
 std::optional<SysClock::time_point> parse_http_date(std::string_view text) {
   std::tm tm{};
-  std::istringstream in{std::string(trim(text))};
+  std::istringstream in{std::string(trim_ows(text))};
   in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
   if (in.fail()) return std::nullopt;
   return SysClock::from_time_t(timegm(&tm));
@@ -64,18 +56,18 @@ std::optional<SysClock::time_point> parse_http_date(std::string_view text) {
 
 void CookieJar::update(const Url& url, const Headers& response_headers) {
   const auto origin = origin_of(url);
-  const std::string host = lower(origin.host);
+  const std::string host = ascii_lower(origin.host);
   const auto now = SysClock::now();
   for (const auto value : response_headers.all("Set-Cookie")) {
     std::string_view rest = value;
     const auto semi = rest.find(';');
-    const auto pair = trim(rest.substr(0, semi));
+    const auto pair = trim_ows(rest.substr(0, semi));
     rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos) continue;
     Cookie c;
-    c.name = std::string(trim(pair.substr(0, eq)));
-    std::string_view v = trim(pair.substr(eq + 1));
+    c.name = std::string(trim_ows(pair.substr(0, eq)));
+    std::string_view v = trim_ows(pair.substr(eq + 1));
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
     c.value = std::string(v);
     if (c.name.empty()) continue;
@@ -85,13 +77,13 @@ void CookieJar::update(const Url& url, const Headers& response_headers) {
     bool reject = false;
     while (!rest.empty()) {
       const auto next = rest.find(';');
-      const auto attr = trim(rest.substr(0, next));
+      const auto attr = trim_ows(rest.substr(0, next));
       rest = next == std::string_view::npos ? std::string_view{} : rest.substr(next + 1);
       const auto aeq = attr.find('=');
-      const std::string name = lower(trim(attr.substr(0, aeq)));
-      const std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim(attr.substr(aeq + 1));
+      const std::string name = ascii_lower(trim_ows(attr.substr(0, aeq)));
+      const std::string_view val = aeq == std::string_view::npos ? std::string_view{} : trim_ows(attr.substr(aeq + 1));
       if (name == "domain" && !val.empty()) {
-        std::string d = lower(val);
+        std::string d = ascii_lower(val);
         if (d.front() == '.') d.erase(0, 1);
         if (!domain_match(host, d)) reject = true;  // a cookie for someone else's domain
         c.domain = d;
@@ -127,7 +119,7 @@ void CookieJar::set(Cookie c, SysClock::time_point now) {
 
 std::string CookieJar::header_for(const Url& url) const {
   const auto origin = origin_of(url);
-  const std::string host = lower(origin.host);
+  const std::string host = ascii_lower(origin.host);
   std::string path(url.encoded_path());
   if (path.empty()) path = "/";
   const auto now = SysClock::now();

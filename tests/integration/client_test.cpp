@@ -6,6 +6,7 @@
 #include "raw_server.hpp"
 #include "server_fixture.hpp"
 #include "test_util.hpp"
+#include "run.hpp"
 #include "tracehop/http/session.hpp"
 
 #include <boost/asio/experimental/parallel_group.hpp>
@@ -19,6 +20,8 @@
 
 using namespace tracehop;
 using namespace tracehop::http;
+using test::run;
+using test::sleep_for;
 using namespace std::chrono_literals;
 using test::RawServer;
 using test::ServerThread;
@@ -26,22 +29,7 @@ namespace json = boost::json;
 
 namespace {
 
-asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor, d);
-  co_await t.async_wait(asio::use_awaitable);
-}
 
-// Runs `f` (a coroutine function) as a task on a fresh io_context to completion; rethrows.
-template <class F>
-void run(F&& f, int threads = 1) {
-  asio::io_context io;
-  auto done = spawn(io, std::forward<F>(f), asio::use_future);
-  std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
-  io.run();
-  for (auto& t : pool) t.join();
-  done.get();
-}
 
 void add_routes(Server& s) {
   s.route("GET", "/items/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "process.hpp"
+#include "run.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/task.hpp"
 
@@ -14,17 +15,11 @@
 
 using namespace tracehop;
 using namespace tracehop::http;
+using test::run;
 using test::ChildProcess;
 
 namespace {
 
-template <class F>
-void run(F&& f) {
-  asio::io_context io;
-  auto done = spawn(io, std::forward<F>(f), asio::use_future);
-  io.run();
-  done.get();
-}
 
 // nginx on a free loopback port, with a configuration written to a temporary prefix.
 class Nginx {

@@ -3,6 +3,7 @@
 
 #include "server_fixture.hpp"
 #include "test_util.hpp"
+#include "run.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/signals.hpp"
 
@@ -13,18 +14,12 @@
 
 using namespace tracehop;
 using namespace tracehop::http;
+using test::run;
 using namespace std::chrono_literals;
 using test::ServerThread;
 
 namespace {
 
-template <class F>
-void run(F&& f) {
-  asio::io_context io;
-  auto done = spawn(io, std::forward<F>(f), asio::use_future);
-  io.run();
-  done.get();
-}
 
 // Records every signal as a line, and gives each request an id in its SignalContext.
 struct Recorder {

@@ -3,6 +3,7 @@
 
 #include "test_util.hpp"
 #include "tls_server.hpp"
+#include "run.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/task.hpp"
 
@@ -11,18 +12,12 @@
 
 using namespace tracehop;
 using namespace tracehop::http;
+using test::run;
 using test::TestCertificate;
 using test::TlsServer;
 
 namespace {
 
-template <class F>
-void run(F&& f) {
-  asio::io_context io;
-  auto done = spawn(io, std::forward<F>(f), asio::use_future);
-  io.run();
-  done.get();
-}
 
 const TestCertificate& loopback_cert() {
   static const TestCertificate cert("DNS:localhost,IP:127.0.0.1");

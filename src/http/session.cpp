@@ -69,7 +69,7 @@ class Signals final : public PoolObserver {
 
 struct ResponseState {
   Lease lease;
-  std::unique_ptr<bhttp::response_parser<bhttp::string_body>> parser;
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;  // in place: one allocation less
   Url url;
   int status = 0;
   std::string reason;
@@ -440,9 +440,10 @@ struct ClientSession::Impl {
                                                          hop_headers, body, options.connector.force_close);
 
       detail::Lease lease;
-      auto parser = std::make_unique<bhttp::response_parser<bhttp::string_body>>();
-      parser->body_limit(options.max_body_bytes);
-      if (method == "HEAD") parser->skip(true);
+      auto st = std::make_unique<detail::ResponseState>();
+      auto& parser = st->parser.emplace();
+      parser.body_limit(options.max_body_bytes);
+      if (method == "HEAD") parser.skip(true);
       bool retry = false;
       try {
         lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect, sig.get());
@@ -461,7 +462,7 @@ struct ClientSession::Impl {
           lim = detail::op_limit(deadline, timeout.sock_read, origin);
           detail::expire(conn.tcp(), lim.limit);
           auto [rec, rn] = co_await conn.with_stream(
-              [&](auto& stream) { return bhttp::async_read_header(stream, conn.buffer, *parser, as_tuple_awaitable); });
+              [&](auto& stream) { return bhttp::async_read_header(stream, conn.buffer, parser, as_tuple_awaitable); });
           ec = rec;
         }
         if (ec) {
@@ -469,7 +470,7 @@ struct ClientSession::Impl {
           // once, on a new connection, if nothing of a response arrived (as aiohttp does).
           const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
                               ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
-          retry = lease.reused() && attempt == 0 && !parser->got_some() && closed && detail::idempotent(method);
+          retry = lease.reused() && attempt == 0 && !parser.got_some() && closed && detail::idempotent(method);
           lease.release(false);
           if (!retry) detail::throw_read_error(ec, lim, origin, url, false);
         } else {
@@ -485,8 +486,7 @@ struct ClientSession::Impl {
         continue;
       }
 
-      auto st = std::make_unique<detail::ResponseState>();
-      const auto& msg = parser->get();
+      const auto& msg = parser.get();
       st->status = static_cast<int>(msg.result_int());
       st->reason = std::string(msg.reason());
       st->version = static_cast<int>(msg.version());
@@ -497,7 +497,6 @@ struct ClientSession::Impl {
       st->force_close = options.connector.force_close;
       st->max_body_bytes = options.max_body_bytes;
       st->lease = std::move(lease);
-      st->parser = std::move(parser);
       st->signals = sig;
       const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
       if (no_body) {
@@ -570,6 +569,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   // Headers: the session's defaults unless the request names them, then the request's own in
   // the caller's order.
   Headers headers;
+  headers.reserve(4 + opts.headers.size() + o.headers.size());
   if (!o.headers.contains("User-Agent") && !opts.headers.contains("User-Agent")) headers.add("User-Agent", "tracehop/0.1");
   if (!o.headers.contains("Accept") && !opts.headers.contains("Accept")) headers.add("Accept", "*/*");
   if (!o.headers.contains("Accept-Encoding") && !opts.headers.contains("Accept-Encoding"))

@@ -20,6 +20,7 @@ class Headers {
   Headers() = default;
   Headers(std::initializer_list<Field> fields) : fields_(fields) {}
 
+  void reserve(std::size_t fields) { fields_.reserve(fields); }
   /// Appends a field, keeping any existing ones of the same name.
   void add(std::string_view name, std::string_view value);
   /// Replaces every field named `name` with one field, at the position of the first.

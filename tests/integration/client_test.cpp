@@ -212,14 +212,20 @@ TEST_F(ClientTest, WaitersAreServedInFifoOrder) {
     std::vector<std::future<void>> done;
     for (int i = 0; i < 10; ++i) {
       done.push_back(spawn(ex, [&, i]() -> asio::awaitable<void> {
-        auto resp = co_await session.get(url("/delay/2"));
+        // The first holds the only connection long enough for the other nine to queue up.
+        auto resp = co_await session.get(url(i == 0 ? "/delay/300" : "/delay/2"));
         {
           std::lock_guard lk(mu);
           order.push_back(i);
         }
         co_await resp.read();
       }, asio::use_future));
-      co_await sleep_for(1ms);  // queue them in a known order
+      // Queue them in a known order: the next one starts once this one holds the connection
+      // (the first) or waits for it (bounded, so a very slow machine cannot hang the test).
+      for (int tries = 0; tries < 1000 && (i == 0 ? session.pool_stats().open == 0
+                                                   : session.pool_stats().waiting < static_cast<std::size_t>(i));
+           ++tries)
+        co_await sleep_for(1ms);
     }
     while (session.pool_stats().waiting > 0 || order.size() < 10) co_await sleep_for(5ms);
     co_await session.close();
@@ -260,7 +266,7 @@ TEST_F(ClientTest, ConnectTimeoutCoversWaitingForThePool) {
       auto r = co_await session.get(url("/delay/500"));
       co_await r.read();
     }, asio::use_future);
-    co_await sleep_for(50ms);
+    for (int tries = 0; tries < 1000 && session.pool_stats().open == 0; ++tries) co_await sleep_for(1ms);
     try {
       RequestOptions o4{.timeout = ClientTimeout{.connect = 50ms}};
       co_await session.get(url("/items/x"), std::move(o4));

@@ -80,7 +80,7 @@ void add_routes(Server& s) {
     co_return resp;
   });
   s.route("GET", "/delay", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
-    asio::steady_timer t(co_await asio::this_coro::executor, 50ms);
+    asio::steady_timer t(co_await asio::this_coro::executor, 200ms);
     co_await t.async_wait(asio::use_awaitable);
     co_return ServerResponse::text(200, "late");
   });
@@ -162,8 +162,10 @@ TEST(Signals, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
       auto r = co_await session.get(server.server().url() + "/delay");
       co_await r.read();
     }, asio::use_future);
-    asio::steady_timer t(ex, 10ms);
-    co_await t.async_wait(asio::use_awaitable);
+    for (int tries = 0; tries < 1000 && session.pool_stats().open == 0; ++tries) {
+      asio::steady_timer t(ex, 1ms);  // until the first request holds the only connection
+      co_await t.async_wait(asio::use_awaitable);
+    }
     RequestOptions untraced{.trace = false};
     auto r2 = co_await session.get(server.server().url() + "/echo-header", std::move(untraced));
     co_await r2.read();

@@ -72,11 +72,12 @@ TEST(BatchSpanProcessor, KeepsExportingFullBatchesUnderSustainedLoad) {
   // flag set, so the worker slept until the (here: hour-long) schedule delay.
   auto exp = std::make_unique<CountingExporter>();
   auto* e = exp.get();
-  constexpr std::size_t kSpans = 200000, kBatch = 100;
+  constexpr std::size_t kSpans = 50000, kBatch = 100;
   BatchSpanProcessor bsp(std::move(exp), {.max_queue_size = kSpans, .schedule_delay = 1h,
                                           .max_export_batch_size = kBatch});
   for (std::size_t i = 0; i < kSpans; ++i) bsp.on_end(make_span());
-  for (int i = 0; i < 600 && e->exported() < kSpans - (kBatch - 1); ++i) std::this_thread::sleep_for(5ms);
+  // Generous for a loaded machine; without the fix the worker sleeps for the whole hour.
+  for (int i = 0; i < 6000 && e->exported() < kSpans - (kBatch - 1); ++i) std::this_thread::sleep_for(5ms);
   EXPECT_GE(e->exported(), kSpans - (kBatch - 1));  // all but a partial last batch, without the timer
   EXPECT_EQ(bsp.stats().dropped_queue_full, 0u);
   bsp.shutdown();

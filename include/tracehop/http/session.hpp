@@ -161,7 +161,7 @@ class ClientSession {
   ///   RequestOptions o{.timeout = ClientTimeout{.total = 2s}};
   ///   auto resp = co_await session.get(url, std::move(o));
   /// g++ 12 destroys temporaries of a braced initializer twice when they stand inside a co_await
-  /// expression (fixed in g++ 13); the overloads without options avoid it for the plain case.
+  /// expression (a compiler bug); the overloads without options avoid it for the plain case.
   boost::asio::awaitable<Response> request(std::string_view method, std::string_view url,
                                            RequestOptions options);
   boost::asio::awaitable<Response> request(std::string_view method, std::string_view url) {

@@ -86,19 +86,26 @@ void add_routes(Server& s) {
   });
 }
 
+// A server with the routes above, and a Recorder.
+struct SignalsTest : ::testing::Test {
+  void SetUp() override {
+    add_routes(server.server());
+    server.start();
+  }
+  std::string url(std::string_view path) { return server.server().url() + std::string(path); }
+  ServerThread server;
+  Recorder rec;
+};
+
 }  // namespace
 
-TEST(Signals, FullLifecycleAndHeaderInjectionWithReuse) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
-  Recorder rec;
+TEST_F(SignalsTest, FullLifecycleAndHeaderInjectionWithReuse) {
   run([&]() -> asio::awaitable<void> {
     SessionOptions options{.trace_configs = {rec.config()}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
     for (int i = 0; i < 2; ++i) {
-      auto resp = co_await session.get(server.server().url() + "/echo-header");
+      auto resp = co_await session.get(url("/echo-header"));
       EXPECT_EQ(co_await resp.text(), "request-" + std::to_string(i));  // the injected header arrived
     }
     co_await session.close();
@@ -109,16 +116,12 @@ TEST(Signals, FullLifecycleAndHeaderInjectionWithReuse) {
                             "start 1 GET /echo-header resend=0", "reuse 1", "sent 1", "response 1 200", "end 1 bytes=9"}));
 }
 
-TEST(Signals, EachRedirectHopIsARequestOfItsOwn) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
-  Recorder rec;
+TEST_F(SignalsTest, EachRedirectHopIsARequestOfItsOwn) {
   run([&]() -> asio::awaitable<void> {
     SessionOptions options{.trace_configs = {rec.config()}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
-    auto resp = co_await session.get(server.server().url() + "/hop/2");
+    auto resp = co_await session.get(url("/hop/2"));
     EXPECT_EQ(co_await resp.text(), "request-2");
     co_await session.close();
   });
@@ -149,17 +152,13 @@ TEST(Signals, ExceptionSignalOnConnectFailure) {
   EXPECT_EQ(rec.events.back(), "exception 0");
 }
 
-TEST(Signals, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
-  Recorder rec;
+TEST_F(SignalsTest, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
   run([&]() -> asio::awaitable<void> {
     SessionOptions options{.connector = {.limit = 1}, .trace_configs = {rec.config()}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
     auto first = spawn(ex, [&]() -> asio::awaitable<void> {
-      auto r = co_await session.get(server.server().url() + "/delay");
+      auto r = co_await session.get(url("/delay"));
       co_await r.read();
     }, asio::use_future);
     for (int tries = 0; tries < 1000 && session.pool_stats().open == 0; ++tries) {
@@ -167,7 +166,7 @@ TEST(Signals, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
       co_await t.async_wait(asio::use_awaitable);
     }
     RequestOptions untraced{.trace = false};
-    auto r2 = co_await session.get(server.server().url() + "/echo-header", std::move(untraced));
+    auto r2 = co_await session.get(url("/echo-header"), std::move(untraced));
     co_await r2.read();
     first.get();
     co_await session.close();
@@ -178,28 +177,21 @@ TEST(Signals, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
   EXPECT_TRUE(has("start 1 GET /echo-header resend=0 untraced"));
 }
 
-TEST(Signals, GlobalConfigReachesSessionsCreatedBefore) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
-  Recorder rec;
+TEST_F(SignalsTest, GlobalConfigReachesSessionsCreatedBefore) {
   run([&]() -> asio::awaitable<void> {
     ClientSession session(co_await asio::this_coro::executor);  // before the config exists
     auto config = rec.config();
     add_global_trace_config(config);
-    auto resp = co_await session.get(server.server().url() + "/echo-header");
+    auto resp = co_await session.get(url("/echo-header"));
     EXPECT_EQ(co_await resp.text(), "request-0");
     remove_global_trace_config(config);
-    auto again = co_await session.get(server.server().url() + "/echo-header");
+    auto again = co_await session.get(url("/echo-header"));
     EXPECT_EQ(co_await again.text(), "none");
     co_await session.close();
   });
 }
 
-TEST(Signals, ThrowingSubscriberIsLoggedNotFatal) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
+TEST_F(SignalsTest, ThrowingSubscriberIsLoggedNotFatal) {
   test::LogCapture logs;
   auto cfg = std::make_shared<TraceConfig>();
   cfg->on_request_start.push_back([](const RequestStartParams&) { throw std::runtime_error("bad subscriber"); });
@@ -207,25 +199,21 @@ TEST(Signals, ThrowingSubscriberIsLoggedNotFatal) {
     SessionOptions options{.trace_configs = {cfg}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
-    auto resp = co_await session.get(server.server().url() + "/echo-header");
+    auto resp = co_await session.get(url("/echo-header"));
     EXPECT_EQ(resp.status(), 200);
     co_await session.close();
   });
   EXPECT_TRUE(logs.contains("bad subscriber"));
 }
 
-TEST(Signals, CancelledRequestIsSignalledAsCancelled) {
-  ServerThread server;
-  add_routes(server.server());
-  server.start();
-  Recorder rec;
+TEST_F(SignalsTest, CancelledRequestIsSignalledAsCancelled) {
   run([&]() -> asio::awaitable<void> {
     SessionOptions options{.trace_configs = {rec.config()}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
     asio::steady_timer timer(ex, 10ms);
     co_await asio::experimental::make_parallel_group(
-        asio::co_spawn(ex, session.get(server.server().url() + "/delay"), asio::deferred),
+        asio::co_spawn(ex, session.get(url("/delay")), asio::deferred),
         timer.async_wait(asio::deferred))
         .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     co_await session.close();

@@ -43,13 +43,20 @@ std::string default_path(std::string_view request_path) {
   return slash == 0 ? "/" : std::string(request_path.substr(0, slash));
 }
 
-// Expires in the IMF-fixdate form servers send ("Wed, 21 Oct 2015 07:28:00 GMT").
-std::optional<SysClock::time_point> parse_http_date(std::string_view text) {
+// RFC 6265bis: no cookie lives longer than 400 days (which also keeps the arithmetic below in
+// range whatever a server sends).
+constexpr std::chrono::seconds kMaxLifetime{400LL * 24 * 3600};
+
+// Expires in the IMF-fixdate form servers send ("Wed, 21 Oct 2015 07:28:00 GMT"), capped.
+std::optional<SysClock::time_point> parse_http_date(std::string_view text, SysClock::time_point now) {
   std::tm tm{};
   std::istringstream in{std::string(trim_ows(text))};
   in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
   if (in.fail()) return std::nullopt;
-  return SysClock::from_time_t(timegm(&tm));
+  const std::time_t t = timegm(&tm);
+  const std::time_t now_s = SysClock::to_time_t(now);
+  if (t <= now_s) return SysClock::time_point::min();  // in the past: a deletion
+  return SysClock::from_time_t(now_s) + std::min<std::chrono::seconds>(std::chrono::seconds(t - now_s), kMaxLifetime);
 }
 
 }  // namespace
@@ -95,11 +102,12 @@ void CookieJar::update(const Url& url, const Headers& response_headers) {
       } else if (name == "max-age") {
         try {
           const long long secs = std::stoll(std::string(val));
-          max_age_expiry = secs <= 0 ? SysClock::time_point::min() : now + std::chrono::seconds(secs);
+          max_age_expiry = secs <= 0 ? SysClock::time_point::min()
+                                     : now + std::min(std::chrono::seconds(secs), kMaxLifetime);
         } catch (...) {
         }
       } else if (name == "expires") {
-        expires = parse_http_date(val);
+        expires = parse_http_date(val, now);
       }
     }
     if (reject) continue;

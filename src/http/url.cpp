@@ -17,6 +17,10 @@ void validate(const Url& u, std::string_view text) {
                                                        : "no scheme (expected http:// or https://)");
   if (!u.has_authority() || u.encoded_host().empty())
     throw InvalidURL(std::string(text), "no host");
+  // After an authority a path is empty or begins with '/'. (Boost.URL 1.81 lets
+  // "http://h:9x/y" through as port 9 and path "x/y": found by fuzz/url.cpp.)
+  if (const auto path = u.encoded_path(); !path.empty() && path.front() != '/')
+    throw InvalidURL(std::string(text), "junk after the host and port");
   if (u.has_port()) {
     const std::string_view port = u.port();
     unsigned long value = 0;

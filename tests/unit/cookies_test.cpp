@@ -55,3 +55,16 @@ TEST(CookieJar, MalformedCookiesAreIgnored) {
   jar.update(parse_url("http://h.test/"), set_cookie({"novalue", "=nameless", "ok=1; Max-Age=abc"}));
   EXPECT_EQ(jar.header_for(parse_url("http://h.test/")), "ok=1");
 }
+
+TEST(CookieJar, LifetimesAreCappedAt400Days) {
+  CookieJar jar;
+  const auto url = parse_url("http://h.test/");
+  jar.update(url, set_cookie({"a=1; Max-Age=99999999999999", "b=2; Expires=Fri, 01 Jan 9999 00:00:00 GMT",
+                              "c=3; Expires=Thu, 01 Jan 1000 00:00:00 GMT"}));
+  EXPECT_EQ(jar.header_for(url), "a=1; b=2");  // c was already expired: not kept
+  const auto limit = std::chrono::system_clock::now() + std::chrono::hours(24 * 401);
+  for (const auto& c : jar.cookies()) {
+    ASSERT_TRUE(c.expires);
+    EXPECT_LT(*c.expires, limit) << c.name;
+  }
+}

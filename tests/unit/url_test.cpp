@@ -32,7 +32,8 @@ TEST(Url, Ipv6Literal) {
 
 TEST(Url, InvalidUrlsThrowBeforeAnyIo) {
   for (const char* bad : {"", "inventory:8080/items", "ftp://host/x", "http://", "http://host:0/",
-                          "http://host:99999/", "http://host:port/", "http://ho st/", "/relative"}) {
+                          "http://host:99999/", "http://host:port/", "http://ho st/", "/relative",
+                          "http://[::1]:9kkk000/kkk", "http://h:80x/y"}) {
     EXPECT_THROW(parse_url(bad), InvalidURL) << bad;
   }
   try {

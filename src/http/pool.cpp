@@ -83,21 +83,19 @@ asio::ssl::context& Pool::tls_context() {
   return *tls_context_;
 }
 
+bool Pool::host_full(const std::string& key) const {
+  if (options_.limit_per_host == 0) return false;
+  auto it = open_per_key_.find(key);
+  return it != open_per_key_.end() && it->second >= options_.limit_per_host;
+}
+
 bool Pool::has_capacity(const std::string& key) const {
-  if (options_.limit != 0 && open_ >= options_.limit) return false;
-  if (options_.limit_per_host != 0) {
-    auto it = open_per_key_.find(key);
-    if (it != open_per_key_.end() && it->second >= options_.limit_per_host) return false;
-  }
-  return true;
+  return (options_.limit == 0 || open_ < options_.limit) && !host_full(key);
 }
 
 bool Pool::make_room(const std::string& key) {
   if (has_capacity(key)) return true;
-  if (options_.limit_per_host != 0) {
-    auto it = open_per_key_.find(key);
-    if (it != open_per_key_.end() && it->second >= options_.limit_per_host) return false;
-  }
+  if (host_full(key)) return false;  // evicting another origin's connection would not help
   // Globally full: an idle connection to another origin makes way (the oldest first).
   std::vector<std::unique_ptr<Connection>>* oldest_list = nullptr;
   std::size_t oldest_index = 0;

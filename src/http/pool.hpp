@@ -127,6 +127,7 @@ class Pool : public std::enable_shared_from_this<Pool> {
   };
 
   // All under mu_.
+  bool host_full(const std::string& key) const;
   bool has_capacity(const std::string& key) const;
   bool make_room(const std::string& key);  // may evict an idle connection of another origin
   void reserve(const std::string& key);

@@ -276,6 +276,29 @@ const Url& Response::url() const noexcept { return state().url; }
 int Response::version() const noexcept { return state().version; }
 int Response::redirects() const noexcept { return state().redirects; }
 
+namespace detail {
+namespace {
+
+// Reads more of the body into the parser, within sock_read and the total deadline; throws the
+// typed error for what went wrong.
+asio::awaitable<void> read_some(ResponseState& st) {
+  auto& conn = st.lease.connection();
+  const auto lim = op_limit(st.deadline, st.sock_read, conn.origin);
+  expire(conn.tcp(), lim.limit);
+  auto [ec, n] = co_await conn.with_stream(
+      [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, *st.parser, as_tuple_awaitable); });
+  if (ec) throw_read_error(ec, lim, conn.origin, st.url, true);
+}
+
+// The body is in: the connection goes back to the pool if the server keeps it open.
+void give_back_connection(ResponseState& st) {
+  st.lease.connection().tcp().expires_never();
+  st.lease.release(st.parser->get().keep_alive() && !st.force_close);
+}
+
+}  // namespace
+}  // namespace detail
+
 asio::awaitable<std::string> Response::read() {
   if (!state_) throw ClientPayloadError("an empty response has no body");
   auto& st = *state_;
@@ -286,34 +309,18 @@ asio::awaitable<std::string> Response::read() {
   }
   if (!st.body_done) {
     if (!st.lease) throw ClientPayloadError("the response was released before its body was read");
-    auto& conn = st.lease.connection();
     auto& parser = *st.parser;
-    while (!parser.is_done()) {
-      const auto lim = detail::op_limit(st.deadline, st.sock_read, conn.origin);
-      detail::expire(conn.tcp(), lim.limit);
-      auto [ec, n] = co_await conn.with_stream(
-          [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, parser, as_tuple_awaitable); });
-      if (ec) {
-        st.lease.release(false);
-        try {
-          detail::throw_read_error(ec, lim, conn.origin, st.url, true);
-        } catch (...) {
-          st.signal_exception(std::current_exception());
-          throw;
-        }
-      }
-    }
-    conn.tcp().expires_never();
-    const bool keep_alive = parser.get().keep_alive() && !st.force_close;
-    std::string body = std::move(parser.get().body());
-    st.lease.release(keep_alive);  // the connection is done with, whatever the decoding finds
-    if (const auto encoding = parser.get()[bhttp::field::content_encoding]; !encoding.empty()) {
-      try {
+    std::string body;
+    try {
+      while (!parser.is_done()) co_await detail::read_some(st);
+      body = std::move(parser.get().body());
+      detail::give_back_connection(st);  // the connection is done with, whatever decoding finds
+      if (const auto encoding = parser.get()[bhttp::field::content_encoding]; !encoding.empty())
         body = detail::decode_content(std::move(body), encoding, st.max_body_bytes);
-      } catch (...) {
-        st.signal_exception(std::current_exception());
-        throw;
-      }
+    } catch (...) {
+      st.lease.release(false);  // (nothing left to release if decoding failed)
+      st.signal_exception(std::current_exception());
+      throw;
     }
     st.body = std::move(body);
     st.body_done = true;
@@ -327,7 +334,6 @@ asio::awaitable<std::string> Response::read_chunk() {
   auto& st = *state_;
   if (st.body_done) co_return std::string{};
   if (!st.lease) throw ClientPayloadError("the response was released before its body was read");
-  auto& conn = st.lease.connection();
   auto& parser = *st.parser;
   try {
     if (!st.streaming) {
@@ -346,17 +352,12 @@ asio::awaitable<std::string> Response::read_chunk() {
       if (!out.empty()) co_return out;
       if (parser.is_done()) {
         if (st.inflater) st.inflater->finish();
-        conn.tcp().expires_never();
+        detail::give_back_connection(st);
         st.body_done = true;
-        st.lease.release(parser.get().keep_alive() && !st.force_close);
         st.signal_end(st.streamed_bytes);
         co_return std::string{};
       }
-      const auto lim = detail::op_limit(st.deadline, st.sock_read, conn.origin);
-      detail::expire(conn.tcp(), lim.limit);
-      auto [ec, n] = co_await conn.with_stream(
-          [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, parser, as_tuple_awaitable); });
-      if (ec) detail::throw_read_error(ec, lim, conn.origin, st.url, true);
+      co_await detail::read_some(st);
     }
   } catch (...) {
     st.lease.release(false);

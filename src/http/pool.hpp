@@ -46,7 +46,6 @@ struct Connection {
   Origin origin;
   std::string key;
   Clock::time_point idle_since{};
-  std::size_t requests = 0;  // requests sent on it so far
 };
 
 class Pool;

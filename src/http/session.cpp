@@ -455,7 +455,6 @@ struct ClientSession::Impl {
             [&](auto& stream) { return asio::async_write(stream, asio::buffer(wire), as_tuple_awaitable); });
         boost::system::error_code ec = wec;
         if (!ec) {
-          ++conn.requests;
           if (sig)
             sig->emit(&TraceConfig::on_request_headers_sent, [&](SignalContext& c) {
               return RequestHeadersSentParams{c, method, url, hop_headers};

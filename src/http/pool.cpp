@@ -22,7 +22,10 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 std::string origin_key(const Origin& o) {
   const bool v6 = o.host.find(':') != std::string::npos;
-  return o.scheme + "://" + (v6 ? "[" + o.host + "]" : o.host) + ":" + std::to_string(o.port);
+  std::string key;
+  key.reserve(o.scheme.size() + o.host.size() + 11);
+  key.append(o.scheme).append(v6 ? "://[" : "://").append(o.host).append(v6 ? "]:" : ":");
+  return key.append(std::to_string(o.port));
 }
 
 namespace {

@@ -6,11 +6,14 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <array>
 #include <atomic>
 #include <mutex>
 
 #include "codec.hpp"
 #include "pool.hpp"
+#include "response_parser.hpp"
+#include "url_cache.hpp"
 #include "tracehop/http/task.hpp"
 #include "tracehop/trace/log.hpp"
 
@@ -69,7 +72,7 @@ class Signals final : public PoolObserver {
 
 struct ResponseState {
   Lease lease;
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;  // in place: one allocation less
+  std::optional<ResponseParser> parser;  // in place: one allocation less
   Url url;
   int status = 0;
   std::string reason;
@@ -128,6 +131,19 @@ void expire(boost::beast::tcp_stream& s, Clock::duration limit) {
   else s.expires_after(limit);
 }
 
+// Writes what the socket takes at once, without waiting: most requests fit its send buffer,
+// and then no asynchronous operation (nor its timer) is needed. TLS connections write
+// through the TLS stream only. Returns the bytes written; a socket error is left in `ec`.
+std::size_t write_now(Connection& conn, std::string_view wire, boost::system::error_code& ec) {
+  if (conn.tls) return 0;
+  auto& socket = conn.tcp().socket();
+  if (!socket.non_blocking()) socket.non_blocking(true, ec);
+  if (ec) return 0;
+  const std::size_t n = socket.write_some(asio::buffer(wire), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
+  return n;
+}
+
 [[noreturn]] void throw_read_error(const boost::system::error_code& ec, const OpLimit& lim,
                                    const Origin& origin, const Url& url, bool in_body) {
   if (ec == boost::beast::error::timeout) {
@@ -151,17 +167,23 @@ void expire(boost::beast::tcp_stream& s, Clock::duration limit) {
 
 bool valid_field_value(std::string_view v) {
   for (char c : v)
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+    if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
   return true;
 }
 
+// RFC 9110 tchar, as a table: serialize_request checks every header name.
+constexpr auto kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 32)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
 bool valid_token(std::string_view t) {
   if (t.empty()) return false;
-  for (char c : t) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-    if (!ok) return false;
-  }
+  for (char c : t)
+    if (!kTokenChars[static_cast<unsigned char>(c)]) [[unlikely]] return false;
   return true;
 }
 
@@ -267,7 +289,7 @@ const Headers& Response::headers() const noexcept {
   const auto& st = state();
   // Built on first use from the parsed message: most callers never look at every field.
   if (!st.headers_built && st.parser) {
-    for (const auto& f : st.parser->get()) st.headers.add(f.name_string(), f.value());
+    st.parser->each_field([&](std::string_view n, std::string_view v) { st.headers.add(n, v); });
     st.headers_built = true;
   }
   return st.headers;
@@ -293,7 +315,7 @@ asio::awaitable<void> read_some(ResponseState& st) {
 // The body is in: the connection goes back to the pool if the server keeps it open.
 void give_back_connection(ResponseState& st) {
   st.lease.connection().tcp().expires_never();
-  st.lease.release(st.parser->get().keep_alive() && !st.force_close);
+  st.lease.release(st.parser->keep_alive() && !st.force_close);
 }
 
 }  // namespace
@@ -313,10 +335,10 @@ asio::awaitable<std::string> Response::read() {
     std::string body;
     try {
       while (!parser.is_done()) co_await detail::read_some(st);
-      body = std::move(parser.get().body());
+      body = std::move(parser.body());
       detail::give_back_connection(st);  // the connection is done with, whatever decoding finds
-      if (const auto encoding = parser.get()[bhttp::field::content_encoding]; !encoding.empty())
-        body = detail::decode_content(std::move(body), encoding, st.max_body_bytes);
+      if (const auto encoding = parser.field("Content-Encoding"); encoding && !encoding->empty())
+        body = detail::decode_content(std::move(body), *encoding, st.max_body_bytes);
     } catch (...) {
       st.lease.release(false);  // (nothing left to release if decoding failed)
       st.signal_exception(std::current_exception());
@@ -338,12 +360,12 @@ asio::awaitable<std::string> Response::read_chunk() {
   try {
     if (!st.streaming) {
       st.streaming = true;
-      st.inflater = detail::Inflater::for_encoding(parser.get()[bhttp::field::content_encoding]);
+      st.inflater = detail::Inflater::for_encoding(parser.field("Content-Encoding").value_or(""));
     }
     for (;;) {
       // What the parser holds already (the header read may have brought body bytes along).
-      std::string raw = std::move(parser.get().body());
-      parser.get().body().clear();
+      std::string raw = std::move(parser.body());
+      parser.body().clear();
       std::string out = st.inflater ? st.inflater->feed(raw) : std::move(raw);
       st.streamed_bytes += out.size();
       if (st.streamed_bytes > st.max_body_bytes)
@@ -393,6 +415,11 @@ struct ClientSession::Impl {
   SessionOptions options;
   std::optional<Url> base;
   std::shared_ptr<detail::Pool> pool;
+  detail::UrlCache urls;
+
+  Url url_of(std::string_view text) {
+    return urls.get(text, [&](std::string_view t) { return base ? resolve_url(*base, t) : parse_url(t); });
+  }
 
   // One exchange on one connection: the request out, the response header in. Each attempt is
   // a physical request of its own for the lifecycle signals.
@@ -450,10 +477,15 @@ struct ClientSession::Impl {
         lease = co_await pool->acquire(origin, connect_deadline, connect_is_total, timeout.sock_connect, sig.get());
         auto& conn = lease.connection();
         auto lim = detail::op_limit(deadline, std::nullopt, origin);
-        detail::expire(conn.tcp(), lim.limit);
-        auto [wec, wn] = co_await conn.with_stream(
-            [&](auto& stream) { return asio::async_write(stream, asio::buffer(wire), as_tuple_awaitable); });
-        boost::system::error_code ec = wec;
+        boost::system::error_code ec;
+        const std::size_t sent = detail::write_now(conn, wire, ec);
+        if (!ec && sent < wire.size()) {
+          detail::expire(conn.tcp(), lim.limit);
+          auto [wec, wn] = co_await conn.with_stream([&](auto& stream) {
+            return asio::async_write(stream, asio::buffer(wire) + sent, as_tuple_awaitable);
+          });
+          ec = wec;
+        }
         if (!ec) {
           if (sig)
             sig->emit(&TraceConfig::on_request_headers_sent, [&](SignalContext& c) {
@@ -486,10 +518,9 @@ struct ClientSession::Impl {
         continue;
       }
 
-      const auto& msg = parser.get();
-      st->status = static_cast<int>(msg.result_int());
-      st->reason = std::string(msg.reason());
-      st->version = static_cast<int>(msg.version());
+      st->status = parser.status();
+      st->reason = std::string(parser.reason());
+      st->version = parser.version();
       st->url = url;
       st->method = std::string(method);
       st->deadline = deadline;
@@ -501,7 +532,7 @@ struct ClientSession::Impl {
       const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
       if (no_body) {
         st->body_done = true;
-        st->lease.release(st->parser->get().keep_alive() && !st->force_close);
+        st->lease.release(st->parser->keep_alive() && !st->force_close);
       }
       detail::ResponseState* raw = st.get();
       Response resp(std::move(st));
@@ -548,7 +579,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   const auto& opts = impl->options;
   if (impl->pool->closed()) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
 
-  Url url = impl->base ? resolve_url(*impl->base, url_text) : parse_url(url_text);
+  Url url = impl->url_of(url_text);
   append_query(url, o.params);
   const ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
   const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();

@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "tracehop/tracehop.hpp"
+#include "tracehop/trace.hpp"
 
 namespace tracehop::bench {
 

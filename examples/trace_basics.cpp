@@ -1,6 +1,6 @@
 // The README's first example: the tracing core on its own, with a propagation hop through a
 // header map. Run with OTEL_TRACES_EXPORTER=console to see the spans.
-#include <tracehop/tracehop.hpp>
+#include <tracehop/trace.hpp>
 
 namespace th = tracehop;
 namespace tt = tracehop::trace;

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <thread>
 
-#include "tracehop/tracehop.hpp"
+#include "tracehop/trace.hpp"
 #include "waterfall.hpp"
 
 namespace tracehop::cli {

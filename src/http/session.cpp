@@ -6,6 +6,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <mutex>
@@ -416,6 +417,8 @@ struct ClientSession::Impl {
   std::optional<Url> base;
   std::shared_ptr<detail::Pool> pool;
   detail::UrlCache urls;
+  std::mutex configs_mu;  // serialises add_trace_config; requests only load
+  std::atomic<std::shared_ptr<const std::vector<TraceConfigPtr>>> added_configs;
 
   Url url_of(std::string_view text) {
     return urls.get(text, [&](std::string_view t) { return base ? resolve_url(*base, t) : parse_url(t); });
@@ -568,6 +571,14 @@ bool ClientSession::closed() const noexcept { return impl_->pool->closed(); }
 
 ClientSession::PoolStats ClientSession::pool_stats() const noexcept { return impl_->pool->stats(); }
 
+void ClientSession::add_trace_config(TraceConfigPtr config) {
+  std::lock_guard lk(impl_->configs_mu);
+  auto configs = std::make_shared<std::vector<TraceConfigPtr>>();
+  if (auto old = impl_->added_configs.load()) *configs = *old;
+  configs->push_back(std::move(config));
+  impl_->added_configs.store(std::move(configs), std::memory_order_release);
+}
+
 asio::awaitable<void> ClientSession::close() {
   impl_->pool->close_all();
   co_return;
@@ -611,8 +622,17 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
 
   std::vector<TraceConfigPtr> configs = opts.trace_configs;
-  if (detail::has_global_trace_configs())
-    for (auto& c : global_trace_configs()) configs.push_back(std::move(c));
+  if (auto added = impl->added_configs.load(std::memory_order_acquire))
+    configs.insert(configs.end(), added->begin(), added->end());
+  if (detail::has_global_trace_configs()) {
+    const auto own = configs.size();
+    for (auto& c : global_trace_configs()) {
+      const bool replaced = !c->group.empty() && std::any_of(configs.begin(), configs.begin() + own, [&](const auto& mine) {
+        return mine->group == c->group;
+      });
+      if (!replaced) configs.push_back(std::move(c));
+    }
+  }
 
   const auto& jar = opts.cookie_jar;
   const bool caller_cookie = headers.contains("Cookie");

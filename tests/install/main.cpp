@@ -1,4 +1,4 @@
-#include <tracehop/tracehop.hpp>
+#include <tracehop/trace.hpp>
 
 #include <iostream>
 

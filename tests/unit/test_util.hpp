@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tracehop/tracehop.hpp"
+#include "tracehop/trace.hpp"
 
 namespace tracehop::test {
 

@@ -181,6 +181,11 @@ class ClientSession {
   TRACEHOP_HTTP_METHOD(options, "OPTIONS")
 #undef TRACEHOP_HTTP_METHOD
 
+  /// Subscribes `config` for this session's requests from the next one on (safe while requests
+  /// run). A config with a non-empty TraceConfig::group replaces, for this session, a
+  /// process-wide config of the same group.
+  void add_trace_config(TraceConfigPtr config);
+
   /// Closes every pooled connection; later requests throw ClientError (session closed).
   boost::asio::awaitable<void> close();
   bool closed() const noexcept;

@@ -13,6 +13,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -91,6 +92,9 @@ struct DnsParams {
 /// Subscribers for the client's lifecycle signals. Fill the vectors before the config is in
 /// use (SessionOptions::trace_configs or add_global_trace_config); afterwards it is read-only.
 struct TraceConfig {
+  /// Configs of one non-empty group stand for the same subscriber: a session's own config
+  /// replaces a process-wide one of its group (so an instrumented session is not traced twice).
+  std::string group;
   std::vector<std::function<void(const RequestStartParams&)>> on_request_start;
   std::vector<std::function<void(const RequestHeadersSentParams&)>> on_request_headers_sent;
   std::vector<std::function<void(const ResponseHeadersParams&)>> on_response_headers;

@@ -1,0 +1,233 @@
+#include "tracehop/instrument/client.hpp"
+
+#include <chrono>
+#include <mutex>
+
+#include "common.hpp"
+#include "tracehop/instrument/carrier.hpp"
+#include "tracehop/trace/log.hpp"
+#include "tracehop/trace/propagation.hpp"
+
+namespace tracehop::instrument {
+
+namespace {
+
+using trace::Span;
+using namespace detail;
+
+const trace::ContextKey<bool>& suppress_key() {
+  static const auto key = trace::create_context_key<bool>("tracehop.suppress_instrumentation");
+  return key;
+}
+
+// What a config's signal handlers share: settled once, read-only afterwards.
+struct Settings {
+  ClientOptions options;
+  SemconvMode mode = SemconvMode::Old;
+  std::vector<std::regex> excluded;
+  std::vector<std::string> capture_request, capture_response, sensitive;
+  std::shared_ptr<trace::Tracer> tracer;
+
+};
+
+// One physical request's span, kept in the request's SignalContext.
+struct RequestSpan {
+  Span span;
+  double wait_ms = 0;
+  bool reused = false;
+  bool ended = false;
+};
+
+RequestSpan* state_of(http::SignalContext& ctx) { return std::any_cast<RequestSpan>(&ctx.data); }
+
+void on_start(const Settings& s, const http::RequestStartParams& p) {
+  const auto context = trace::Context::current();
+  if (context.get(suppress_key())) return;
+  HeadersCarrier carrier(p.headers);
+  const std::string url(p.url.buffer());
+  if (!p.trace || matches_any(s.excluded, url)) {
+    if (s.options.propagate_untraced) trace::inject(carrier, context);
+    return;
+  }
+
+  const bool known = is_known_method(p.method);
+  const std::string_view method = known ? p.method : std::string_view("_OTHER");
+  const std::string recorded_url = redact_url(s.options.url_filter ? s.options.url_filter(url) : url, s.sensitive);
+  const auto origin = http::origin_of(p.url);
+
+  // Method, URL and server go in at start, so that samplers see them.
+  trace::StartSpanOptions start;
+  start.kind = trace::SpanKind::Client;
+  start.parent = context;
+  auto& a = start.attributes;
+  a.reserve(9);
+  if (reports_old(s.mode)) {
+    a.push_back({"http.method", method});
+    a.push_back({"http.url", recorded_url});
+    a.push_back({"net.peer.name", origin.host});
+    a.push_back({"net.peer.port", static_cast<std::int64_t>(origin.port)});
+  }
+  if (reports_stable(s.mode)) {
+    a.push_back({"http.request.method", method});
+    if (!known) a.push_back({"http.request.method_original", p.method});
+    a.push_back({"url.full", recorded_url});
+    a.push_back({"server.address", origin.host});
+    a.push_back({"server.port", static_cast<std::int64_t>(origin.port)});
+    if (p.resend_count > 0) a.push_back({"http.request.resend_count", static_cast<std::int64_t>(p.resend_count)});
+  }
+  std::string name;
+  if (s.options.span_name) {
+    try {
+      name = s.options.span_name(p.method, p.url);
+    } catch (...) {
+      tracehop::log_error("tracehop instrumentation: the span_name function threw; the span is named by its method");
+    }
+  }
+  if (name.empty()) name = known ? std::string(p.method) : "HTTP";
+
+  Span span = s.tracer->start_span(name, std::move(start));
+  run_hook(s.options.request_hook, "request_hook", span, p);
+  if (span.is_recording()) capture_headers(span, p.headers, s.capture_request, "http.request.header.");
+  // After the hook, before the first byte: the injected span id is this span's.
+  if (span.is_recording() || s.options.propagate_untraced) trace::inject(carrier, context.with_span(span));
+  if (span.is_recording()) p.ctx.data = RequestSpan{std::move(span)};
+}
+
+void end_span(RequestSpan& r) {
+  if (r.ended) return;
+  r.ended = true;
+  r.span.set_attribute("tracehop.connection.wait_ms", r.wait_ms);
+  r.span.set_attribute("tracehop.connection.reused", r.reused);
+  r.span.end();
+}
+
+void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
+  auto* r = state_of(p.ctx);
+  if (!r || r->ended) return;
+  auto& span = r->span;
+  const int status = p.response.status();
+  if (reports_old(s.mode)) span.set_attribute("http.status_code", static_cast<std::int64_t>(status));
+  if (reports_stable(s.mode)) {
+    span.set_attribute("http.response.status_code", static_cast<std::int64_t>(status));
+    span.set_attribute("network.protocol.version", p.response.version() == 10 ? "1.0" : "1.1");
+  }
+  if (status >= 400) {
+    span.set_status(trace::StatusCode::Error);
+    if (reports_stable(s.mode)) span.set_attribute("error.type", std::to_string(status));
+  }
+  capture_headers(span, p.response.headers(), s.capture_response, "http.response.header.");
+  run_hook(s.options.response_hook, "response_hook", span, p.response);
+  if (!s.options.end_on_body) end_span(*r);
+}
+
+void on_exception(const Settings& s, const http::RequestExceptionParams& p) {
+  auto* r = state_of(p.ctx);
+  if (!r || r->ended) return;
+  if (p.cancelled) {
+    r->span.add_event("cancelled");  // the caller's choice, not an error
+  } else {
+    r->span.record_exception(p.exception);
+    std::string description;
+    try {
+      std::rethrow_exception(p.exception);
+    } catch (const std::exception& e) {
+      description = e.what();
+    } catch (...) {
+    }
+    r->span.set_status(trace::StatusCode::Error, description);
+    if (reports_stable(s.mode)) r->span.set_attribute("error.type", type_name(p.exception));
+  }
+  end_span(*r);
+}
+
+std::shared_ptr<Settings> settle(ClientOptions o) {
+  auto s = std::make_shared<Settings>();
+  s->mode = o.semconv.value_or(semconv_mode_from_env());
+  s->excluded = compile_patterns(o.excluded_urls.value_or(env_list("TRACEHOP_CLIENT_EXCLUDED_URLS")));
+  s->capture_request = o.capture_request_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST"));
+  s->capture_response = o.capture_response_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE"));
+  s->sensitive = o.sensitive_query_keys.value_or(default_sensitive_query_keys());
+  s->tracer = o.tracer_provider ? o.tracer_provider->get_tracer(kClientScope, TRACEHOP_VERSION)
+                                : trace::get_tracer(kClientScope, TRACEHOP_VERSION);
+  s->options = std::move(o);
+  return s;
+}
+
+constexpr std::string_view kGroup = "tracehop.instrument.http_client";
+
+struct Global {
+  std::mutex mu;
+  http::TraceConfigPtr config;
+};
+Global& global() {
+  static Global* g = new Global;  // never destroyed: requests may run during exit
+  return *g;
+}
+
+}  // namespace
+
+http::TraceConfigPtr make_trace_config(ClientOptions options) {
+  auto s = settle(std::move(options));
+  auto c = std::make_shared<http::TraceConfig>();
+  c->group = std::string(kGroup);
+  c->on_request_start.push_back([s](const http::RequestStartParams& p) { on_start(*s, p); });
+  c->on_response_headers.push_back([s](const http::ResponseHeadersParams& p) { on_response(*s, p); });
+  c->on_request_exception.push_back([s](const http::RequestExceptionParams& p) { on_exception(*s, p); });
+  if (s->options.end_on_body)
+    c->on_request_end.push_back([](const http::RequestEndParams& p) {
+      if (auto* r = state_of(p.ctx)) end_span(*r);
+    });
+  c->on_connection_queued_end.push_back([](const http::ConnectionParams& p) {
+    if (auto* r = state_of(p.ctx)) r->wait_ms = millis(p.elapsed);
+  });
+  c->on_connection_reuseconn.push_back([](const http::ConnectionParams& p) {
+    if (auto* r = state_of(p.ctx)) r->reused = true;
+  });
+  if (s->options.connection_events) {
+    auto event = [](http::SignalContext& ctx, const char* name, std::chrono::nanoseconds took) {
+      if (auto* r = state_of(ctx); r && !r->ended) r->span.add_event(name, {{"duration_ms", millis(took)}});
+    };
+    c->on_dns_resolvehost_end.push_back([event](const http::DnsParams& p) { event(p.ctx, "dns.resolved", p.elapsed); });
+    c->on_connection_create_end.push_back(
+        [event](const http::ConnectionParams& p) { event(p.ctx, "connection.created", p.elapsed); });
+    c->on_tls_handshake_end.push_back(
+        [event](const http::ConnectionParams& p) { event(p.ctx, "tls.handshake", p.elapsed); });
+    c->on_request_headers_sent.push_back([](const http::RequestHeadersSentParams& p) {
+      if (auto* r = state_of(p.ctx); r && !r->ended) r->span.add_event("request.headers_sent");
+    });
+  }
+  return c;
+}
+
+void HttpClientInstrumentor::instrument(ClientOptions options) {
+  auto config = make_trace_config(std::move(options));
+  auto& g = global();
+  std::lock_guard lk(g.mu);
+  if (g.config) http::remove_global_trace_config(g.config);
+  g.config = config;
+  http::add_global_trace_config(std::move(config));
+}
+
+void HttpClientInstrumentor::uninstrument() {
+  auto& g = global();
+  std::lock_guard lk(g.mu);
+  if (g.config) http::remove_global_trace_config(g.config);
+  g.config.reset();
+}
+
+bool HttpClientInstrumentor::is_instrumented() const {
+  auto& g = global();
+  std::lock_guard lk(g.mu);
+  return g.config != nullptr;
+}
+
+void HttpClientInstrumentor::instrument_session(http::ClientSession& session, ClientOptions options) {
+  session.add_trace_config(make_trace_config(std::move(options)));
+}
+
+SuppressInstrumentation::SuppressInstrumentation()
+    : scope_(trace::Context::current().with(suppress_key(), true)) {}
+
+bool instrumentation_suppressed(const trace::Context& context) { return context.get(suppress_key()) != nullptr; }
+
+}  // namespace tracehop::instrument

@@ -1,0 +1,90 @@
+#pragma once
+// What the client and the server instrumentation share (internal).
+
+#include <cxxabi.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <exception>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "tracehop/http/headers.hpp"
+#include "tracehop/trace/log.hpp"
+#include "tracehop/trace/span.hpp"
+
+namespace tracehop::instrument::detail {
+
+using trace::Span;
+
+/// The exception's type, demangled: the `error.type` of a failed request.
+inline std::string type_name(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    int status = 0;
+    char* d = abi::__cxa_demangle(typeid(ex).name(), nullptr, nullptr, &status);
+    std::string out = status == 0 && d ? d : typeid(ex).name();
+    std::free(d);
+    return out;
+  } catch (...) {
+    return "_OTHER";
+  }
+}
+
+inline double millis(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return out;
+}
+
+/// Each listed header that is present, as `<prefix><lowercase name>`: a string array of its values.
+inline void capture_headers(Span& span, const http::Headers& headers, const std::vector<std::string>& names,
+                     std::string_view prefix) {
+  for (const auto& name : names) {
+    auto values = headers.all(name);
+    if (values.empty()) continue;
+    span.set_attribute(std::string(prefix) + lower(name), std::vector<std::string>(values.begin(), values.end()));
+  }
+}
+
+/// The patterns that compile (a bad one is logged and left out).
+inline std::vector<std::regex> compile_patterns(const std::vector<std::string>& patterns) {
+  std::vector<std::regex> out;
+  for (const auto& pattern : patterns) {
+    try {
+      out.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+    } catch (const std::regex_error& e) {
+      tracehop::log_error("tracehop instrumentation: excluded URL pattern '" + pattern +
+                       "' is not a regular expression (" + e.what() + "); ignored");
+    }
+  }
+  return out;
+}
+
+inline bool matches_any(const std::vector<std::regex>& patterns, const std::string& text) {
+  for (const auto& re : patterns)
+    if (std::regex_search(text, re)) return true;
+  return false;
+}
+
+/// Runs a user's hook; what it throws is logged, never passed on to the request.
+template <class Hook, class... Args>
+void run_hook(const Hook& hook, const char* which, Args&&... args) noexcept {
+  if (!hook) return;
+  try {
+    hook(std::forward<Args>(args)...);
+  } catch (const std::exception& e) {
+    tracehop::log_error(std::string("tracehop instrumentation: the ") + which + " threw: " + e.what());
+  } catch (...) {
+    tracehop::log_error(std::string("tracehop instrumentation: the ") + which + " threw");
+  }
+}
+
+}  // namespace tracehop::instrument::detail

@@ -1,0 +1,84 @@
+#include "tracehop/instrument/semconv.hpp"
+
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+#include <cstdlib>
+
+namespace tracehop::instrument {
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto comma = s.find(',');
+    if (const auto item = trim(s.substr(0, comma)); !item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> env_list(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? split_list(v) : std::vector<std::string>{};
+}
+
+SemconvMode semconv_mode_from_env() {
+  const auto items = env_list("OTEL_SEMCONV_STABILITY_OPT_IN");
+  auto listed = [&](std::string_view x) { return std::find(items.begin(), items.end(), x) != items.end(); };
+  if (listed("http/dup")) return SemconvMode::Duplicate;
+  if (listed("http")) return SemconvMode::Stable;
+  return SemconvMode::Old;
+}
+
+bool is_known_method(std::string_view method) {
+  static const std::vector<std::string> known = [] {
+    auto env = env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS");
+    if (!env.empty()) return env;
+    return std::vector<std::string>{"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"};
+  }();
+  return std::find(known.begin(), known.end(), method) != known.end();
+}
+
+const std::vector<std::string>& default_sensitive_query_keys() {
+  static const std::vector<std::string> keys{"AWSAccessKeyId",   "Signature",        "sig",
+                                             "X-Goog-Signature", "X-Amz-Signature",  "X-Amz-Credential",
+                                             "X-Amz-Security-Token"};
+  return keys;
+}
+
+std::string redact_url(std::string_view text, const std::vector<std::string>& sensitive_keys) {
+  auto parsed = boost::urls::parse_uri_reference(text);
+  if (!parsed) return std::string(text);
+  const bool credentials = parsed->has_userinfo();
+  bool sensitive = false;
+  if (parsed->has_query())
+    for (const auto& p : parsed->params())
+      if (std::find(sensitive_keys.begin(), sensitive_keys.end(), p.key) != sensitive_keys.end()) sensitive = true;
+  if (!credentials && !sensitive && !parsed->has_fragment()) return std::string(text);  // the usual case
+
+  boost::urls::url u(*parsed);
+  if (credentials) u.set_userinfo("REDACTED:REDACTED");
+  if (sensitive) {
+    auto params = u.params();
+    for (auto it = params.begin(); it != params.end(); ++it) {
+      const auto key = (*it).key;
+      if (std::find(sensitive_keys.begin(), sensitive_keys.end(), key) != sensitive_keys.end())
+        it = params.replace(it, {key, "REDACTED"});
+    }
+  }
+  u.remove_fragment();
+  return std::string(u.buffer());
+}
+
+}  // namespace tracehop::instrument

@@ -27,7 +27,6 @@ struct Settings {
   std::vector<std::regex> excluded;
   std::vector<std::string> capture_request, capture_response, sensitive;
   std::shared_ptr<trace::Tracer> tracer;
-
 };
 
 // One physical request's span, kept in the request's SignalContext.
@@ -52,7 +51,16 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
 
   const bool known = is_known_method(p.method);
   const std::string_view method = known ? p.method : std::string_view("_OTHER");
-  const std::string recorded_url = redact_url(s.options.url_filter ? s.options.url_filter(url) : url, s.sensitive);
+  std::string filtered = url;
+  if (s.options.url_filter) {
+    try {
+      filtered = s.options.url_filter(url);
+    } catch (...) {  // what the filter was to hide stays hidden: the query goes
+      tracehop::log_error("tracehop instrumentation: the url_filter threw; the URL is recorded without its query");
+      filtered = url.substr(0, url.find('?'));
+    }
+  }
+  const std::string recorded_url = redact_url(filtered, s.sensitive);
   const auto origin = http::origin_of(p.url);
 
   // Method, URL and server go in at start, so that samplers see them.

@@ -619,3 +619,24 @@ TEST_F(InstrumentTest, AHandlersOwnClientCallsContinueTheTrace) {
   EXPECT_EQ(leaf_span->parent_span_id, inner_client->context.span_id());
   for (const auto& s : all) EXPECT_EQ(s->context.trace_id(), outer_client->context.trace_id());
 }
+
+TEST_F(InstrumentTest, ThrowingHooksAreLoggedAndTheRequestIsStillTracedAndPropagated) {
+  test::LogCapture log;
+  ClientOptions o = with_mode(SemconvMode::Old);
+  o.request_hook = [](trace::Span&, const RequestStartParams&) { throw std::runtime_error("hook bug"); };
+  o.url_filter = [](std::string_view) -> std::string { throw std::runtime_error("filter bug"); };
+  HttpClientInstrumentor{}.instrument(std::move(o));
+  json::value echo;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/echo?token=secret"));
+    echo = co_await resp.json();
+    co_await session.close();
+  });
+  const auto clients = of_kind(spans(), SpanKind::Client);
+  ASSERT_EQ(clients.size(), 1u);
+  EXPECT_EQ(str_attr(*clients[0], "http.url"), url("/echo"));  // the query is not recorded
+  EXPECT_EQ(header_values(echo, "traceparent").size(), 1u);
+  EXPECT_TRUE(log.contains("request_hook threw: hook bug"));
+  EXPECT_TRUE(log.contains("url_filter threw"));
+}

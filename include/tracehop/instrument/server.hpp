@@ -33,7 +33,8 @@ struct ServerOptions {
 
 class HttpServerInstrumentor {
  public:
-  /// Adds the instrumentation to `server` as its outermost middleware; call before start().
+  /// Adds the instrumentation to `server` as a middleware; call it before start(), and before
+  /// server.use() of other middleware so that their time is inside the SERVER span.
   static void instrument(http::Server& server, ServerOptions options = {});
 };
 

@@ -37,20 +37,28 @@ inline std::string type_name(const std::exception_ptr& e) {
 
 inline double millis(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-inline std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+/// A header to capture, and the attribute it goes to (`<prefix><lowercase name>`), worked out
+/// once when the instrumentation is set up.
+struct CapturedHeader {
+  std::string name;
+  std::string key;
+};
+
+inline std::vector<CapturedHeader> captured_headers(const std::vector<std::string>& names, std::string_view prefix) {
+  std::vector<CapturedHeader> out;
+  for (const auto& name : names) {
+    std::string key(prefix);
+    for (char c : name) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    out.push_back({name, std::move(key)});
+  }
   return out;
 }
 
-/// Each listed header that is present, as `<prefix><lowercase name>`: a string array of its values.
-inline void capture_headers(Span& span, const http::Headers& headers, const std::vector<std::string>& names,
-                     std::string_view prefix) {
-  for (const auto& name : names) {
-    auto values = headers.all(name);
-    if (values.empty()) continue;
-    span.set_attribute(std::string(prefix) + lower(name), std::vector<std::string>(values.begin(), values.end()));
+/// Each listed header that is present, as a string array of its values.
+inline void capture_headers(Span& span, const http::Headers& headers, const std::vector<CapturedHeader>& list) {
+  for (const auto& h : list) {
+    auto values = headers.all(h.name);
+    if (!values.empty()) span.set_attribute(h.key, std::vector<std::string>(values.begin(), values.end()));
   }
 }
 

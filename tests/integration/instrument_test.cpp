@@ -640,3 +640,31 @@ TEST_F(InstrumentTest, ThrowingHooksAreLoggedAndTheRequestIsStillTracedAndPropag
   EXPECT_TRUE(log.contains("request_hook threw: hook bug"));
   EXPECT_TRUE(log.contains("url_filter threw"));
 }
+
+TEST_F(InstrumentTest, ServerCapturesListedHeaders) {
+  test::ServerThread listed;
+  instrument::ServerOptions so;
+  so.capture_request_headers = std::vector<std::string>{"X-Tenant"};
+  so.capture_response_headers = std::vector<std::string>{"Content-Type"};
+  instrument::HttpServerInstrumentor::instrument(listed.server(), std::move(so));
+  listed.server().route("GET", "/t", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::text(200, "ok");
+  });
+  listed.start();
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions ro;
+    ro.headers.add("X-Tenant", "acme");
+    auto resp = co_await session.get(listed.server().url() + "/t", std::move(ro));
+    co_await session.close();
+  });
+  listed.stop();
+  const auto servers = of_kind(spans(), SpanKind::Server);
+  ASSERT_EQ(servers.size(), 1u);
+  const auto* tenant = attr(*servers[0], "http.request.header.x-tenant");
+  ASSERT_TRUE(tenant && tenant->get_if<std::vector<std::string>>());
+  EXPECT_EQ(*tenant->get_if<std::vector<std::string>>(), std::vector<std::string>{"acme"});
+  const auto* type = attr(*servers[0], "http.response.header.content-type");
+  ASSERT_TRUE(type && type->get_if<std::vector<std::string>>());
+  EXPECT_EQ(type->get_if<std::vector<std::string>>()->at(0), "text/plain; charset=utf-8");
+}

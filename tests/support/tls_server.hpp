@@ -1,10 +1,8 @@
 #pragma once
 // A TLS server on loopback for the client's HTTPS tests, with a self-signed certificate made at
-// test time by the openssl command. Blocking, one thread per connection; answers every request
-// with 200 "secure" (keep-alive) until the client closes.
+// test time by the openssl command. Blocking, one thread per connection (a RawServer); answers
+// every request with 200 "secure" (keep-alive) until the client closes.
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
@@ -13,10 +11,11 @@
 #include <mutex>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
-#include <vector>
+
+#include "raw_server.hpp"
 
 namespace tracehop::test {
 
@@ -37,38 +36,18 @@ struct TestCertificate {
   ~TestCertificate() { std::filesystem::remove_all(dir); }
 };
 
+/// Built on RawServer: the script of each connection is a TLS handshake and a request loop.
 class TlsServer {
  public:
-  explicit TlsServer(const TestCertificate& cert)
-      : ctx_(boost::asio::ssl::context::tls_server), acceptor_(io_) {
-    using boost::asio::ip::tcp;
+  explicit TlsServer(const TestCertificate& cert) : ctx_(boost::asio::ssl::context::tls_server) {
     ctx_.use_certificate_chain_file(cert.cert.string());
     ctx_.use_private_key_file(cert.key.string(), boost::asio::ssl::context::pem);
-    acceptor_.open(tcp::v4());
-    acceptor_.set_option(tcp::acceptor::reuse_address(true));
-    acceptor_.bind({boost::asio::ip::make_address("127.0.0.1"), 0});
-    acceptor_.listen();
-    port_ = acceptor_.local_endpoint().port();
-    thread_ = std::thread([this] {
-      for (;;) {
-        tcp::socket s(io_);
-        boost::system::error_code ec;
-        acceptor_.accept(s, ec);
-        if (ec || stopping_) return;
-        ++accepted_;
-        workers_.emplace_back([this, sock = std::move(s)]() mutable { serve(std::move(sock)); });
-      }
+    raw_.emplace([this](boost::asio::ip::tcp::socket& s, int) {
+      ++accepted_;
+      serve(std::move(s));
     });
   }
-  ~TlsServer() {
-    stopping_ = true;
-    boost::system::error_code ec;
-    boost::asio::ip::tcp::socket poke(io_);
-    poke.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
-    thread_.join();
-    for (auto& w : workers_) w.join();
-  }
-  unsigned short port() const { return port_; }
+  unsigned short port() const { return raw_->port(); }
   int accepted() const { return accepted_; }
   /// The server name the last client sent (SNI), or "".
   std::string last_sni() const {
@@ -76,7 +55,7 @@ class TlsServer {
     return last_sni_;
   }
   std::string url(const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(port_) + "/";
+    return "https://" + host + ":" + std::to_string(port()) + "/";
   }
 
  private:
@@ -100,16 +79,11 @@ class TlsServer {
     }
   }
 
-  boost::asio::io_context io_;
   boost::asio::ssl::context ctx_;
-  boost::asio::ip::tcp::acceptor acceptor_;
-  unsigned short port_ = 0;
-  std::atomic<bool> stopping_{false};
   std::atomic<int> accepted_{0};
   mutable std::mutex mu_;
   std::string last_sni_;
-  std::thread thread_;
-  std::vector<std::thread> workers_;
+  std::optional<RawServer> raw_;  // last: it joins its threads before the rest goes
 };
 
 }  // namespace tracehop::test

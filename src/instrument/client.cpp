@@ -25,7 +25,7 @@ struct Settings {
   ClientOptions options;
   SemconvMode mode = SemconvMode::Old;
   std::vector<std::regex> excluded;
-  std::vector<CapturedHeader> capture_request, capture_response;
+  CaptureLists capture;
   std::vector<std::string> sensitive;
   std::shared_ptr<trace::Tracer> tracer;
 };
@@ -96,7 +96,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
 
   Span span = s.tracer->start_span(name, std::move(start));
   run_hook(s.options.request_hook, "request_hook", span, p);
-  if (span.is_recording()) capture_headers(span, p.headers, s.capture_request);
+  if (span.is_recording()) capture_headers(span, p.headers, s.capture.request);
   // After the hook, before the first byte: the injected span id is this span's.
   if (span.is_recording() || s.options.propagate_untraced) trace::inject(carrier, context.with_span(span));
   if (span.is_recording()) p.ctx.data = RequestSpan{std::move(span)};
@@ -125,7 +125,7 @@ void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
     if (reports_stable(s.mode)) span.set_attribute("error.type", std::to_string(status));
   }
   // (Response::headers() builds the header map on first use: only when something is captured.)
-  if (!s.capture_response.empty()) capture_headers(span, p.response.headers(), s.capture_response);
+  if (!s.capture.response.empty()) capture_headers(span, p.response.headers(), s.capture.response);
   run_hook(s.options.response_hook, "response_hook", span, p.response);
   if (!s.options.end_on_body) end_span(*r);
 }
@@ -154,12 +154,7 @@ std::shared_ptr<Settings> settle(ClientOptions o) {
   auto s = std::make_shared<Settings>();
   s->mode = o.semconv.value_or(semconv_mode_from_env());
   s->excluded = compile_patterns(o.excluded_urls.value_or(env_list("TRACEHOP_CLIENT_EXCLUDED_URLS")));
-  s->capture_request = captured_headers(
-      o.capture_request_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST")),
-      "http.request.header.");
-  s->capture_response = captured_headers(
-      o.capture_response_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_RESPONSE")),
-      "http.response.header.");
+  s->capture = capture_lists(o.capture_request_headers, o.capture_response_headers, "CLIENT");
   s->sensitive = o.sensitive_query_keys.value_or(default_sensitive_query_keys());
   s->tracer = o.tracer_provider ? o.tracer_provider->get_tracer(kClientScope, TRACEHOP_VERSION)
                                 : trace::get_tracer(kClientScope, TRACEHOP_VERSION);

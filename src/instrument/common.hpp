@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "tracehop/http/headers.hpp"
+#include "tracehop/instrument/semconv.hpp"
 #include "tracehop/trace/log.hpp"
 #include "tracehop/trace/span.hpp"
 
@@ -52,6 +54,18 @@ inline std::vector<CapturedHeader> captured_headers(const std::vector<std::strin
     out.push_back({name, std::move(key)});
   }
   return out;
+}
+
+/// The headers to capture on one side ("CLIENT" or "SERVER"): the options' lists, or else
+/// OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_<side>_REQUEST / _RESPONSE.
+struct CaptureLists {
+  std::vector<CapturedHeader> request, response;
+};
+inline CaptureLists capture_lists(const std::optional<std::vector<std::string>>& request,
+                                  const std::optional<std::vector<std::string>>& response, const std::string& side) {
+  const std::string env = "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_" + side;
+  return {captured_headers(request ? *request : env_list((env + "_REQUEST").c_str()), "http.request.header."),
+          captured_headers(response ? *response : env_list((env + "_RESPONSE").c_str()), "http.response.header.")};
 }
 
 /// Each listed header that is present, as a string array of its values.

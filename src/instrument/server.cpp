@@ -14,7 +14,7 @@ using namespace detail;
 struct Settings {
   ServerOptions options;
   std::vector<std::regex> excluded;
-  std::vector<CapturedHeader> capture_request, capture_response;
+  CaptureLists capture;
   std::shared_ptr<trace::Tracer> tracer;
 };
 
@@ -82,7 +82,7 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
   start.parent = parent;
   start.attributes = start_attributes(req, method, known);
   Span span = s->tracer->start_span(name, std::move(start));
-  if (span.is_recording()) capture_headers(span, req.headers, s->capture_request);
+  if (span.is_recording()) capture_headers(span, req.headers, s->capture.request);
   run_hook(s->options.request_hook, "request_hook", span, std::as_const(req));
 
   http::ServerResponse resp;
@@ -101,7 +101,7 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
     }
   }
   set_status_code(span, resp.status);
-  if (span.is_recording()) capture_headers(span, resp.headers, s->capture_response);
+  if (span.is_recording()) capture_headers(span, resp.headers, s->capture.response);
   run_hook(s->options.response_hook, "response_hook", span, std::as_const(req), std::as_const(resp));
   span.end();
   co_return resp;
@@ -112,12 +112,7 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
 void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions options) {
   auto s = std::make_shared<Settings>();
   s->excluded = compile_patterns(options.excluded_urls.value_or(env_list("TRACEHOP_SERVER_EXCLUDED_URLS")));
-  s->capture_request = captured_headers(
-      options.capture_request_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_REQUEST")),
-      "http.request.header.");
-  s->capture_response = captured_headers(
-      options.capture_response_headers.value_or(env_list("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE")),
-      "http.response.header.");
+  s->capture = capture_lists(options.capture_request_headers, options.capture_response_headers, "SERVER");
   s->tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
                                       : trace::get_tracer(kServerScope, TRACEHOP_VERSION);
   s->options = std::move(options);

@@ -668,3 +668,21 @@ TEST_F(InstrumentTest, ServerCapturesListedHeaders) {
   ASSERT_TRUE(type && type->get_if<std::vector<std::string>>());
   EXPECT_EQ(type->get_if<std::vector<std::string>>()->at(0), "text/plain; charset=utf-8");
 }
+
+TEST_F(InstrumentTest, CapturedHeadersDefaultToTheEnvironment) {
+  test::ScopedEnv env("OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_CLIENT_REQUEST", "X-From-Env, other");
+  HttpClientInstrumentor{}.instrument();
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions ro;
+    ro.headers.add("X-From-Env", "yes");
+    auto resp = co_await session.get(url("/items/e"), std::move(ro));
+    co_await session.close();
+  });
+  const auto clients = of_kind(spans(), SpanKind::Client);
+  ASSERT_EQ(clients.size(), 1u);
+  const auto* v = attr(*clients[0], "http.request.header.x-from-env");
+  ASSERT_TRUE(v && v->get_if<std::vector<std::string>>());
+  EXPECT_EQ(*v->get_if<std::vector<std::string>>(), std::vector<std::string>{"yes"});
+  EXPECT_EQ(attr(*clients[0], "http.request.header.other"), nullptr);  // listed but not sent
+}

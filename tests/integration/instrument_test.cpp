@@ -686,3 +686,30 @@ TEST_F(InstrumentTest, CapturedHeadersDefaultToTheEnvironment) {
   EXPECT_EQ(*v->get_if<std::vector<std::string>>(), std::vector<std::string>{"yes"});
   EXPECT_EQ(attr(*clients[0], "http.request.header.other"), nullptr);  // listed but not sent
 }
+
+TEST_F(InstrumentTest, SpanNamerConnectionEventsAndEndingOnTheBody) {
+  ClientOptions o;
+  o.span_name = [](std::string_view method, const Url&) { return std::string(method) + " /items/{sku}"; };
+  o.connection_events = true;
+  o.end_on_body = true;
+  HttpClientInstrumentor{}.instrument(std::move(o));
+  std::chrono::system_clock::time_point body_read;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(url("/items/slow-reader"));
+    co_await test::sleep_for(50ms);  // the body is read 50 ms after the headers came
+    co_await resp.read();
+    body_read = std::chrono::system_clock::now();
+    co_await session.close();
+  });
+  const auto clients = of_kind(spans(), SpanKind::Client);
+  ASSERT_EQ(clients.size(), 1u);
+  const auto& c = *clients[0];
+  EXPECT_EQ(c.name, "GET /items/{sku}");
+  EXPECT_GE(c.duration(), 50ms);  // ended with the body, not the headers
+  EXPECT_LE(c.end_time, body_read);
+  std::vector<std::string> events;
+  for (const auto& e : c.events) events.push_back(e.name);
+  EXPECT_NE(std::find(events.begin(), events.end(), "connection.created"), events.end());
+  EXPECT_NE(std::find(events.begin(), events.end(), "request.headers_sent"), events.end());
+}

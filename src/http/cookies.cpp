@@ -5,8 +5,6 @@
 #include <boost/asio/ip/address.hpp>
 #include <algorithm>
 #include <ctime>
-#include <iomanip>
-#include <sstream>
 
 namespace tracehop::http {
 
@@ -49,11 +47,9 @@ constexpr std::chrono::seconds kMaxLifetime{400LL * 24 * 3600};
 
 // Expires in the IMF-fixdate form servers send ("Wed, 21 Oct 2015 07:28:00 GMT"), capped.
 std::optional<SysClock::time_point> parse_http_date(std::string_view text, SysClock::time_point now) {
-  std::tm tm{};
-  std::istringstream in{std::string(trim_ows(text))};
-  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-  if (in.fail()) return std::nullopt;
-  const std::time_t t = timegm(&tm);
+  const auto when = detail::parse_imf_fixdate(text);
+  if (!when) return std::nullopt;
+  const std::time_t t = *when;
   const std::time_t now_s = SysClock::to_time_t(now);
   if (t <= now_s) return SysClock::time_point::min();  // in the past: a deletion
   return SysClock::from_time_t(now_s) + std::min<std::chrono::seconds>(std::chrono::seconds(t - now_s), kMaxLifetime);

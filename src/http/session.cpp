@@ -8,10 +8,12 @@
 #include <boost/json/serialize.hpp>
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <atomic>
 #include <mutex>
 
 #include "codec.hpp"
+#include "text.hpp"
 #include "pool.hpp"
 #include "response_parser.hpp"
 #include "url_cache.hpp"
@@ -218,10 +220,6 @@ std::string serialize_request(std::string_view method, std::string_view target, 
 
 namespace {
 
-bool idempotent(std::string_view m) {
-  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
-}
-
 bool is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 
 std::string form_encode(const QueryParams& form) {
@@ -405,7 +403,45 @@ void Response::release() noexcept {
   if (state_ && state_->lease) state_->lease.release(state_->body_done);
 }
 
-// --- ClientSession ---------------------------------------------------------------------------------
+namespace detail {
+namespace {
+
+// A response that is answered by a retry: its body read if it is small, so the connection
+// can be reused; otherwise the connection is closed.
+asio::awaitable<void> discard_small_body(Response& resp) {
+  constexpr std::size_t kDrainable = 64 * 1024;
+  std::size_t length = kDrainable + 1;
+  if (const auto cl = resp.headers().first("Content-Length")) {
+    const auto [end, ec] = std::from_chars(cl->data(), cl->data() + cl->size(), length);
+    if (ec != std::errc{} || end != cl->data() + cl->size()) length = kDrainable + 1;
+  }
+  if (length > kDrainable) {
+    resp.release();
+    co_return;
+  }
+  try {
+    co_await resp.read();
+  } catch (const ClientError&) {
+    // nothing of it is used: the connection is closed, the retry goes on
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+// --- ClientSession ---
+
+namespace {
+
+// What goes out for one request(): redirects change it.
+struct Outgoing {
+  std::string method;
+  Url url;
+  Headers headers;
+  std::string body;
+};
+
+}  // namespace
 
 struct ClientSession::Impl {
   Impl(asio::any_io_executor ex, SessionOptions o)
@@ -425,11 +461,12 @@ struct ClientSession::Impl {
   }
 
   // One exchange on one connection: the request out, the response header in. Each attempt is
-  // a physical request of its own for the lifecycle signals.
+  // a physical request of its own for the lifecycle signals; `sent` counts them across the
+  // redirect hops and retries of one request() (its resend count).
   asio::awaitable<Response> send(std::string_view method, const Url& url, const Headers& headers,
                                  const std::string& body, const ClientTimeout& timeout,
                                  Clock::time_point deadline, const std::vector<TraceConfigPtr>& configs,
-                                 int resend_base, bool trace) {
+                                 int& sent, bool trace) {
     const Origin origin = origin_of(url);
     const auto now = Clock::now();
     auto connect_deadline = deadline;
@@ -440,6 +477,7 @@ struct ClientSession::Impl {
     }
 
     for (int attempt = 0;; ++attempt) {
+      const int resend_count = sent++;
       std::shared_ptr<detail::Signals> sig;
       std::optional<Headers> signalled_headers;  // a copy for subscribers to change (inject into)
       if (!configs.empty()) {
@@ -447,7 +485,7 @@ struct ClientSession::Impl {
         sig->set_origin(&origin);
         signalled_headers = headers;
         sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
-          return RequestStartParams{c, method, url, *signalled_headers, resend_base + attempt, trace};
+          return RequestStartParams{c, method, url, *signalled_headers, resend_count, trace};
         });
       }
       const Headers& hop_headers = signalled_headers ? *signalled_headers : headers;
@@ -481,11 +519,11 @@ struct ClientSession::Impl {
         auto& conn = lease.connection();
         auto lim = detail::op_limit(deadline, std::nullopt, origin);
         boost::system::error_code ec;
-        const std::size_t sent = detail::write_now(conn, wire, ec);
-        if (!ec && sent < wire.size()) {
+        const std::size_t written = detail::write_now(conn, wire, ec);
+        if (!ec && written < wire.size()) {
           detail::expire(conn.tcp(), lim.limit);
           auto [wec, wn] = co_await conn.with_stream([&](auto& stream) {
-            return asio::async_write(stream, asio::buffer(wire) + sent, as_tuple_awaitable);
+            return asio::async_write(stream, asio::buffer(wire) + written, as_tuple_awaitable);
           });
           ec = wec;
         }
@@ -547,6 +585,47 @@ struct ClientSession::Impl {
       co_return resp;
     }
   }
+
+  // One attempt of a request(): the request and the redirects it leads to, each hop a
+  // physical request of its own.
+  asio::awaitable<Response> follow(Outgoing& out, const RequestOptions& o, const ClientTimeout& timeout,
+                                   Clock::time_point deadline, const std::vector<TraceConfigPtr>& configs,
+                                   int& sent) {
+    auto& [method, url, headers, body] = out;
+    const auto& jar = options.cookie_jar;
+    const bool caller_cookie = headers.contains("Cookie");
+    for (int redirects = 0;; ++redirects) {
+      if (jar && !caller_cookie) {
+        headers.erase("Cookie");
+        if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
+      }
+      Response resp = co_await send(method, url, headers, body, timeout, deadline, configs, sent, o.trace);
+      resp.state_->redirects = redirects;
+      if (jar && resp.headers().contains("Set-Cookie")) jar->update(url, resp.headers());
+      const bool redirect = o.allow_redirects && detail::is_redirect(resp.status());
+      const auto location = redirect ? resp.headers().first("Location") : std::nullopt;
+      if (!redirect || !location) co_return resp;
+      if (redirects >= o.max_redirects) {
+        resp.release();
+        throw TooManyRedirects(resp.status(), std::string(url.buffer()), o.max_redirects);
+      }
+      co_await resp.read();  // drain it, so the connection can carry the next hop
+      const Url next = resolve_url(url, *location);
+      if (const auto& sig = resp.state_->signals)
+        sig->emit(&TraceConfig::on_request_redirect, [&](SignalContext& c) {
+          return RedirectParams{c, resp.state_->method, url, resp, next};
+        });
+      // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
+      if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
+        if (method != "HEAD") method = "GET";
+        body.clear();
+        headers.erase("Content-Type");
+        headers.erase("Content-Length");
+      }
+      if (origin_of(next) != origin_of(url)) headers.erase("Authorization");  // no credentials to another origin
+      url = next;
+    }
+  }
 };
 
 ClientSession::ClientSession(asio::any_io_executor executor, SessionOptions options)
@@ -593,7 +672,6 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   Url url = impl->url_of(url_text);
   append_query(url, o.params);
   const ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
-  const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();
 
   std::string method(method_in);
   std::string body;
@@ -634,45 +712,58 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
     }
   }
 
-  const auto& jar = opts.cookie_jar;
-  const bool caller_cookie = headers.contains("Cookie");
-  for (int redirects = 0;; ++redirects) {
-    if (jar && !caller_cookie) {
-      headers.erase("Cookie");
-      if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
-    }
-    Response resp = co_await impl->send(method, url, headers, body, timeout, deadline, configs, redirects, o.trace);
-    resp.state_->redirects = redirects;
-    if (jar && resp.headers().contains("Set-Cookie")) jar->update(url, resp.headers());
-    const bool redirect = o.allow_redirects && detail::is_redirect(resp.status());
-    const auto location = redirect ? resp.headers().first("Location") : std::nullopt;
-    if (redirect && location) {
-      if (redirects >= o.max_redirects) {
-        resp.release();
-        throw TooManyRedirects(resp.status(), std::string(url.buffer()), o.max_redirects);
+  Outgoing out{std::move(method), std::move(url), std::move(headers), std::move(body)};
+  const RetryPolicy* retry = o.retry ? &*o.retry : opts.retry ? &*opts.retry : nullptr;
+  if (retry && !retry->allows(out.method)) retry = nullptr;
+  const bool raise = o.raise_for_status.value_or(opts.raise_for_status);
+  int sent = 0;  // physical requests so far: each one's http.request.resend_count
+  for (int attempt = 1;; ++attempt) {
+    const bool last = !retry || attempt >= retry->attempts;
+    const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();
+    std::optional<Millis> wait;
+    std::string why;
+    try {
+      // Redirects change what is sent: the last attempt may change the request itself, earlier
+      // ones change a copy.
+      Outgoing copy;
+      if (!last) copy = out;
+      Response resp = co_await impl->follow(last ? out : copy, o, timeout, deadline, configs, sent);
+      if (last || !retry->retries_status(resp.status())) {
+        if (raise && resp.status() >= 400) {
+          resp.release();
+          resp.raise_for_status();
+        }
+        co_return resp;
       }
-      co_await resp.read();  // drain it, so the connection can carry the next hop
-      const Url next = resolve_url(url, *location);
-      if (const auto& sig = resp.state_->signals)
-        sig->emit(&TraceConfig::on_request_redirect, [&](SignalContext& c) {
-          return RedirectParams{c, resp.state_->method, url, resp, next};
-        });
-      // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
-      if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
-        if (method != "HEAD") method = "GET";
-        body.clear();
-        headers.erase("Content-Type");
-        headers.erase("Content-Length");
+      wait = retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+      if (retry->respect_retry_after) {
+        if (const auto asked = RetryPolicy::retry_after(resp.headers())) {
+          if (*asked > retry->max_retry_after) {  // too long to wait: the answer stands
+            if (raise) {
+              resp.release();
+              resp.raise_for_status();
+            }
+            co_return resp;
+          }
+          wait = *asked;
+        }
       }
-      if (origin_of(next) != origin_of(url)) headers.erase("Authorization");  // no credentials to another origin
-      url = next;
-      continue;
+      why = "status " + std::to_string(resp.status());
+      co_await detail::discard_small_body(resp);
+    } catch (const ClientSSLError&) {
+      throw;  // a certificate problem does not go away by asking again
+    } catch (const ClientConnectionError& e) {
+      if (last || !retry->on_connection_errors) throw;
+      wait = retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+      why = e.what();
     }
-    if (o.raise_for_status.value_or(opts.raise_for_status) && resp.status() >= 400) {
-      resp.release();
-      resp.raise_for_status();
+    log_debug("retrying " + out.method + " " + std::string(url_text) + " after " + why + " in " +
+              std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
+              std::to_string(retry->attempts) + ")");
+    if (wait->count() > 0) {
+      asio::steady_timer timer(co_await asio::this_coro::executor, *wait);
+      co_await timer.async_wait(asio::use_awaitable);
     }
-    co_return resp;
   }
 }
 

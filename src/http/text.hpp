@@ -1,6 +1,10 @@
 #pragma once
 // Small text helpers shared by the HTTP layer's parsers (internal).
 
+#include <ctime>
+#include <iomanip>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 
@@ -18,6 +22,22 @@ inline std::string ascii_lower(std::string_view s) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
   return out;
+}
+
+/// The methods RFC 9110 calls idempotent.
+inline bool idempotent(std::string_view m) noexcept {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
+}
+
+/// An IMF-fixdate ("Wed, 21 Oct 2015 07:28:00 GMT"), the form servers send in Expires and
+/// Retry-After, as seconds since the epoch (a time_t: the years servers send may lie beyond
+/// what system_clock's nanoseconds hold).
+inline std::optional<std::time_t> parse_imf_fixdate(std::string_view text) {
+  std::tm tm{};
+  std::istringstream in{std::string(trim_ows(text))};
+  in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
+  if (in.fail()) return std::nullopt;
+  return timegm(&tm);
 }
 
 }  // namespace tracehop::http::detail

@@ -28,47 +28,61 @@ void register_span_exporter(std::string name, SpanExporterFactory factory) {
   r.factories[trace::detail::to_lower(name)] = std::move(factory);
 }
 
-std::shared_ptr<trace::TracerProvider> configure_from_env() {
-  using namespace trace;
-  // Context still flows through a process whose SDK is disabled.
-  set_global_propagator(propagator_from_env());
-  if (detail::env_bool("OTEL_SDK_DISABLED")) {
-    set_tracer_provider(nullptr);
-    return nullptr;
+std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name) {
+  const auto key = trace::detail::to_lower(name);
+  if (key == "console") return std::make_unique<trace::ConsoleSpanExporter>();
+  SpanExporterFactory factory;
+  {
+    auto& r = registry();
+    std::lock_guard lk(r.mu);
+    if (auto it = r.factories.find(key); it != r.factories.end()) factory = it->second;
   }
+  return factory ? factory() : nullptr;
+}
 
-  auto provider = std::make_shared<TracerProvider>();  // resource, sampler, limits: from env
+std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
+  using namespace trace;
+  if (detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
 
-  const std::string configured = detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
+  TracerProviderOptions options;  // what is unset here comes from the environment
+  if (overrides.resource) options.resource = Resource::create(*overrides.resource);
+  options.sampler = overrides.sampler;
+  auto provider = std::make_shared<TracerProvider>(std::move(options));
+
+  const std::string configured = overrides.exporters ? *overrides.exporters
+                                                     : detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
   std::string_view names = configured;
   while (!names.empty()) {
     const auto comma = names.find(',');
     const auto name = detail::to_lower(detail::trim_ows(names.substr(0, comma)));
     names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
     if (name.empty() || name == "none") continue;
-    if (name == "console") {
-      provider->add_span_processor(
-          std::make_shared<SimpleSpanProcessor>(std::make_unique<ConsoleSpanExporter>()));
+    std::unique_ptr<SpanExporter> exporter;
+    try {
+      exporter = make_span_exporter(name);
+    } catch (const std::exception& e) {
+      log_error("OTEL_TRACES_EXPORTER: exporter '" + name + "' could not be created: " + e.what());
       continue;
     }
-    SpanExporterFactory factory;
-    {
-      auto& r = registry();
-      std::lock_guard lk(r.mu);
-      if (auto it = r.factories.find(name); it != r.factories.end()) factory = it->second;
-    }
-    if (!factory) {
+    if (!exporter) {
       log_warn("OTEL_TRACES_EXPORTER: exporter '" + name +
                "' is not available in this build; spans for it are not exported");
       continue;
     }
-    try {
-      provider->add_span_processor(std::make_shared<BatchSpanProcessor>(factory()));
-    } catch (const std::exception& e) {
-      log_error("OTEL_TRACES_EXPORTER: exporter '" + name + "' could not be created: " + e.what());
-    }
+    // The console shows each span as it ends; the others export in batches.
+    if (name == "console")
+      provider->add_span_processor(std::make_shared<SimpleSpanProcessor>(std::move(exporter)));
+    else
+      provider->add_span_processor(std::make_shared<BatchSpanProcessor>(std::move(exporter)));
   }
-  set_tracer_provider(provider);
+  return provider;
+}
+
+std::shared_ptr<trace::TracerProvider> configure_from_env() {
+  // Context still flows through a process whose SDK is disabled.
+  trace::set_global_propagator(trace::propagator_from_env());
+  auto provider = provider_from_env({});
+  trace::set_tracer_provider(provider);
   return provider;
 }
 

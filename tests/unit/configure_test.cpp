@@ -8,6 +8,19 @@ using namespace tracehop;
 using namespace tracehop::trace;
 using tracehop::test::ScopedEnv;
 
+namespace {
+
+// Hands spans to a memory exporter that outlives it (and, if `owns`, shuts it down with it).
+struct Forward final : SpanExporter {
+  explicit Forward(std::shared_ptr<InMemorySpanExporter> memory, bool owning = true) : m(std::move(memory)), owns(owning) {}
+  ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
+  bool shutdown(std::chrono::milliseconds t) noexcept override { return !owns || m->shutdown(t); }
+  std::shared_ptr<InMemorySpanExporter> m;
+  bool owns;
+};
+
+}  // namespace
+
 TEST(Configure, SdkDisabledInstallsNoProviderButKeepsPropagation) {
   ScopedEnv a("OTEL_SDK_DISABLED", "true");
   ScopedEnv b("OTEL_PROPAGATORS", "b3");
@@ -21,12 +34,6 @@ TEST(Configure, SdkDisabledInstallsNoProviderButKeepsPropagation) {
 TEST(Configure, WiresSamplerResourceAndRegisteredExporter) {
   auto mem = std::make_shared<InMemorySpanExporter>();
   // A registered exporter factory: the way tracehop::otlp plugs "otlp" in.
-  struct Forward final : SpanExporter {
-    explicit Forward(std::shared_ptr<InMemorySpanExporter> memory) : m(std::move(memory)) {}
-    ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
-    bool shutdown(std::chrono::milliseconds t) noexcept override { return m->shutdown(t); }
-    std::shared_ptr<InMemorySpanExporter> m;
-  };
   register_span_exporter("memtest", [mem] { return std::make_unique<Forward>(mem); });
   ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
   ScopedEnv b("OTEL_TRACES_EXPORTER", "memtest");
@@ -65,4 +72,30 @@ TEST(Configure, ConsoleExporterPrintsSpans) {
   const auto out = ::testing::internal::GetCapturedStdout();
   EXPECT_NE(out.find("\"name\": \"printed-span\""), std::string::npos);
   set_tracer_provider(nullptr);
+}
+
+TEST(Configure, OverridesReplaceTheEnvironmentAndInstallNothingGlobal) {
+  auto mem = std::make_shared<InMemorySpanExporter>();
+  register_span_exporter("memoverride", [mem] { return std::make_unique<Forward>(mem, false); });
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "console");
+  ScopedEnv c("OTEL_SERVICE_NAME", "from-env");
+  ScopedEnv d("OTEL_TRACES_SAMPLER", "always_on");
+  ProviderOverrides o;
+  o.exporters = "memoverride";
+  o.resource = Resource(Attributes{KeyValue{"service.name", "from-flag"}});
+  o.sampler = always_off_sampler();
+  auto provider = provider_from_env(o);
+  ASSERT_NE(provider, nullptr);
+  EXPECT_EQ(tracer_provider(), nullptr);
+  EXPECT_EQ(provider->sampler().description(), "AlwaysOffSampler");
+  o.sampler = nullptr;
+  provider = provider_from_env(o);
+  provider->get_tracer("t")->start_span("overridden").end();
+  provider->shutdown();
+  auto spans = mem->finished_spans();
+  ASSERT_EQ(spans.size(), 1u);  // to the named exporter, not to the console
+  EXPECT_EQ(*spans[0]->resource->get("service.name")->get_if<std::string>(), "from-flag");
+  EXPECT_NE(make_span_exporter("console"), nullptr);
+  EXPECT_EQ(make_span_exporter("zipkin"), nullptr);
 }

@@ -22,6 +22,7 @@
 #include "tracehop/http/cookies.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/retry.hpp"
 #include "tracehop/http/signals.hpp"
 #include "tracehop/http/url.hpp"
 
@@ -74,6 +75,8 @@ struct SessionOptions {
   std::vector<TraceConfigPtr> trace_configs;
   /// Cookies kept and sent back (RFC 6265); none: the session keeps no cookies.
   std::shared_ptr<CookieJar> cookie_jar;
+  /// Retries for every request (none: a request is sent once; see RetryPolicy).
+  std::optional<RetryPolicy> retry;
 };
 
 struct RequestOptions {
@@ -85,8 +88,11 @@ struct RequestOptions {
   std::optional<boost::json::value> json;
   /// An application/x-www-form-urlencoded body.
   std::optional<QueryParams> form;
-  /// Replaces the session's timeout for this request.
+  /// Replaces the session's timeout for this request. With a RetryPolicy, each attempt has
+  /// the whole timeout (the waits between attempts are not counted).
   std::optional<ClientTimeout> timeout;
+  /// Replaces the session's RetryPolicy for this request (RetryPolicy{.attempts = 1}: none).
+  std::optional<RetryPolicy> retry;
   bool allow_redirects = true;
   int max_redirects = 10;
   std::optional<bool> raise_for_status;

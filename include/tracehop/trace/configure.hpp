@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,24 @@ namespace tracehop {
 /// (tracehop::otlp registers "otlp").
 using SpanExporterFactory = std::function<std::unique_ptr<trace::SpanExporter>()>;
 void register_span_exporter(std::string name, SpanExporterFactory factory);
+
+/// What a program sets itself (a command-line flag, say), replacing the environment variable.
+struct ProviderOverrides {
+  /// Replaces OTEL_TRACES_EXPORTER ("console", "otlp", "none", a comma-separated list).
+  std::optional<std::string> exporters;
+  /// Merged over the environment's resource (service.name here wins over OTEL_SERVICE_NAME).
+  std::optional<trace::Resource> resource;
+  /// Replaces OTEL_TRACES_SAMPLER(_ARG).
+  trace::SamplerPtr sampler;
+};
+
+/// A tracer provider as configure_from_env() makes it, with `overrides` applied; installs
+/// nothing global. nullptr when OTEL_SDK_DISABLED=true.
+std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides);
+
+/// The exporter named `name` (console, or a registered name such as otlp); nullptr if there is
+/// none of that name in this build.
+std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name);
 
 /// Reads OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
 /// OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, none, and registered

@@ -1,0 +1,47 @@
+#include "tracehop/http/retry.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include "text.hpp"
+#include "tracehop/http/headers.hpp"
+
+namespace tracehop::http {
+
+bool RetryPolicy::allows(std::string_view method) const noexcept {
+  return attempts > 1 && (!idempotent_only || detail::idempotent(method));
+}
+
+bool RetryPolicy::retries_status(int status) const noexcept {
+  return std::find(statuses.begin(), statuses.end(), status) != statuses.end();
+}
+
+std::chrono::milliseconds RetryPolicy::backoff(int retry, double unit) const noexcept {
+  const double ceiling = static_cast<double>(max_backoff.count());
+  double ms = static_cast<double>(initial_backoff.count()) * std::pow(std::max(multiplier, 1.0), std::max(retry - 1, 0));
+  ms = std::min(ms, ceiling);
+  const double j = std::clamp(jitter, 0.0, 1.0);
+  ms *= 1.0 - j * std::clamp(unit, 0.0, 1.0);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(ms, 0.0)));
+}
+
+std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const Headers& headers) {
+  constexpr std::chrono::seconds kLongest{365LL * 24 * 3600};  // keeps the arithmetic in range
+  const auto value = headers.first("Retry-After");
+  if (!value) return std::nullopt;
+  const std::string_view v = detail::trim_ows(*value);
+  // RFC 9110 §10.2.3: delay-seconds (1*DIGIT) or an HTTP-date.
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+  if (!v.empty() && ec == std::errc{} && end == v.data() + v.size() && seconds >= 0)
+    return std::chrono::seconds(std::min<std::int64_t>(seconds, kLongest.count()));
+  if (ec == std::errc::result_out_of_range) return kLongest;
+  if (const auto when = detail::parse_imf_fixdate(v)) {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    return std::chrono::seconds(std::clamp<std::time_t>(*when - now, 0, kLongest.count()));
+  }
+  return std::nullopt;
+}
+
+}  // namespace tracehop::http

@@ -1,95 +1,252 @@
-// `tracehop demo` for the tracing core: two services in one process, each with its own tracer
-// provider and resource, hand a trace over through the W3C propagators exactly as they would
-// over HTTP headers. The HTTP client and server (and the full checkout-gateway demo of the
-// reference guide) build on this.
-#include "demo.hpp"
-
+// `tracehop demo`: the reference guide's checkout gateway over real HTTP on loopback. Two
+// instrumented services (inventory, which calls pricing; one flaky endpoint answers 503 twice)
+// run on their own thread; the gateway calls them under parent spans with the guide's hooks and
+// url_filter, shares one pooled session, retries by hand as the guide does, and the traces are
+// printed as waterfalls.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/json.hpp>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
-#include "tracehop/trace.hpp"
+#include "commands.hpp"
+#include "telemetry.hpp"
+#include "tracehop/http/server.hpp"
+#include "tracehop/http/session.hpp"
+#include "tracehop/http/task.hpp"
+#include "tracehop/instrument/client.hpp"
+#include "tracehop/instrument/server.hpp"
+#include "tracehop/trace/configure.hpp"
+#include "tracehop/trace/propagation.hpp"
+#include "tracehop/trace/span_processor.hpp"
 #include "waterfall.hpp"
 
 namespace tracehop::cli {
 
 namespace {
 
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::ServerRequest;
+using http::ServerResponse;
 using namespace std::chrono_literals;
-using namespace tracehop::trace;
 
-struct Service {
-  std::shared_ptr<TracerProvider> provider;
-  std::shared_ptr<Tracer> tracer;
-};
-
-Service make_service(const std::string& name, const std::vector<std::shared_ptr<SpanProcessor>>& processors) {
-  auto provider = std::make_shared<TracerProvider>(TracerProviderOptions{
-      .resource = Resource::create(Resource(Attributes{KeyValue{"service.name", name}}))});
-  for (const auto& p : processors) provider->add_span_processor(p);
-  return {provider, provider->get_tracer("tracehop.demo", "0.1.0")};
+asio::awaitable<void> work(std::chrono::milliseconds d) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, d);
+  co_await timer.async_wait(asio::use_awaitable);
 }
 
-void work(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+// The two downstream services, on their own io_context and thread, each with its own tracer
+// provider (its own service.name).
+class Services {
+ public:
+  Services(std::shared_ptr<trace::TracerProvider> inventory, std::shared_ptr<trace::TracerProvider> pricing)
+      : inventory_(io_.get_executor()), pricing_(io_.get_executor()), inventory_client_(io_.get_executor()) {
+    instrument::ServerOptions pricing_tracing;
+    pricing_tracing.tracer_provider = pricing;
+    instrument::HttpServerInstrumentor::instrument(pricing_, pricing_tracing);
+    pricing_.route("GET", "/prices/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+      co_await work(2ms);
+      co_return ServerResponse::json(200, {{"sku", r.param("sku")}, {"price_cents", 1299}, {"currency", "EUR"}});
+    });
 
-// The downstream service: extracts the caller's context and continues its trace.
-void inventory_lookup(const Service& inventory, const MapCarrier& headers) {
-  const Context parent = global_propagator()->extract(headers, Context{});
-  auto server = inventory.tracer->start_as_current_span(
-      "lookup /items/{sku}", {.kind = SpanKind::Server, .parent = parent,
-                              .attributes = {{"sku", "SKU-9931"}, {"tenant", *parent.baggage().get("tenant")}}});
-  work(2ms);
-  {
-    auto db = inventory.tracer->start_as_current_span("SELECT inventory", {.kind = SpanKind::Client});
-    db->set_attribute("db.system", "sqlite");
-    work(3ms);
+    instrument::ServerOptions inventory_tracing;
+    inventory_tracing.tracer_provider = inventory;
+    instrument::HttpServerInstrumentor::instrument(inventory_, inventory_tracing);
+    // The inventory's own calls are its own CLIENT spans (its provider, not the gateway's).
+    instrument::ClientOptions inventory_calls;
+    inventory_calls.tracer_provider = inventory;
+    instrument::HttpClientInstrumentor::instrument_session(inventory_client_, inventory_calls);
+    inventory_.route("GET", "/items/{sku}", [this](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+      {
+        std::lock_guard lk(mu_);
+        received_ = std::string(r.headers.first("traceparent").value_or("(none)"));
+      }
+      co_await work(1ms);
+      auto price = co_await inventory_client_.get(pricing_.url() + "/prices/" + r.param("sku"));
+      auto body = co_await price.json();
+      co_return ServerResponse::json(200, {{"sku", r.param("sku")}, {"in_stock", 3}, {"price", body}});
+    });
+    inventory_.route("GET", "/stock/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+      co_await work(3ms);
+      co_return ServerResponse::json(200, {{"sku", r.param("sku")}, {"in_stock", 7}});
+    });
+    inventory_.route("GET", "/flaky", [this](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::text(flaky_calls_++ < 2 ? 503 : 200, "flaky\n");  // 503, 503, then 200
+    });
+    inventory_.start();
+    pricing_.start();
+    thread_ = std::thread([this] { io_.run(); });
   }
-  work(1ms);
+  ~Services() { stop(); }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    auto done = asio::co_spawn(io_, [this]() -> asio::awaitable<void> {
+      co_await inventory_.stop();
+      co_await pricing_.stop();
+      co_await inventory_client_.close();
+    }, asio::use_future);
+    done.wait();
+    thread_.join();
+  }
+
+  std::string inventory_url() const { return inventory_.url(); }
+  std::string pricing_url() const { return pricing_.url(); }
+  std::string received_traceparent() {
+    std::lock_guard lk(mu_);
+    return received_;
+  }
+
+ private:
+  asio::io_context io_;
+  http::Server inventory_, pricing_;
+  http::ClientSession inventory_client_;
+  int flaky_calls_ = 0;
+  std::mutex mu_;
+  std::string received_;
+  std::thread thread_;
+};
+
+// The guide's hooks and URL filter (step 4), naming the peer by its address.
+instrument::ClientOptions gateway_instrumentation(const Services& services) {
+  instrument::ClientOptions o;
+  const std::string inventory = services.inventory_url(), pricing = services.pricing_url();
+  o.request_hook = [inventory, pricing](trace::Span& span, const http::RequestStartParams& p) {
+    if (!span.is_recording()) return;
+    const std::string origin = "http://" + std::string(p.url.encoded_host_and_port());
+    span.set_attribute("peer.service", origin == inventory ? "inventory" : origin == pricing ? "pricing" : "unknown");
+    span.set_attribute("http.request.host", std::string(p.url.host()));
+  };
+  o.response_hook = [](trace::Span& span, const http::Response& response) {
+    if (!span.is_recording()) return;
+    if (auto length = response.headers().first("Content-Length"))
+      span.set_attribute("http.response.body.size", std::stoll(std::string(*length)));
+    if (response.status() >= 500) span.set_attribute("error.type", "upstream_5xx");
+  };
+  o.url_filter = [](std::string_view url) { return std::string(url.substr(0, url.find('?'))); };
+  return o;
+}
+
+const trace::SpanData* find_span(const std::vector<trace::SpanDataPtr>& spans, trace::SpanKind kind,
+                                 std::string_view service) {
+  for (const auto& s : spans) {
+    const auto* name = s->resource ? s->resource->get("service.name") : nullptr;
+    if (s->kind == kind && name && name->to_string() == service) return s.get();
+  }
+  return nullptr;
 }
 
 }  // namespace
 
 int run_demo(const DemoOptions& options) {
-  auto memory = std::make_shared<InMemorySpanExporter>();
-  struct Shared final : SpanExporter {  // lets both services export into one memory store
-    explicit Shared(std::shared_ptr<InMemorySpanExporter> memory) : m(std::move(memory)) {}
-    ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
+  // One provider per service, each from the environment with --exporter on top, all feeding
+  // one in-memory store for the waterfall (and the --spans-out file).
+  auto memory = std::make_shared<trace::InMemorySpanExporter>();
+  struct Forward final : trace::SpanExporter {  // lets every service export into the one store
+    explicit Forward(std::shared_ptr<trace::InMemorySpanExporter> m) : memory(std::move(m)) {}
+    trace::ExportResult export_spans(std::span<const trace::SpanDataPtr> s) noexcept override {
+      return memory->export_spans(s);
+    }
     bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
-    std::shared_ptr<InMemorySpanExporter> m;
+    std::shared_ptr<trace::InMemorySpanExporter> memory;
   };
-  std::vector<std::shared_ptr<SpanProcessor>> processors{
-      std::make_shared<SimpleSpanProcessor>(std::make_unique<Shared>(memory))};
-  if (options.exporter == "console")
-    processors.push_back(std::make_shared<SimpleSpanProcessor>(std::make_unique<ConsoleSpanExporter>()));
-  if (!options.spans_out.empty())
-    processors.push_back(std::make_shared<BatchSpanProcessor>(
-        std::make_unique<OtlpJsonFileExporter>(options.spans_out)));
+  const auto store = std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<Forward>(memory));
+  const auto out = options.spans_out.empty() ? nullptr : spans_out_processor(options.spans_out);
+  auto provider_for = [&](const std::string& service) {
+    ProviderOverrides o;
+    o.exporters = options.exporter;
+    o.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", service}});
+    auto provider = provider_from_env(o);
+    if (!provider) provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{.resource = o.resource});
+    provider->add_span_processor(store);
+    if (out) provider->add_span_processor(out);
+    return provider;
+  };
+  trace::set_global_propagator(trace::propagator_from_env());
+  auto gateway = provider_for("checkout-gateway");
+  auto inventory = provider_for("inventory");
+  auto pricing = provider_for("pricing");
+  trace::set_tracer_provider(gateway);
 
-  set_global_propagator(propagator_from_env());
-  auto gateway = make_service("checkout-gateway", processors);
-  auto inventory = make_service("inventory", processors);
+  Services services(inventory, pricing);
+  instrument::HttpClientInstrumentor{}.instrument(gateway_instrumentation(services));
+  const auto tracer = trace::get_tracer("tracehop.demo", TRACEHOP_VERSION);
 
-  MapCarrier headers;
-  {
-    Scope bag(Context::current().with_baggage(Baggage{}.set("tenant", "acme")));
-    auto checkout = gateway.tracer->start_as_current_span("checkout");
-    work(1ms);
-    auto check = gateway.tracer->start_as_current_span("check-inventory");
-    auto call = gateway.tracer->start_as_current_span(
-        "inventory lookup", {.kind = SpanKind::Client, .attributes = {{"peer.service", "inventory"}}});
-    headers.set("accept", "application/json");
-    inject(headers);  // the CLIENT span is current: its id becomes the downstream parent
-    work(1ms);
-    inventory_lookup(inventory, headers);
-    work(1ms);
+  std::cout << "tracehop demo: a checkout gateway calls two instrumented services over HTTP on loopback\n"
+            << "  inventory  " << services.inventory_url() << "  (calls pricing; /flaky answers 503 twice)\n"
+            << "  pricing    " << services.pricing_url() << "\n\n";
+
+  asio::io_context io;
+  std::string item;
+  std::vector<int> attempts;
+  http::ClientSession::PoolStats before, after;
+  spawn(io, [&]() -> asio::awaitable<void> {
+    const auto executor = co_await asio::this_coro::executor;
+    // One long-lived session for the gateway, at most 2 connections to a host (step 5).
+    http::SessionOptions so;
+    so.connector.limit_per_host = 2;
+    http::ClientSession session(executor, std::move(so));
+
+    {  // Step 3: a request inside an active span; the hooks and url_filter at work (step 4).
+      auto checkout = tracer->start_as_current_span("checkout");
+      auto check = tracer->start_as_current_span("check-inventory");
+      auto resp = co_await session.get(services.inventory_url() + "/items/SKU-9931?session=s3cr3t");
+      resp.raise_for_status();
+      item = json::serialize(co_await resp.json());
+    }
+    {  // Step 6: the guide's retry loop: one sibling CLIENT span per attempt.
+      auto parent = tracer->start_as_current_span("fetch-inventory-retrying");
+      for (int attempt = 1; attempt <= 3; ++attempt) {
+        parent->set_attribute("retry.attempt", attempt);
+        auto resp = co_await session.get(services.inventory_url() + "/flaky");
+        attempts.push_back(resp.status());
+        co_await resp.read();
+        if (resp.ok()) break;
+        co_await work(std::chrono::milliseconds(20 * attempt));  // linear backoff, as in the guide
+      }
+    }
+    before = session.pool_stats();
+    {  // Step 5: six requests at once on the shared session: the pool wait is on the spans.
+      auto report = tracer->start_as_current_span("restock-report");
+      auto stock = [&](int i) -> asio::awaitable<void> {
+        auto resp = co_await session.get(services.inventory_url() + "/stock/SKU-" + std::to_string(1000 + i));
+        co_await resp.read();
+      };
+      co_await gather(stock(1), stock(2), stock(3), stock(4), stock(5), stock(6));
+    }
+    after = session.pool_stats();
+    co_await session.close();
+  });
+  io.run();
+  services.stop();
+  instrument::HttpClientInstrumentor{}.uninstrument();
+  for (const auto& p : {gateway, inventory, pricing}) p->shutdown();
+  trace::set_tracer_provider(nullptr);
+
+  const auto spans = memory->finished_spans();
+  std::cout << "1. GET inventory /items/SKU-9931 inside the span \"check-inventory\"\n"
+            << "   the inventory service received  traceparent: " << services.received_traceparent() << '\n';
+  if (const auto* client = find_span(spans, trace::SpanKind::Client, "checkout-gateway")) {
+    std::cout << "   = trace " << client->context.trace_id().to_hex() << ", parent span "
+              << client->context.span_id().to_hex() << ": the gateway's CLIENT span\n"
+              << "   its hooks and url_filter recorded:";
+    for (const char* key : {"peer.service", "http.request.host", "http.response.body.size", "http.url", "url.full"})
+      if (const auto* v = trace::find_attribute(client->attributes, key)) std::cout << "  " << key << '=' << v->to_string();
+    std::cout << '\n';
   }
-  gateway.provider->shutdown();
-  inventory.provider->shutdown();
-
-  std::cout << "tracehop demo: the tracing core (the HTTP client and server build on it)\n\n"
-               "Headers the gateway's CLIENT span injected for the inventory service:\n";
-  for (const auto& [k, v] : headers.entries()) std::cout << "  " << k << ": " << v << '\n';
-  std::cout << '\n';
-  print_waterfall(std::cout, memory->finished_spans());
+  std::cout << "   item: " << item << "\n\n2. The guide's retry loop on /flaky:";
+  for (std::size_t i = 0; i < attempts.size(); ++i) std::cout << "  attempt " << i + 1 << ": " << attempts[i];
+  std::cout << "  (three sibling CLIENT spans)\n\n"
+            << "3. Six concurrent requests on one shared session (limit_per_host = 2): "
+            << after.created - before.created << " new connections, " << after.reused - before.reused
+            << " reused; the wait for a pooled connection is on each CLIENT span\n\n";
+  WaterfallOptions w;
+  w.show_service = true;
+  w.name_width = 42;
+  print_waterfall(std::cout, spans, w);
   return 0;
 }
 

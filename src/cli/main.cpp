@@ -1,22 +1,57 @@
-// The tracehop command.
+// The tracehop command (DESIGN.md §5): demo, fetch, serve, bench.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <system_error>
 
-#include "demo.hpp"
-#include "tracehop/trace/log.hpp"
+#include "commands.hpp"
 
 int main(int argc, char** argv) {
+  using namespace tracehop::cli;
   CLI::App app{"tracehop: one distributed trace across every HTTP hop", "tracehop"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tracehop " TRACEHOP_VERSION);
 
-  tracehop::cli::DemoOptions demo;
-  auto* demo_cmd = app.add_subcommand("demo", "build a small trace across two services and print it");
-  demo_cmd->add_option("--exporter", demo.exporter, "also export spans: console or none")
-      ->check(CLI::IsMember({"console", "none"}))
-      ->default_str("none");
-  demo_cmd->add_option("--spans-out", demo.spans_out,
-                       "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "run the reference guide's checkout gateway over HTTP and print its traces");
+  demo_cmd->add_option("--exporter", demo.exporter, "also export spans: console, otlp or none")
+      ->check(CLI::IsMember({"console", "otlp", "none"}))
+      ->capture_default_str();
+  demo_cmd->add_option("--spans-out", demo.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+
+  FetchOptions fetch;
+  auto* fetch_cmd = app.add_subcommand("fetch", "one instrumented request; the body to stdout");
+  fetch_cmd->add_option("url", fetch.url, "the URL")->required();
+  fetch_cmd->add_option("-X,--request", fetch.method, "the method (default GET, or POST with -d)");
+  fetch_cmd->add_option("-H,--header", fetch.headers, "a request header 'Name: value' (repeatable)");
+  fetch_cmd->add_option("-d,--data", fetch.data, "the request body");
+  fetch_cmd->add_option("--traceparent", fetch.traceparent, "a W3C traceparent: the CLIENT span's remote parent");
+  fetch_cmd->add_option("--tracestate", fetch.tracestate, "the W3C tracestate that goes with --traceparent");
+  fetch_cmd->add_option("--baggage", fetch.baggage, "W3C baggage to send along (key=value,...)");
+  fetch_cmd->add_option("--retries", fetch.retries, "retry 429/502/503/504 and connection failures N times (idempotent methods)");
+  fetch_cmd->add_option("--timeout", fetch.timeout_seconds, "the whole request's time limit in seconds");
+  fetch_cmd->add_flag("--insecure", fetch.insecure, "do not verify the server's TLS certificate");
+  fetch_cmd->add_flag("--fail", fetch.fail, "exit 22 on an HTTP status >= 400");
+  fetch_cmd->add_option("--spans-out", fetch.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "an instrumented server (see DESIGN.md for its routes)");
+  serve_cmd->add_option("--host", serve.host, "the address to listen on")->capture_default_str();
+  serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
+  serve_cmd->add_option("--name", serve.name, "the service.name of its spans");
+  serve_cmd->add_option("--spans-out", serve.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+
+  BenchOptions bench;
+  auto* bench_cmd = app.add_subcommand("bench", "a bounded load run on one session");
+  bench_cmd->add_option("url", bench.url, "the URL (GET)")->required();
+  bench_cmd->add_option("-c,--concurrency", bench.concurrency, "requests in flight")->capture_default_str();
+  auto* n = bench_cmd->add_option("-n,--requests", bench.requests, "exactly N requests (default 1000)");
+  bench_cmd->add_option("-d,--duration", bench.seconds, "run for SECONDS instead")->excludes(n);
+  bench_cmd->add_option("--limit-per-host", bench.limit_per_host, "connections to the host (default: the concurrency)");
+  bench_cmd->add_flag("--no-trace", bench.no_trace, "no tracing at all (the baseline)");
+  bench_cmd->add_option("--sampler", bench.sampler, "always_on, always_off or ratio:X")->capture_default_str();
+  bench_cmd->add_flag("--json", bench.json, "print one JSON object");
+  bench_cmd->add_option("--spans-out", bench.spans_out, "write every span as OTLP/JSON lines to FILE");
+  bench_cmd->add_option("--warmup", bench.warmup, "untraced warm-up requests first");
 
   try {
     app.parse(argc, argv);
@@ -32,7 +67,13 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*demo_cmd) return tracehop::cli::run_demo(demo);
+    if (*demo_cmd) return run_demo(demo);
+    if (*fetch_cmd) return run_fetch(fetch);
+    if (*serve_cmd) return run_serve(serve);
+    if (*bench_cmd) return run_bench(bench);
+  } catch (const UsageError& e) {
+    std::cerr << "tracehop: " << e.what() << " (see tracehop --help)\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "tracehop: " << e.what() << '\n';
     return 1;

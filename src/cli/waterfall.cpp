@@ -6,6 +6,8 @@
 #include <ostream>
 #include <string>
 
+#include "tracehop/trace/resource.hpp"
+
 namespace tracehop::cli {
 
 namespace {
@@ -62,7 +64,18 @@ void print_subtree(std::ostream& out, const TraceView& t, const SpanDataPtr& spa
       break;
     }
   }
-  out << "  " << fit(std::string(static_cast<std::size_t>(2 * depth), ' ') + span->name, o.name_width)
+  std::string label = std::string(static_cast<std::size_t>(2 * depth), ' ') + span->name;
+  if (o.show_service && span->resource)
+    if (const auto* service = span->resource->get("service.name")) label += " [" + service->to_string() + "]";
+  if (const auto* wait = trace::find_attribute(span->attributes, "tracehop.connection.wait_ms")) {
+    const auto* ms = wait->get_if<double>();
+    if (ms && *ms >= 0.1) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "  (pool wait %.2f ms)", *ms);
+      detail += buf;
+    }
+  }
+  out << "  " << fit(label, o.name_width)
       << ' ' << fit(std::string(trace::to_string(span->kind)), 8) << " |" << bar << "| "
       << fmt_ms(span->duration()) << detail << (status.empty() ? "" : "  " + status) << '\n';
 

@@ -11,6 +11,7 @@ namespace tracehop::cli {
 struct WaterfallOptions {
   int name_width = 34;  // columns for the indented span name
   int bar_width = 40;   // columns for the time axis
+  bool show_service = false;  // the span's service.name after its name
 };
 
 /// Prints every trace in `spans` (grouped by trace id, in order of their first span's start):

@@ -1,6 +1,7 @@
 #pragma once
-// A child process for a test (nginx, a Python peer): started with argv, its stdout readable
-// line by line, terminated (SIGTERM, then SIGKILL) when the object goes.
+// A child process for a test (nginx, a Python peer, `tracehop serve`): started with argv (and
+// extra environment variables), its stdout readable line by line, terminated (SIGTERM, then
+// SIGKILL) when the object goes; and run_command() for a command run to its end.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -20,44 +23,59 @@
 
 namespace tracehop::test {
 
+/// Forks and execs argv with extra "NAME=value" environment entries, its stdout (and stderr, if
+/// given) going to those descriptors; the child dies with the test.
+inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string> env, int out_fd, int err_fd = -1) {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that crashed
+    ::dup2(out_fd, STDOUT_FILENO);
+    if (err_fd >= 0) ::dup2(err_fd, STDERR_FILENO);
+    for (auto& e : env) ::putenv(e.data());
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
 class ChildProcess {
  public:
-  explicit ChildProcess(std::vector<std::string> argv) {
+  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {}) {
     int out[2];
-    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that crashed
-      ::dup2(out[1], STDOUT_FILENO);
-      ::close(out[0]);
-      ::close(out[1]);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
-    }
+    if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+    pid_ = start_child(std::move(argv), std::move(env), out[1]);
     ::close(out[1]);
     out_ = out[0];
   }
   ~ChildProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      if (pid_ > 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
+    stop(SIGTERM);
     if (out_ >= 0) ::close(out_);
   }
+
+  /// Sends `sig` and waits up to 2 s for the child to exit (then kills it): its exit code, or
+  /// 128 + the signal that ended it.
+  int stop(int sig) {
+    if (pid_ <= 0) return exit_code_;
+    ::kill(pid_, sig);
+    int status = 0;
+    for (int i = 0; i < 100; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return exit_code_ = decode(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return exit_code_ = decode(status);
+  }
+
+  static int decode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -83,9 +101,44 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
+  int exit_code_ = -1;
   int out_ = -1;
   std::string buffer_;
 };
+
+struct CommandResult {
+  int exit_code = -1;  // 128 + signal if a signal ended it
+  std::string out, err;
+};
+
+/// Runs argv (with extra "NAME=value" environment entries) to its end, at most `timeout`
+/// (then it is killed), and returns what it printed.
+inline CommandResult run_command(std::vector<std::string> argv, std::vector<std::string> env = {},
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  if (!out || !err) throw std::runtime_error("tmpfile failed");
+  const pid_t pid = start_child(std::move(argv), std::move(env), fileno(out), fileno(err));
+  CommandResult result;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  result.exit_code = ChildProcess::decode(status);
+  for (auto [file, text] : {std::pair{out, &result.out}, std::pair{err, &result.err}}) {
+    std::rewind(file);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file)) > 0;) text->append(buf, n);
+    std::fclose(file);
+  }
+  return result;
+}
 
 /// A loopback port that was free a moment ago.
 inline unsigned short free_port() {

@@ -1,0 +1,277 @@
+// `tracehop bench`: a bounded load run on one session, with each request in its own task under
+// its own INTERNAL `bench.request` span (unless --no-trace), so the CLIENT spans show whether
+// every request found its own parent under concurrency.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+
+#include "commands.hpp"
+#include "telemetry.hpp"
+#include "tracehop/http/session.hpp"
+#include "tracehop/http/task.hpp"
+#include "tracehop/instrument/client.hpp"
+#include "tracehop/trace/span_processor.hpp"
+
+namespace tracehop::cli {
+
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kRequestSpan = "bench.request";
+
+// The exporter of a bench run: counts CLIENT spans and those whose parent is the bench.request
+// span of their own trace (each request is a trace of its own). Runs on the batch thread.
+class ParentCheck final : public trace::SpanExporter {
+ public:
+  trace::ExportResult export_spans(std::span<const trace::SpanDataPtr> spans) noexcept override {
+    std::lock_guard lk(mu_);
+    for (const auto& s : spans) {
+      const auto trace_id = s->context.trace_id().to_hex();
+      if (s->kind == trace::SpanKind::Client) {
+        ++clients_;
+        match(trace_id, s->parent_span_id.to_hex(), client_parents_, request_ids_);
+      } else if (s->name == kRequestSpan) {
+        match(trace_id, s->context.span_id().to_hex(), request_ids_, client_parents_);
+      }
+    }
+    return trace::ExportResult::Success;
+  }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+
+  std::pair<std::uint64_t, std::uint64_t> counts() const {
+    std::lock_guard lk(mu_);
+    return {clients_, parented_};
+  }
+
+ private:
+  // Whichever of the pair comes second settles it.
+  void match(const std::string& trace_id, std::string id, std::map<std::string, std::string>& mine,
+             std::map<std::string, std::string>& theirs) {
+    if (auto it = theirs.find(trace_id); it != theirs.end()) {
+      parented_ += it->second == id;
+      theirs.erase(it);
+    } else {
+      mine.emplace(trace_id, std::move(id));
+    }
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> client_parents_, request_ids_;  // by trace id
+  std::uint64_t clients_ = 0, parented_ = 0;
+};
+
+std::chrono::microseconds cpu_time() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto us = [](const timeval& t) { return std::int64_t{t.tv_sec} * 1'000'000 + t.tv_usec; };
+  return std::chrono::microseconds(us(u.ru_utime) + us(u.ru_stime));
+}
+
+trace::SamplerPtr sampler_of(const std::string& name) {
+  if (name == "always_on") return trace::always_on_sampler();
+  if (name == "always_off") return trace::always_off_sampler();
+  if (name.starts_with("ratio:")) {
+    char* end = nullptr;
+    const std::string arg = name.substr(6);
+    const double ratio = std::strtod(arg.c_str(), &end);
+    if (!arg.empty() && end == arg.c_str() + arg.size() && ratio >= 0 && ratio <= 1)
+      return trace::parent_based_sampler(trace::trace_id_ratio_sampler(ratio));
+  }
+  throw UsageError("--sampler '" + name + "': expected always_on, always_off or ratio:X with X in [0, 1]");
+}
+
+struct Run {
+  const BenchOptions& options;
+  http::ClientSession& session;
+  std::shared_ptr<trace::Tracer> tracer;  // null: --no-trace
+  std::size_t limit = 0;                  // requests to start (0: until the deadline)
+  Clock::time_point deadline = Clock::time_point::max();
+  bool traced = true;                     // false for the warm-up
+  std::size_t started = 0, done = 0, errors = 0;
+  std::vector<double> latency_ms;
+
+  bool take() {
+    if (limit ? started >= limit : Clock::now() >= deadline) return false;
+    ++started;
+    return true;
+  }
+
+  asio::awaitable<void> one() {
+    const auto t0 = Clock::now();
+    std::optional<trace::ScopedSpan> span;
+    if (traced && tracer) span.emplace(tracer->start_as_current_span(kRequestSpan));
+    try {
+      http::RequestOptions o;
+      o.trace = traced;
+      auto resp = co_await session.get(options.url, std::move(o));
+      co_await resp.read();
+      if (resp.status() >= 400) ++errors;
+    } catch (const http::ClientError&) {
+      ++errors;
+    }
+    span.reset();
+    if (traced) latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    ++done;
+  }
+
+  asio::awaitable<void> worker() {
+    const auto executor = co_await asio::this_coro::executor;
+    while (take()) co_await spawn(executor, one(), asio::use_awaitable);  // a task per request
+  }
+
+  asio::awaitable<void> all() {
+    const auto executor = co_await asio::this_coro::executor;
+    std::size_t running = options.concurrency;
+    asio::steady_timer all_done(executor, Clock::time_point::max());
+    for (std::size_t i = 0; i < options.concurrency; ++i)
+      spawn(executor, [this, &running, &all_done]() -> asio::awaitable<void> {
+        co_await worker();
+        if (--running == 0) all_done.cancel();
+      });
+    boost::system::error_code ec;
+    co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+};
+
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
+}
+
+// A progress bar on stderr, redrawn every 200 ms while the run goes on.
+asio::awaitable<void> progress(const Run& run, const bool& finished, Clock::time_point start) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  constexpr int kWidth = 40;
+  while (!finished) {
+    timer.expires_after(std::chrono::milliseconds(200));
+    co_await timer.async_wait(asio::use_awaitable);
+    double part = run.limit ? static_cast<double>(run.done) / static_cast<double>(run.limit)
+                            : std::chrono::duration<double>(Clock::now() - start).count() / *run.options.seconds;
+    part = std::clamp(part, 0.0, 1.0);
+    const int filled = static_cast<int>(part * kWidth);
+    std::fprintf(stderr, "\r[%s%s] %3d%%  %zu requests", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(kWidth - filled), ' ').c_str(), static_cast<int>(part * 100), run.done);
+  }
+  std::fprintf(stderr, "\r%*s\r", kWidth + 32, "");
+}
+
+}  // namespace
+
+int run_bench(const BenchOptions& o) {
+  if (o.concurrency == 0) throw UsageError("-c must be at least 1");
+  if (o.requests && *o.requests == 0) throw UsageError("-n must be at least 1");
+  if (o.seconds && !(*o.seconds > 0 && *o.seconds <= 24 * 3600)) throw UsageError("-d must be between 0 and 86400 seconds");
+  const trace::SamplerPtr sampler = o.no_trace ? nullptr : sampler_of(o.sampler);
+
+  // Tracing: the sampler asked for, the exporters of the environment (none unless
+  // OTEL_TRACES_EXPORTER says), and the parent check behind a batch processor like any exporter.
+  std::optional<Telemetry> telemetry;
+  std::shared_ptr<trace::BatchSpanProcessor> batch;
+  ParentCheck* check = nullptr;
+  if (!o.no_trace) {
+    TelemetryOptions t;
+    t.sampler = sampler;
+    t.spans_out = o.spans_out;
+    if (!std::getenv("OTEL_TRACES_EXPORTER")) t.exporters = "none";
+    telemetry.emplace(t);
+    if (const auto& provider = telemetry->provider()) {
+      auto exporter = std::make_unique<ParentCheck>();
+      check = exporter.get();
+      batch = std::make_shared<trace::BatchSpanProcessor>(std::move(exporter));
+      provider->add_span_processor(batch);
+    }
+    instrument::HttpClientInstrumentor{}.instrument();
+  }
+
+  asio::io_context io;
+  http::SessionOptions so;
+  so.connector.limit = o.concurrency;
+  so.connector.limit_per_host = o.limit_per_host;
+  http::ClientSession session(io.get_executor(), std::move(so));
+  auto tracer = o.no_trace ? nullptr : trace::get_tracer("tracehop.bench", TRACEHOP_VERSION);
+
+  Run warmup{o, session, tracer};
+  warmup.limit = o.warmup;
+  warmup.traced = false;
+  Run run{o, session, tracer};
+  run.limit = o.requests.value_or(o.seconds ? 0 : 1000);
+  run.latency_ms.reserve(run.limit);
+
+  const bool show_progress = !o.json && isatty(STDERR_FILENO);
+  Clock::time_point start, end;
+  std::chrono::microseconds cpu{};
+  bool finished = false;
+  spawn(io, [&]() -> asio::awaitable<void> {
+    if (o.warmup) co_await warmup.all();
+    start = Clock::now();
+    const auto cpu0 = cpu_time();
+    if (o.seconds)
+      run.deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*o.seconds));
+    if (show_progress) spawn(co_await asio::this_coro::executor, progress(run, finished, start));
+    co_await run.all();
+    end = Clock::now();
+    cpu = cpu_time() - cpu0;
+    finished = true;
+    co_await session.close();
+  });
+  io.run();
+  if (telemetry) {
+    instrument::HttpClientInstrumentor{}.uninstrument();
+    telemetry->shutdown();  // flushes the parent check too
+  }
+
+  std::sort(run.latency_ms.begin(), run.latency_ms.end());
+  const double seconds = std::chrono::duration<double>(end - start).count();
+  const double n = static_cast<double>(std::max<std::size_t>(run.done, 1));
+  const double rps = static_cast<double>(run.done) / std::max(seconds, 1e-9);
+  const double cpu_us = static_cast<double>(cpu.count()) / n;
+  const double p50 = percentile(run.latency_ms, 0.5), p90 = percentile(run.latency_ms, 0.9),
+               p99 = percentile(run.latency_ms, 0.99), max = run.latency_ms.empty() ? 0 : run.latency_ms.back();
+
+  if (o.json) {
+    boost::json::object out{{"requests", run.done},
+                            {"errors", run.errors},
+                            {"seconds", seconds},
+                            {"requests_per_second", rps},
+                            {"cpu_us_per_request", cpu_us},
+                            {"latency_ms", {{"p50", p50}, {"p90", p90}, {"p99", p99}, {"max", max}}},
+                            {"concurrency", o.concurrency},
+                            {"tracing", o.no_trace ? "off" : o.sampler}};
+    if (check) {
+      const auto [clients, parented] = check->counts();
+      out["spans"] = {{"client", clients}, {"under_own_request_span", parented},
+                      {"dropped", batch->stats().dropped_queue_full}};
+    }
+    std::cout << boost::json::serialize(out) << '\n';
+  } else {
+    std::printf("tracehop bench %s\n", o.url.c_str());
+    std::printf("  %zu requests, concurrency %zu, tracing %s\n", run.done, o.concurrency,
+                o.no_trace ? "off" : o.sampler.c_str());
+    std::printf("  requests/s   %.1f (%.2f s)\n", rps, seconds);
+    std::printf("  latency      p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99, max);
+    std::printf("  client CPU   %.1f us per request\n", cpu_us);
+    std::printf("  errors       %zu\n", run.errors);
+    if (check) {
+      const auto [clients, parented] = check->counts();
+      std::printf("  spans        %llu CLIENT spans, %llu under their own %s span, %llu dropped\n",
+                  static_cast<unsigned long long>(clients), static_cast<unsigned long long>(parented),
+                  std::string(kRequestSpan).c_str(), static_cast<unsigned long long>(batch->stats().dropped_queue_full));
+    }
+  }
+  return 0;
+}
+
+}  // namespace tracehop::cli

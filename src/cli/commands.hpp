@@ -1,0 +1,63 @@
+#pragma once
+// The `tracehop` subcommands (DESIGN.md §5): each returns the process exit code.
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tracehop::cli {
+
+/// Thrown for bad usage found after parsing (a malformed -H, --traceparent, ...): exit 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct FetchOptions {
+  std::string url;
+  std::string method;  // empty: GET, or POST with data
+  std::vector<std::string> headers;  // "Name: value"
+  std::optional<std::string> data;
+  std::string traceparent, tracestate, baggage;
+  int retries = 0;
+  double timeout_seconds = 0;  // 0: the session's default
+  bool insecure = false;
+  bool fail = false;
+  std::string spans_out;
+};
+/// One instrumented request; the body to stdout. 0, 22 (>= 400 with fail), 1 (client error).
+int run_fetch(const FetchOptions& options);
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string name;  // service.name
+  std::string spans_out;
+};
+/// An instrumented server until SIGTERM or SIGINT; 0 after a graceful stop.
+int run_serve(const ServeOptions& options);
+
+struct BenchOptions {
+  std::string url;
+  std::size_t concurrency = 10;
+  std::optional<std::size_t> requests;  // -n
+  std::optional<double> seconds;        // -d
+  std::size_t limit_per_host = 0;       // 0: the concurrency
+  bool no_trace = false;
+  std::string sampler = "always_on";
+  bool json = false;
+  std::string spans_out;
+  std::size_t warmup = 0;
+};
+/// A bounded load run on one session; prints the figures.
+int run_bench(const BenchOptions& options);
+
+struct DemoOptions {
+  std::string exporter = "none";  // console, otlp or none
+  std::string spans_out;
+};
+/// The checkout-gateway walk-through of the reference guide over real HTTP on loopback.
+int run_demo(const DemoOptions& options);
+
+}  // namespace tracehop::cli

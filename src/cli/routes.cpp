@@ -1,0 +1,94 @@
+#include "routes.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <functional>
+
+namespace tracehop::cli {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using http::ServerRequest;
+using http::ServerResponse;
+
+std::optional<long> number(std::string_view text) {
+  long n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+ServerResponse bad_request(std::string why) { return ServerResponse::json(400, {{"error", std::move(why)}}); }
+
+asio::awaitable<ServerResponse> item(ServerRequest& r) {
+  const std::string sku = r.param("sku");
+  // A stable made-up price per SKU.
+  const auto cents = static_cast<std::int64_t>(std::hash<std::string>{}(sku) % 9000 + 999);
+  co_return ServerResponse::json(200, {{"sku", sku}, {"name", "Item " + sku}, {"price_cents", cents}, {"in_stock", true}});
+}
+
+asio::awaitable<ServerResponse> status(ServerRequest& r) {
+  const auto code = number(r.param("code"));
+  if (!code || *code < 200 || *code > 599) co_return bad_request("status code must be 200-599");
+  co_return ServerResponse::text(static_cast<int>(*code), "status " + std::to_string(*code) + "\n");
+}
+
+asio::awaitable<ServerResponse> delay(ServerRequest& r) {
+  const auto ms = number(r.param("ms"));
+  if (!ms || *ms < 0 || *ms > 60'000) co_return bad_request("delay must be 0-60000 ms");
+  asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(*ms));
+  co_await timer.async_wait(asio::use_awaitable);
+  co_return ServerResponse::json(200, {{"delayed_ms", *ms}});
+}
+
+asio::awaitable<ServerResponse> echo(ServerRequest& r) {
+  json::array headers;
+  for (const auto& [name, value] : r.headers) headers.push_back(json::array{json::string(name), json::string(value)});
+  co_return ServerResponse::json(200, {{"method", r.method}, {"path", r.path}, {"headers", std::move(headers)}, {"body", r.body}});
+}
+
+// The W3C trace-context test service: POST each element's `arguments` to its `url`, in order,
+// from inside this request's SERVER span, then answer.
+asio::awaitable<ServerResponse> test_service(ServerRequest& r, http::ClientSession& session) {
+  boost::system::error_code ec;
+  const json::value body = json::parse(r.body, ec);
+  if (ec || !body.is_array()) co_return bad_request("expected a JSON array of {\"url\", \"arguments\"}");
+  for (const auto& step : body.get_array()) {
+    const auto* object = step.if_object();
+    const auto* url = object ? object->if_contains("url") : nullptr;
+    if (!url || !url->is_string()) co_return bad_request("each element needs a string \"url\"");
+  }
+  json::array failures;
+  for (const auto& step : body.get_array()) {
+    const auto& object = step.get_object();
+    const std::string url(object.at("url").get_string());
+    http::RequestOptions o;
+    const auto* arguments = object.if_contains("arguments");
+    o.json = arguments ? *arguments : json::value(json::array{});
+    try {
+      auto resp = co_await session.post(url, std::move(o));
+      co_await resp.read();
+    } catch (const http::ClientError& e) {
+      failures.push_back(json::object{{"url", url}, {"error", e.what()}});
+    }
+  }
+  if (!failures.empty()) co_return ServerResponse::json(502, {{"failures", std::move(failures)}});
+  co_return ServerResponse::json(200, {{"calls", body.get_array().size()}});
+}
+
+}  // namespace
+
+void add_serve_routes(http::Server& server, http::ClientSession& session) {
+  server.route("GET", "/items/{sku}", item);
+  server.route("GET", "/status/{code}", status);
+  server.route("GET", "/delay/{ms}", delay);
+  server.route("GET", "/echo", echo);
+  server.route("POST", "/echo", echo);
+  server.route("POST", "/test", [&session](ServerRequest& r) { return test_service(r, session); });
+}
+
+}  // namespace tracehop::cli

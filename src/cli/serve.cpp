@@ -1,0 +1,50 @@
+// `tracehop serve`: an instrumented server with the routes of routes.hpp.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "commands.hpp"
+#include "routes.hpp"
+#include "telemetry.hpp"
+#include "tracehop/http/task.hpp"
+#include "tracehop/instrument/client.hpp"
+#include "tracehop/instrument/server.hpp"
+
+namespace tracehop::cli {
+
+int run_serve(const ServeOptions& o) {
+  namespace asio = boost::asio;
+  TelemetryOptions t;
+  t.service_name = o.name;
+  t.spans_out = o.spans_out;
+  Telemetry telemetry(t);
+  instrument::HttpClientInstrumentor{}.instrument();
+
+  asio::io_context io;
+  http::ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  http::Server server(io.get_executor(), so);
+  http::ClientSession session(io.get_executor());
+  instrument::HttpServerInstrumentor::instrument(server);
+  add_serve_routes(server, session);
+  server.start();  // std::system_error if the address is taken: exit 1 from main
+  std::cout << "listening on " << server.url() << std::endl;
+
+  // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, then flush.
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spawn(io, [&]() -> asio::awaitable<void> {
+      co_await server.stop();
+      co_await session.close();
+    });
+  });
+  io.run();
+  instrument::HttpClientInstrumentor{}.uninstrument();
+  telemetry.shutdown();
+  return 0;
+}
+
+}  // namespace tracehop::cli

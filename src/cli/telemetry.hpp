@@ -1,0 +1,49 @@
+#pragma once
+// The tracing set-up every command shares: a provider configured from the OpenTelemetry
+// environment variables with the command's own flags on top, the --spans-out file, and the
+// flush at exit.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tracehop/trace/exporter.hpp"
+#include "tracehop/trace/sampler.hpp"
+#include "tracehop/trace/tracer.hpp"
+
+namespace tracehop::cli {
+
+struct TelemetryOptions {
+  /// service.name; empty: OTEL_SERVICE_NAME (or the SDK default).
+  std::string service_name;
+  /// Replaces OTEL_TRACES_EXPORTER.
+  std::optional<std::string> exporters;
+  /// Replaces OTEL_TRACES_SAMPLER.
+  trace::SamplerPtr sampler;
+  /// Every finished span as OTLP/JSON lines to this file ("-": standard output).
+  std::string spans_out;
+};
+
+/// Opens `path` for OTLP/JSON lines behind a batch processor; throws std::system_error if the
+/// file cannot be opened.
+std::shared_ptr<trace::SpanProcessor> spans_out_processor(const std::string& path);
+
+/// A provider for one command; installed as the global one, with the global propagator from
+/// OTEL_PROPAGATORS. Flushes and shuts down (once) on shutdown() or destruction.
+class Telemetry {
+ public:
+  explicit Telemetry(const TelemetryOptions& options);
+  ~Telemetry();
+  Telemetry(const Telemetry&) = delete;
+  Telemetry& operator=(const Telemetry&) = delete;
+
+  /// nullptr when OTEL_SDK_DISABLED=true.
+  const std::shared_ptr<trace::TracerProvider>& provider() const noexcept { return provider_; }
+  void shutdown() noexcept;
+
+ private:
+  std::shared_ptr<trace::TracerProvider> provider_;
+};
+
+}  // namespace tracehop::cli

@@ -1,0 +1,365 @@
+// The `tracehop` command as a user runs it (DESIGN.md §5): serve's routes, the W3C test-service
+// protocol and graceful stop, fetch's flags and exit codes, bench's figures, and the spans each
+// writes with --spans-out, against real servers on loopback.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+
+#include "process.hpp"
+#include "run.hpp"
+#include "server_fixture.hpp"
+#include "tracehop/http/session.hpp"
+
+using namespace tracehop;
+using namespace tracehop::http;
+using namespace std::chrono_literals;
+using test::ChildProcess;
+using test::run;
+using test::run_command;
+namespace json = boost::json;
+
+namespace {
+
+const std::string kCli = TRACEHOP_CLI_PATH;
+// No exporter but the file: the default (otlp) would only warn.
+const std::vector<std::string> kEnv = {"OTEL_TRACES_EXPORTER=none"};
+
+struct Span {
+  std::string trace_id, span_id, parent, name, service;
+  int kind = 0;  // OTLP: 2 SERVER, 3 CLIENT
+  json::object attributes;  // key -> OTLP AnyValue
+};
+
+// Every span of an OTLP/JSON lines file.
+std::vector<Span> read_spans(const std::string& path) {
+  std::vector<Span> spans;
+  std::ifstream in(path);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    const auto doc = json::parse(line);
+    for (const auto& rs : doc.at("resourceSpans").as_array()) {
+      std::string service;
+      for (const auto& a : rs.at("resource").at("attributes").as_array())
+        if (a.at("key") == "service.name") service = a.at("value").at("stringValue").as_string();
+      for (const auto& ss : rs.at("scopeSpans").as_array())
+        for (const auto& s : ss.at("spans").as_array()) {
+          Span span{std::string(s.at("traceId").as_string()), std::string(s.at("spanId").as_string()), "",
+                    std::string(s.at("name").as_string()), service, static_cast<int>(s.at("kind").as_int64())};
+          if (const auto* p = s.as_object().if_contains("parentSpanId")) span.parent = p->as_string();
+          if (const auto* attrs = s.as_object().if_contains("attributes"))
+            for (const auto& a : attrs->as_array()) span.attributes[a.at("key").as_string()] = a.at("value");
+          spans.push_back(std::move(span));
+        }
+    }
+  }
+  return spans;
+}
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "tracehop-cli-" + std::to_string(::getpid()) + "-" + name;
+}
+
+// `tracehop serve` on a free port, its spans to a file.
+class Serve {
+ public:
+  explicit Serve(const std::string& name, std::vector<std::string> env = kEnv)
+      : spans_(temp_path(name + ".jsonl")),
+        process_({kCli, "serve", "--port", "0", "--name", name, "--spans-out", spans_}, std::move(env)) {
+    const auto line = process_.read_line(10s);
+    if (!line || !line->starts_with("listening on http://127.0.0.1:")) throw std::runtime_error("serve did not start");
+    url_ = line->substr(std::string("listening on ").size());
+  }
+  ~Serve() { std::remove(spans_.c_str()); }
+  const std::string& url() const { return url_; }
+  int stop(int sig = SIGTERM) { return process_.stop(sig); }
+  std::vector<Span> spans() const { return read_spans(spans_); }
+
+ private:
+  std::string spans_;
+  ChildProcess process_;
+  std::string url_;
+};
+
+struct Got {
+  int status = 0;
+  std::string body;
+  json::value json;
+};
+Got get(const std::string& method, const std::string& url, RequestOptions o = {}) {
+  Got got;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.request(method, url, std::move(o));
+    got.status = resp.status();
+    got.body = co_await resp.read();
+    boost::system::error_code ec;
+    got.json = json::parse(got.body, ec);
+    co_await session.close();
+  });
+  return got;
+}
+
+// A plain (uninstrumented) server that records what the command sends it.
+struct Recorder {
+  struct Call {
+    std::string path, traceparent, baggage, body, method;
+  };
+  Recorder() {
+    server.server().route("*", "/{name}", [this](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+      std::lock_guard lk(mu);
+      calls.push_back({r.path, std::string(r.headers.first("traceparent").value_or("")),
+                       std::string(r.headers.first("baggage").value_or("")), r.body, r.method});
+      const int status = failures_left > 0 ? (--failures_left, 503) : 200;
+      if (r.path == "/hold") {  // the caller is now inside its handler: keep it there a while
+        held = true;
+        co_await test::sleep_for(300ms);
+      }
+      co_return ServerResponse::text(status, "recorded " + r.path);
+    });
+    server.start();
+  }
+  std::string url(const std::string& path) { return server.server().url() + path; }
+  std::vector<Call> recorded() {
+    std::lock_guard lk(mu);
+    return calls;
+  }
+  test::ServerThread server;
+  std::mutex mu;
+  std::vector<Call> calls;
+  int failures_left = 0;
+  std::atomic<bool> held{false};
+};
+
+std::string traceparent_field(const std::string& tp, int index) {  // 0 version, 1 trace, 2 parent, 3 flags
+  std::size_t start = 0;
+  for (int i = 0; i < index; ++i) start = tp.find('-', start) + 1;
+  return tp.substr(start, tp.find('-', start) - start);
+}
+
+}  // namespace
+
+TEST(CliServe, RoutesAnswerAsDocumented) {
+  Serve serve("routes");
+  const auto item = get("GET", serve.url() + "/items/SKU-9931");
+  EXPECT_EQ(item.status, 200);
+  EXPECT_EQ(item.json.at("sku"), "SKU-9931");
+  EXPECT_TRUE(item.json.at("price_cents").is_int64());
+
+  EXPECT_EQ(get("GET", serve.url() + "/status/418").status, 418);
+  EXPECT_EQ(get("GET", serve.url() + "/status/abc").status, 400);
+  EXPECT_EQ(get("GET", serve.url() + "/status/99").status, 400);
+  EXPECT_EQ(get("GET", serve.url() + "/delay/20").json.at("delayed_ms"), 20);
+  EXPECT_EQ(get("GET", serve.url() + "/delay/-5").status, 400);
+  EXPECT_EQ(get("GET", serve.url() + "/nowhere").status, 404);
+
+  RequestOptions o;
+  o.headers.add("X-B", "2");
+  o.headers.add("X-A", "1");
+  o.headers.add("X-B", "3");
+  o.data = "hello";
+  const auto echo = get("POST", serve.url() + "/echo?q=1", std::move(o));
+  EXPECT_EQ(echo.json.at("method"), "POST");
+  EXPECT_EQ(echo.json.at("path"), "/echo");
+  EXPECT_EQ(echo.json.at("body"), "hello");
+  std::vector<std::string> order;  // headers as ordered [name, value] pairs
+  for (const auto& h : echo.json.at("headers").as_array())
+    if (h.as_array()[0].as_string().starts_with("X-"))
+      order.push_back(std::string(h.as_array()[0].as_string()) + "=" + std::string(h.as_array()[1].as_string()));
+  // Fields of one name keep their order (RFC 9110 §5.3; the parser groups them, which the RFC allows).
+  EXPECT_EQ(order, (std::vector<std::string>{"X-B=2", "X-B=3", "X-A=1"}));
+  EXPECT_EQ(get("GET", serve.url() + "/echo").json.at("method"), "GET");
+  EXPECT_EQ(get("PUT", serve.url() + "/echo").status, 405);
+}
+
+TEST(CliServe, TestServiceProtocolCallsEachUrlInOrderInsideTheServerSpan) {
+  Recorder recorder;
+  Serve serve("w3c");
+  const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736", caller = "00f067aa0ba902b7";
+  RequestOptions o;
+  o.headers.add("traceparent", "00-" + trace_id + "-" + caller + "-01");
+  o.data = json::serialize(json::array{json::object{{"url", recorder.url("/first")}, {"arguments", json::array{1, "two"}}},
+                                       json::object{{"url", recorder.url("/second")}, {"arguments", json::array{}}}});
+  EXPECT_EQ(get("POST", serve.url() + "/test", std::move(o)).status, 200);
+  const auto calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].path, "/first");
+  EXPECT_EQ(calls[0].method, "POST");
+  EXPECT_EQ(json::parse(calls[0].body), (json::array{1, "two"}));
+  EXPECT_EQ(calls[1].path, "/second");
+  for (const auto& c : calls) EXPECT_EQ(traceparent_field(c.traceparent, 1), trace_id) << c.traceparent;
+
+  EXPECT_EQ(serve.stop(), 0);
+  const auto spans = serve.spans();
+  const Span* server = nullptr;
+  std::vector<const Span*> clients;
+  for (const auto& s : spans) {
+    if (s.kind == 2) server = &s;
+    if (s.kind == 3) clients.push_back(&s);
+  }
+  ASSERT_TRUE(server);
+  EXPECT_EQ(server->name, "POST /test");
+  EXPECT_EQ(server->service, "w3c");
+  EXPECT_EQ(server->trace_id, trace_id);
+  EXPECT_EQ(server->parent, caller);  // the caller's span is the SERVER span's parent
+  ASSERT_EQ(clients.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(clients[i]->parent, server->span_id);
+    EXPECT_EQ(traceparent_field(calls[i].traceparent, 2), clients[i]->span_id);  // each call's parent: its CLIENT span
+  }
+
+  Serve again("w3c-bad");
+  RequestOptions bad;
+  bad.data = "{\"url\": 1}";
+  EXPECT_EQ(get("POST", again.url() + "/test", std::move(bad)).status, 400);
+}
+
+TEST(CliServe, SigtermFinishesInFlightRequestsAndFlushesSpans) {
+  Recorder recorder;
+  Serve serve("graceful");
+  Got answer;
+  std::thread caller([&] {
+    RequestOptions o;
+    o.data = json::serialize(json::array{json::object{{"url", recorder.url("/hold")}}});
+    answer = get("POST", serve.url() + "/test", std::move(o));
+  });
+  for (int i = 0; i < 500 && !recorder.held; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(recorder.held);  // serve is inside the request's handler
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  caller.join();
+  EXPECT_EQ(answer.status, 200);  // the in-flight request was finished
+  const auto spans = serve.spans();
+  ASSERT_EQ(spans.size(), 2u);  // and its spans flushed
+  EXPECT_EQ(spans[0].name, "POST");
+  EXPECT_EQ(spans[1].name, "POST /test");
+
+  Serve interrupted("sigint");
+  EXPECT_EQ(interrupted.stop(SIGINT), 0);
+}
+
+TEST(CliFetch, BodyToStdoutAndExitCodes) {
+  test::ServerThread server;
+  server.server().route("GET", "/status/{code}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::text(std::stoi(r.param("code")), "body " + r.param("code"));
+  });
+  server.server().route("GET", "/slow", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    co_await test::sleep_for(1s);
+    co_return ServerResponse::text(200, "late");
+  });
+  server.start();
+  const auto base = server.server().url();
+  auto ok = run_command({kCli, "fetch", base + "/status/200"}, kEnv);
+  EXPECT_EQ(ok.exit_code, 0);
+  EXPECT_EQ(ok.out, "body 200");
+  EXPECT_EQ(run_command({kCli, "fetch", base + "/status/404"}, kEnv).exit_code, 0);  // any HTTP response
+  auto failed = run_command({kCli, "fetch", "--fail", base + "/status/404"}, kEnv);
+  EXPECT_EQ(failed.exit_code, 22);
+  EXPECT_EQ(failed.out, "body 404");
+
+  const auto port = test::free_port();
+  auto refused = run_command({kCli, "fetch", "http://127.0.0.1:" + std::to_string(port) + "/"}, kEnv);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "tracehop: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused\n");
+
+  for (const std::vector<std::string>& bad : {std::vector<std::string>{"-H", "no colon"},
+                                              {"--traceparent", "00-nothex-01"},
+                                              {"--tracestate", "a=b"},
+                                              {"--bogus"}}) {
+    std::vector<std::string> argv{kCli, "fetch", base + "/status/200"};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    auto r = run_command(argv, kEnv);
+    EXPECT_EQ(r.exit_code, 2) << bad[0];
+    EXPECT_TRUE(r.err.starts_with("tracehop: ")) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.out, "");
+  }
+  auto slow = run_command({kCli, "fetch", "--timeout", "0.2", base + "/slow"}, kEnv, 20s);
+  EXPECT_EQ(slow.exit_code, 1);
+  EXPECT_NE(slow.err.find("timeout"), std::string::npos) << slow.err;
+}
+
+TEST(CliFetch, TraceparentMethodHeadersDataBaggageAndSpans) {
+  Recorder recorder;
+  const std::string trace_id = "0af7651916cd43dd8448eb211c80319c", parent = "b7ad6b7169203331";
+  const auto spans_file = temp_path("fetch.jsonl");
+  auto r = run_command({kCli, "fetch", "-X", "PUT", "-H", "X-Custom: yes", "-d", "payload", "--traceparent",
+                        "00-" + trace_id + "-" + parent + "-01", "--baggage", "tenant=acme", "--spans-out", spans_file,
+                        recorder.url("/put")},
+                       kEnv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "recorded /put");
+  const auto calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].method, "PUT");
+  EXPECT_EQ(calls[0].body, "payload");
+  EXPECT_EQ(calls[0].baggage, "tenant=acme");
+  const auto spans = read_spans(spans_file);
+  std::remove(spans_file.c_str());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].kind, 3);
+  EXPECT_EQ(spans[0].name, "PUT");
+  EXPECT_EQ(spans[0].trace_id, trace_id);
+  EXPECT_EQ(spans[0].parent, parent);  // the remote parent from --traceparent
+  EXPECT_EQ(calls[0].traceparent, "00-" + trace_id + "-" + spans[0].span_id + "-01");
+}
+
+TEST(CliFetch, RetriesAreSiblingSpans) {
+  Recorder recorder;
+  recorder.failures_left = 2;
+  const auto spans_file = temp_path("retries.jsonl");
+  auto r = run_command({kCli, "fetch", "--retries", "3", "--spans-out", spans_file, recorder.url("/flaky")},
+                       {"OTEL_TRACES_EXPORTER=none", "OTEL_SEMCONV_STABILITY_OPT_IN=http"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(recorder.recorded().size(), 3u);
+  const auto spans = read_spans(spans_file);
+  std::remove(spans_file.c_str());
+  ASSERT_EQ(spans.size(), 3u);  // one CLIENT span per attempt; no span wraps them
+  std::vector<std::string> resends;
+  for (const auto& s : spans) {
+    EXPECT_EQ(s.kind, 3);
+    EXPECT_EQ(s.parent, "");  // no --traceparent: each attempt is a root
+    const auto* count = s.attributes.if_contains("http.request.resend_count");
+    resends.push_back(count ? std::string(count->at("intValue").as_string()) : "-");
+  }
+  EXPECT_EQ(resends, (std::vector<std::string>{"-", "1", "2"}));
+}
+
+TEST(CliBench, JsonFiguresAndEachClientSpanUnderItsOwnRequestSpan) {
+  test::ServerThread server;
+  std::atomic<int> served{0};
+  server.server().route("GET", "/ok", [&](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    ++served;
+    co_return ServerResponse::text(200, "ok");
+  });
+  server.start();
+  const auto url = server.server().url() + "/ok";
+  auto r = run_command({kCli, "bench", url, "-n", "60", "-c", "4", "--warmup", "5", "--json"}, kEnv);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = json::parse(r.out).as_object();
+  EXPECT_EQ(out.at("requests"), 60);
+  EXPECT_EQ(out.at("errors"), 0);
+  for (const char* key : {"seconds", "requests_per_second", "cpu_us_per_request"}) EXPECT_GT(out.at(key).to_number<double>(), 0) << key;
+  const auto& latency = out.at("latency_ms").as_object();
+  EXPECT_LE(latency.at("p50").to_number<double>(), latency.at("p99").to_number<double>());
+  EXPECT_LE(latency.at("p99").to_number<double>(), latency.at("max").to_number<double>());
+  EXPECT_EQ(out.at("spans").at("client"), 60);  // the warm-up is untraced
+  EXPECT_EQ(out.at("spans").at("under_own_request_span"), 60);
+  EXPECT_EQ(served.load(), 65);
+
+  auto untraced = run_command({kCli, "bench", url, "-n", "10", "--no-trace", "--json"}, kEnv);
+  ASSERT_EQ(untraced.exit_code, 0) << untraced.err;
+  EXPECT_FALSE(json::parse(untraced.out).as_object().contains("spans"));
+
+  auto timed = run_command({kCli, "bench", url, "-d", "0.3", "-c", "2", "--sampler", "ratio:0.5"}, kEnv);
+  ASSERT_EQ(timed.exit_code, 0) << timed.err;
+  EXPECT_NE(timed.out.find("requests/s"), std::string::npos) << timed.out;
+  EXPECT_NE(timed.out.find("p99"), std::string::npos) << timed.out;
+
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"-n", "5", "-d", "1"}, {"--sampler", "ratio:2"}, {"--sampler", "sometimes"}, {"-c", "0"}}) {
+    std::vector<std::string> argv{kCli, "bench", url};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    EXPECT_EQ(run_command(argv, kEnv).exit_code, 2) << bad[0] << " " << bad[1];
+  }
+}

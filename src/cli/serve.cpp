@@ -29,10 +29,8 @@ int run_serve(const ServeOptions& o) {
   http::ClientSession session(io.get_executor());
   instrument::HttpServerInstrumentor::instrument(server);
   add_serve_routes(server, session);
-  server.start();  // std::system_error if the address is taken: exit 1 from main
-  std::cout << "listening on " << server.url() << std::endl;
-
-  // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, then flush.
+  // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, then flush. (Handled
+  // from before the first line, so whoever reads it may signal at once.)
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
@@ -41,6 +39,8 @@ int run_serve(const ServeOptions& o) {
       co_await session.close();
     });
   });
+  server.start();  // std::system_error if the address is taken: exit 1 from main
+  std::cout << "listening on " << server.url() << std::endl;
   io.run();
   instrument::HttpClientInstrumentor{}.uninstrument();
   telemetry.shutdown();

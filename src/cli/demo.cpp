@@ -130,6 +130,10 @@ instrument::ClientOptions gateway_instrumentation(const Services& services) {
   return o;
 }
 
+std::string plural(std::size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 const trace::SpanData* find_span(const std::vector<trace::SpanDataPtr>& spans, trace::SpanKind kind,
                                  std::string_view service) {
   for (const auto& s : spans) {
@@ -145,15 +149,7 @@ int run_demo(const DemoOptions& options) {
   // One provider per service, each from the environment with --exporter on top, all feeding
   // one in-memory store for the waterfall (and the --spans-out file).
   auto memory = std::make_shared<trace::InMemorySpanExporter>();
-  struct Forward final : trace::SpanExporter {  // lets every service export into the one store
-    explicit Forward(std::shared_ptr<trace::InMemorySpanExporter> m) : memory(std::move(m)) {}
-    trace::ExportResult export_spans(std::span<const trace::SpanDataPtr> s) noexcept override {
-      return memory->export_spans(s);
-    }
-    bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
-    std::shared_ptr<trace::InMemorySpanExporter> memory;
-  };
-  const auto store = std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<Forward>(memory));
+  const auto store = std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<trace::SharedSpanExporter>(memory));
   const auto out = options.spans_out.empty() ? nullptr : spans_out_processor(options.spans_out);
   auto provider_for = [&](const std::string& service) {
     ProviderOverrides o;
@@ -241,8 +237,9 @@ int run_demo(const DemoOptions& options) {
   for (std::size_t i = 0; i < attempts.size(); ++i) std::cout << "  attempt " << i + 1 << ": " << attempts[i];
   std::cout << "  (three sibling CLIENT spans)\n\n"
             << "3. Six concurrent requests on one shared session (limit_per_host = 2): "
-            << after.created - before.created << " new connections, " << after.reused - before.reused
-            << " reused; the wait for a pooled connection is on each CLIENT span\n\n";
+            << plural(after.created - before.created, "new connection") << " and "
+            << plural(after.reused - before.reused, "reuse")
+            << "; the wait for a pooled connection is on each CLIENT span\n\n";
   WaterfallOptions w;
   w.show_service = true;
   w.name_width = 42;

@@ -10,13 +10,12 @@ using tracehop::test::ScopedEnv;
 
 namespace {
 
-// Hands spans to a memory exporter that outlives it (and, if `owns`, shuts it down with it).
+// Hands spans to a memory exporter that outlives it, and shuts it down with it.
 struct Forward final : SpanExporter {
-  explicit Forward(std::shared_ptr<InMemorySpanExporter> memory, bool owning = true) : m(std::move(memory)), owns(owning) {}
+  explicit Forward(std::shared_ptr<InMemorySpanExporter> memory) : m(std::move(memory)) {}
   ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
-  bool shutdown(std::chrono::milliseconds t) noexcept override { return !owns || m->shutdown(t); }
+  bool shutdown(std::chrono::milliseconds t) noexcept override { return m->shutdown(t); }
   std::shared_ptr<InMemorySpanExporter> m;
-  bool owns;
 };
 
 }  // namespace
@@ -76,7 +75,7 @@ TEST(Configure, ConsoleExporterPrintsSpans) {
 
 TEST(Configure, OverridesReplaceTheEnvironmentAndInstallNothingGlobal) {
   auto mem = std::make_shared<InMemorySpanExporter>();
-  register_span_exporter("memoverride", [mem] { return std::make_unique<Forward>(mem, false); });
+  register_span_exporter("memoverride", [mem] { return std::make_unique<SharedSpanExporter>(mem); });
   ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
   ScopedEnv b("OTEL_TRACES_EXPORTER", "console");
   ScopedEnv c("OTEL_SERVICE_NAME", "from-env");

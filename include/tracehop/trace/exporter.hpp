@@ -66,6 +66,25 @@ class InMemorySpanExporter final : public SpanExporter {
   bool shut_down_ = false;
 };
 
+/// Hands every export to an exporter owned elsewhere, and leaves its shutdown to that owner:
+/// for one exporter fed by several providers, or read after its provider is gone.
+class SharedSpanExporter final : public SpanExporter {
+ public:
+  explicit SharedSpanExporter(std::shared_ptr<SpanExporter> target) noexcept : target_(std::move(target)) {}
+  ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override {
+    return shut_down_ ? ExportResult::Failure : target_->export_spans(spans);
+  }
+  bool force_flush(std::chrono::milliseconds timeout) noexcept override { return target_->force_flush(timeout); }
+  bool shutdown(std::chrono::milliseconds) noexcept override {
+    shut_down_ = true;  // this handle only: the target goes on for its other users
+    return true;
+  }
+
+ private:
+  std::shared_ptr<SpanExporter> target_;
+  bool shut_down_ = false;
+};
+
 /// One OTLP/JSON ExportTraceServiceRequest on a single line (the OpenTelemetry Collector's
 /// file-exporter format: lowercase hex ids, enums as integers, 64-bit integers as strings),
 /// spans grouped by resource and instrumentation scope.

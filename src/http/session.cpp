@@ -485,7 +485,7 @@ struct ClientSession::Impl {
         sig->set_origin(&origin);
         signalled_headers = headers;
         sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
-          return RequestStartParams{c, method, url, *signalled_headers, resend_count, trace};
+          return RequestStartParams{c, method, url, *signalled_headers, resend_count, trace, origin};
         });
       }
       const Headers& hop_headers = signalled_headers ? *signalled_headers : headers;

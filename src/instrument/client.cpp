@@ -1,5 +1,6 @@
 #include "tracehop/instrument/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 
@@ -44,25 +45,24 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
   const auto context = trace::Context::current();
   if (context.get(suppress_key())) return;
   HeadersCarrier carrier(p.headers);
-  const std::string url(p.url.buffer());
-  if (!p.trace || matches_any(s.excluded, url)) {
+  std::string recorded_url(p.url.buffer());
+  if (!p.trace || matches_any(s.excluded, recorded_url)) {
     if (s.options.propagate_untraced) trace::inject(carrier, context);
     return;
   }
 
   const bool known = is_known_method(p.method);
   const std::string_view method = known ? p.method : std::string_view("_OTHER");
-  std::string filtered = url;
   if (s.options.url_filter) {
     try {
-      filtered = s.options.url_filter(url);
+      recorded_url = s.options.url_filter(recorded_url);
     } catch (...) {  // what the filter was to hide stays hidden: the query goes
       tracehop::log_error("tracehop instrumentation: the url_filter threw; the URL is recorded without its query");
-      filtered = url.substr(0, url.find('?'));
+      recorded_url.resize(std::min(recorded_url.find('?'), recorded_url.size()));
     }
   }
-  const std::string recorded_url = redact_url(filtered, s.sensitive);
-  const auto origin = http::origin_of(p.url);
+  recorded_url = redact_url(std::move(recorded_url), s.sensitive);
+  const auto& origin = p.origin;
 
   // Method, URL and server go in at start, so that samplers see them.
   trace::StartSpanOptions start;

@@ -57,15 +57,17 @@ const std::vector<std::string>& default_sensitive_query_keys() {
   return keys;
 }
 
-std::string redact_url(std::string_view text, const std::vector<std::string>& sensitive_keys) {
+std::string redact_url(std::string text, const std::vector<std::string>& sensitive_keys) {
+  // No userinfo, query or fragment: nothing to redact (the usual case, without parsing).
+  if (std::none_of(text.begin(), text.end(), [](char c) { return c == '@' || c == '?' || c == '#'; })) return text;
   auto parsed = boost::urls::parse_uri_reference(text);
-  if (!parsed) return std::string(text);
+  if (!parsed) return text;
   const bool credentials = parsed->has_userinfo();
   bool sensitive = false;
   if (parsed->has_query())
     for (const auto& p : parsed->params())
       if (std::find(sensitive_keys.begin(), sensitive_keys.end(), p.key) != sensitive_keys.end()) sensitive = true;
-  if (!credentials && !sensitive && !parsed->has_fragment()) return std::string(text);  // the usual case
+  if (!credentials && !sensitive && !parsed->has_fragment()) return text;
 
   boost::urls::url u(*parsed);
   if (credentials) u.set_userinfo("REDACTED:REDACTED");

@@ -37,6 +37,7 @@ struct RequestStartParams {
   Headers& headers;  // mutable: injection happens here
   int resend_count;  // 0 for the first request of a request() call; +1 per redirect hop or retry
   bool trace;        // RequestOptions::trace: false asks instrumentation to record nothing
+  const Origin& origin;  // the url's scheme, host and port
 };
 
 struct RequestHeadersSentParams {

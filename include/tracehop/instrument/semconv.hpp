@@ -27,7 +27,7 @@ const std::vector<std::string>& default_sensitive_query_keys();
 /// `url` for a span: user and password become `REDACTED:REDACTED`, the value of each query
 /// parameter named in `sensitive_keys` becomes `REDACTED`, the fragment goes. A string that
 /// does not parse as a URL comes back unchanged.
-std::string redact_url(std::string_view url,
+std::string redact_url(std::string url,
                        const std::vector<std::string>& sensitive_keys = default_sensitive_query_keys());
 
 /// A comma-separated environment variable as a list of trimmed, non-empty items.

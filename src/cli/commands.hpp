@@ -54,7 +54,9 @@ struct BenchOptions {
 int run_bench(const BenchOptions& options);
 
 struct DemoOptions {
-  std::string exporter = "none";  // console, otlp or none
+  /// console, otlp or none; unset: OTEL_TRACES_EXPORTER if set, else none (the demo needs no
+  /// outside service).
+  std::optional<std::string> exporter;
   std::string spans_out;
 };
 /// The checkout-gateway walk-through of the reference guide over real HTTP on loopback.

@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -154,6 +155,7 @@ int run_demo(const DemoOptions& options) {
   auto provider_for = [&](const std::string& service) {
     ProviderOverrides o;
     o.exporters = options.exporter;
+    if (!o.exporters && !std::getenv("OTEL_TRACES_EXPORTER")) o.exporters = "none";
     o.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", service}});
     auto provider = provider_from_env(o);
     if (!provider) provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{.resource = o.resource});

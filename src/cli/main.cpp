@@ -13,9 +13,9 @@ int main(int argc, char** argv) {
 
   DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "run the reference guide's checkout gateway over HTTP and print its traces");
-  demo_cmd->add_option("--exporter", demo.exporter, "also export spans: console, otlp or none")
-      ->check(CLI::IsMember({"console", "otlp", "none"}))
-      ->capture_default_str();
+  demo_cmd->add_option("--exporter", demo.exporter,
+                       "also export spans: console, otlp or none (default: OTEL_TRACES_EXPORTER, else none)")
+      ->check(CLI::IsMember({"console", "otlp", "none"}));
   demo_cmd->add_option("--spans-out", demo.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
 
   FetchOptions fetch;

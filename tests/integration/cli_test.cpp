@@ -51,13 +51,14 @@ Got get(const std::string& method, const std::string& url, RequestOptions o = {}
 // A plain (uninstrumented) server that records what the command sends it.
 struct Recorder {
   struct Call {
-    std::string path, traceparent, baggage, body, method;
+    std::string path, traceparent, baggage, body, method, b3_trace_id;
   };
   Recorder() {
     server.server().route("*", "/{name}", [this](ServerRequest& r) -> asio::awaitable<ServerResponse> {
       std::lock_guard lk(mu);
       calls.push_back({r.path, std::string(r.headers.first("traceparent").value_or("")),
-                       std::string(r.headers.first("baggage").value_or("")), r.body, r.method});
+                       std::string(r.headers.first("baggage").value_or("")), r.body, r.method,
+                       std::string(r.headers.first("X-B3-TraceId").value_or(""))});
       const int status = failures_left > 0 ? (--failures_left, 503) : 200;
       if (r.path == "/hold") {  // the caller is now inside its handler: keep it there a while
         held = true;
@@ -309,4 +310,36 @@ TEST(CliBench, JsonFiguresAndEachClientSpanUnderItsOwnRequestSpan) {
     argv.insert(argv.end(), bad.begin(), bad.end());
     EXPECT_EQ(run_command(argv, kEnv).exit_code, 2) << bad[0] << " " << bad[1];
   }
+}
+
+TEST(CliFetch, TheOpenTelemetryEnvironmentConfiguresIt) {
+  Recorder recorder;
+  const auto spans_file = temp_path("env.jsonl");
+  const std::string trace_id = "0af7651916cd43dd8448eb211c80319c";
+  auto r = run_command({kCli, "fetch", "--spans-out", spans_file, "--traceparent",
+                        "00-" + trace_id + "-b7ad6b7169203331-01", recorder.url("/env")},
+                       {"OTEL_TRACES_EXPORTER=none", "OTEL_SERVICE_NAME=from-env", "OTEL_PROPAGATORS=b3multi",
+                        "OTEL_SEMCONV_STABILITY_OPT_IN=http"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto spans = read_spans(spans_file);
+  std::remove(spans_file.c_str());
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].service, "from-env");
+  EXPECT_TRUE(spans[0].attributes.contains("url.full"));    // the stable names
+  EXPECT_FALSE(spans[0].attributes.contains("http.url"));
+  auto calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].traceparent, "");  // B3 multi header instead of W3C
+  EXPECT_EQ(calls[0].b3_trace_id, trace_id);
+
+  // OTEL_SDK_DISABLED: no span is recorded, but the caller's context still goes downstream.
+  r = run_command({kCli, "fetch", "--spans-out", spans_file, "--traceparent",
+                   "00-" + trace_id + "-b7ad6b7169203331-01", recorder.url("/disabled")},
+                  {"OTEL_SDK_DISABLED=true"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(read_spans(spans_file).empty());
+  std::remove(spans_file.c_str());
+  calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].traceparent, "00-" + trace_id + "-b7ad6b7169203331-01");
 }

@@ -18,25 +18,37 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace tracehop::test {
 
 /// Forks and execs argv with extra "NAME=value" environment entries, its stdout (and stderr, if
-/// given) going to those descriptors; the child dies with the test.
+/// given) going to those descriptors; the child dies with the test. Everything the child needs
+/// is built before the fork: a test process has threads, and a forked child of a threaded
+/// process must not allocate (another thread may have held the allocator's lock).
 inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string> env, int out_fd, int err_fd = -1) {
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  for (char** e = environ; *e; ++e) {  // the parent's, except what `env` replaces
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& mine : env) replaced = replaced || std::string_view(mine).starts_with(name);
+    if (!replaced) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that crashed
     ::dup2(out_fd, STDOUT_FILENO);
     if (err_fd >= 0) ::dup2(err_fd, STDERR_FILENO);
-    for (auto& e : env) ::putenv(e.data());
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   return pid;

@@ -1,0 +1,147 @@
+#include "proto.hpp"
+
+#include <chrono>
+
+#include "tracehop/otlp/encoding.hpp"
+#include "tracehop/trace/resource.hpp"
+#include "tracehop/trace/tracer.hpp"
+
+namespace tracehop::otlp {
+
+namespace detail {
+
+namespace {
+
+using trace::AttributeValue;
+namespace common = pb::common::v1;
+namespace tr = pb::trace::v1;
+
+std::uint64_t unix_nanos(trace::TimePoint t) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+}
+
+template <std::size_t N>
+std::string id_bytes(const std::array<std::uint8_t, N>& bytes) {
+  return std::string(reinterpret_cast<const char*>(bytes.data()), N);
+}
+
+// Span.flags / Link.flags: the W3C trace flags, and whether the parent (or linked) context is
+// remote, with the bit that says that is known.
+std::uint32_t flags(trace::TraceFlags f, bool remote) { return f.bits() | 0x100u | (remote ? 0x200u : 0u); }
+
+void fill_value(common::AnyValue& out, const AttributeValue& v) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, bool>) {
+          out.set_bool_value(x);
+        } else if constexpr (std::is_same_v<T, std::int64_t>) {
+          out.set_int_value(x);
+        } else if constexpr (std::is_same_v<T, double>) {
+          out.set_double_value(x);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          out.set_string_value(x);
+        } else {
+          auto* array = out.mutable_array_value();
+          for (const auto& e : x) fill_value(*array->add_values(), AttributeValue(static_cast<typename T::value_type>(e)));
+        }
+      },
+      v.variant());
+}
+
+template <class Repeated>
+void fill_attributes(Repeated& out, const trace::Attributes& attributes) {
+  out.Reserve(static_cast<int>(attributes.size()));
+  for (const auto& kv : attributes) {
+    auto* p = out.Add();
+    p->set_key(std::string(kv.key.view()));
+    fill_value(*p->mutable_value(), kv.value);
+  }
+}
+
+tr::Span::SpanKind kind(trace::SpanKind k) {
+  return static_cast<tr::Span::SpanKind>(static_cast<int>(k) + 1);  // 0 is UNSPECIFIED
+}
+
+void fill_span(tr::Span& out, const trace::SpanData& s) {
+  out.set_trace_id(id_bytes(s.context.trace_id().bytes()));
+  out.set_span_id(id_bytes(s.context.span_id().bytes()));
+  if (!s.context.trace_state().empty()) out.set_trace_state(s.context.trace_state().to_header());
+  if (s.parent_span_id.valid()) out.set_parent_span_id(id_bytes(s.parent_span_id.bytes()));
+  out.set_flags(flags(s.context.trace_flags(), s.parent_remote));
+  out.set_name(s.name);
+  out.set_kind(kind(s.kind));
+  out.set_start_time_unix_nano(unix_nanos(s.start_time));
+  out.set_end_time_unix_nano(unix_nanos(s.end_time));
+  fill_attributes(*out.mutable_attributes(), s.attributes);
+  out.set_dropped_attributes_count(s.dropped_attributes);
+  for (const auto& e : s.events) {
+    auto* event = out.add_events();
+    event->set_time_unix_nano(unix_nanos(e.time));
+    event->set_name(e.name);
+    fill_attributes(*event->mutable_attributes(), e.attributes);
+    event->set_dropped_attributes_count(e.dropped_attributes);
+  }
+  out.set_dropped_events_count(s.dropped_events);
+  for (const auto& l : s.links) {
+    auto* link = out.add_links();
+    link->set_trace_id(id_bytes(l.context.trace_id().bytes()));
+    link->set_span_id(id_bytes(l.context.span_id().bytes()));
+    if (!l.context.trace_state().empty()) link->set_trace_state(l.context.trace_state().to_header());
+    fill_attributes(*link->mutable_attributes(), l.attributes);
+    link->set_dropped_attributes_count(l.dropped_attributes);
+    link->set_flags(flags(l.context.trace_flags(), l.context.remote()));
+  }
+  out.set_dropped_links_count(s.dropped_links);
+  auto* status = out.mutable_status();
+  status->set_code(static_cast<tr::Status::StatusCode>(static_cast<int>(s.status.code)));  // UNSET 0, OK 1, ERROR 2
+  if (!s.status.description.empty()) status->set_message(s.status.description);
+}
+
+}  // namespace
+
+void fill_request(pb::collector::trace::v1::ExportTraceServiceRequest& request,
+                  std::span<const trace::SpanDataPtr> spans) {
+  // Group by resource, then by scope, keeping first-seen order (a batch holds few of each).
+  std::vector<const trace::Resource*> resources;
+  std::vector<std::vector<const trace::InstrumentationScope*>> scopes;
+  for (const auto& sp : spans) {
+    std::size_t r = 0;
+    while (r < resources.size() && resources[r] != sp->resource.get()) ++r;
+    if (r == resources.size()) {
+      resources.push_back(sp->resource.get());
+      scopes.emplace_back();
+      auto* rs = request.add_resource_spans();
+      if (const auto* resource = sp->resource.get()) {
+        fill_attributes(*rs->mutable_resource()->mutable_attributes(), resource->attributes());
+        rs->set_schema_url(resource->schema_url());
+      }
+    }
+    auto* rs = request.mutable_resource_spans(static_cast<int>(r));
+    std::size_t s = 0;
+    while (s < scopes[r].size() && scopes[r][s] != sp->scope.get()) ++s;
+    if (s == scopes[r].size()) {
+      scopes[r].push_back(sp->scope.get());
+      auto* ss = rs->add_scope_spans();
+      if (const auto* scope = sp->scope.get()) {
+        auto* out = ss->mutable_scope();
+        out->set_name(scope->name);
+        out->set_version(scope->version);
+        fill_attributes(*out->mutable_attributes(), scope->attributes);
+        ss->set_schema_url(scope->schema_url);
+      }
+    }
+    fill_span(*rs->mutable_scope_spans(static_cast<int>(s))->add_spans(), *sp);
+  }
+}
+
+}  // namespace detail
+
+std::string to_otlp_protobuf(std::span<const trace::SpanDataPtr> spans) {
+  detail::pb::collector::trace::v1::ExportTraceServiceRequest request;
+  detail::fill_request(request, spans);
+  return request.SerializeAsString();
+}
+
+}  // namespace tracehop::otlp

@@ -1,5 +1,6 @@
 #include "telemetry.hpp"
 
+#include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"

@@ -686,6 +686,12 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
     body = std::move(*o.data);
   }
 
+  if (o.compress) {
+    if (*o.compress != "gzip")
+      throw ClientError(make_error_code(errc::invalid_header), "compress: '" + *o.compress + "' is not supported (gzip is)");
+    body = detail::gzip_compress(body);
+  }
+
   // Headers: the session's defaults unless the request names them, then the request's own in
   // the caller's order.
   Headers headers;
@@ -698,6 +704,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
     if (!o.headers.contains(n)) headers.add(n, v);
   for (const auto& [n, v] : o.headers) headers.add(n, v);
   if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
+  if (o.compress) headers.set("Content-Encoding", *o.compress);
 
   std::vector<TraceConfigPtr> configs = opts.trace_configs;
   if (auto added = impl->added_configs.load(std::memory_order_acquire))

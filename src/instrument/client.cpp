@@ -16,10 +16,7 @@ namespace {
 using trace::Span;
 using namespace detail;
 
-const trace::ContextKey<bool>& suppress_key() {
-  static const auto key = trace::create_context_key<bool>("tracehop.suppress_instrumentation");
-  return key;
-}
+const trace::ContextKey<bool>& suppress_key() { return trace::suppress_instrumentation_key(); }
 
 // What a config's signal handlers share: settled once, read-only afterwards.
 struct Settings {

@@ -67,4 +67,9 @@ bool detach(Token token) noexcept { return current_slot().detach(token); }
 
 Span current_span() { return current_slot().get().span(); }
 
+const ContextKey<bool>& suppress_instrumentation_key() {
+  static const auto key = create_context_key<bool>("suppress_instrumentation");
+  return key;
+}
+
 }  // namespace tracehop::trace

@@ -14,6 +14,7 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
 #include <mutex>
+#include <sstream>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -52,6 +53,11 @@ void add_routes(Server& s) {
     ServerResponse resp = ServerResponse::text(302, "");
     resp.headers.set("Location", n > 1 ? std::to_string(n - 1) : "/echo");  // relative, then absolute path
     co_return resp;
+  });
+  s.route("POST", "/inflate", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    const std::string coding(r.headers.first("Content-Encoding").value_or("identity"));
+    co_return ServerResponse::text(200, coding + " " + std::to_string(r.body.size()) + " " +
+                                            http::detail::decode_content(r.body, coding, 1 << 20));
   });
   s.route("GET", "/gzip", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
     ServerResponse resp = ServerResponse::text(200, http::detail::gzip_compress(std::string(2000, 'z') + "|end"));
@@ -592,6 +598,35 @@ TEST_F(ClientTest, UnclosedSessionWarnsOnce) {
     co_await resp.read();
   });  // destroyed with an idle connection and no close()
   EXPECT_TRUE(logs.contains("without close()"));
+}
+
+TEST_F(ClientTest, CompressSendsAGzipBodyAndRefusesOtherCodings) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    RequestOptions o;
+    o.data = std::string(5000, 'x') + "|end";
+    o.compress = "gzip";
+    auto resp = co_await session.post(url("/inflate"), std::move(o));
+    const std::string answer = co_await resp.read();
+    std::istringstream in(answer);
+    std::string coding, body;
+    std::size_t wire_size = 0;
+    in >> coding >> wire_size >> body;
+    EXPECT_EQ(coding, "gzip");
+    EXPECT_LT(wire_size, 200u);  // compressed on the wire
+    EXPECT_EQ(body, std::string(5000, 'x') + "|end");
+
+    RequestOptions brotli;
+    brotli.data = "x";
+    brotli.compress = "br";
+    try {
+      co_await session.post(url("/echo"), std::move(brotli));
+      ADD_FAILURE() << "no error";
+    } catch (const ClientError& e) {
+      EXPECT_NE(std::string(e.what()).find("'br' is not supported"), std::string::npos) << e.what();
+    }
+    co_await session.close();
+  });
 }
 
 TEST_F(ClientTest, GzipBodiesAreDecodedAndCorruptOnesAreAPayloadError) {

@@ -88,6 +88,9 @@ struct RequestOptions {
   std::optional<boost::json::value> json;
   /// An application/x-www-form-urlencoded body.
   std::optional<QueryParams> form;
+  /// "gzip": the body is sent gzip-compressed, with `Content-Encoding: gzip` (aiohttp's
+  /// `compress`). Another value is a ClientError before any I/O.
+  std::optional<std::string> compress;
   /// Replaces the session's timeout for this request. With a RetryPolicy, each attempt has
   /// the whole timeout (the waits between attempts are not counted).
   std::optional<ClientTimeout> timeout;

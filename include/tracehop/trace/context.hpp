@@ -169,4 +169,10 @@ class [[nodiscard]] Scope {
 /// The active span of the current context.
 Span current_span();
 
+/// Set (to true) in a context where instrumentations must record and inject nothing: what an
+/// exporter sending spans over HTTP runs under, so that it never traces itself. (The key of
+/// OpenTelemetry's suppress_instrumentation; tracehop::instrument::SuppressInstrumentation
+/// sets it.)
+const ContextKey<bool>& suppress_instrumentation_key();
+
 }  // namespace tracehop::trace

@@ -1,0 +1,83 @@
+#pragma once
+// OTLP trace exporters: OTLP/gRPC (TraceService/Export) and OTLP/HTTP to /v1/traces with
+// protobuf or JSON bodies, configured from code or from the OTEL_EXPORTER_OTLP_* variables.
+//
+//   auto provider = std::make_shared<tracehop::trace::TracerProvider>();
+//   provider->add_span_processor(std::make_shared<tracehop::trace::BatchSpanProcessor>(
+//       tracehop::otlp::make_exporter(tracehop::otlp::ExporterOptions::from_env())));
+//
+// or OTEL_TRACES_EXPORTER=otlp with configure_from_env(): including this header registers
+// the "otlp" exporter.
+//
+// An export never blocks longer than `timeout` (retries included) and never throws; what is not
+// delivered is counted (stats()) and logged, once per reason, and summed up at shutdown.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tracehop/trace/exporter.hpp"
+
+namespace tracehop::otlp {
+
+enum class Protocol { Grpc, HttpProtobuf, HttpJson };
+enum class Compression { None, Gzip };
+
+struct ExporterOptions {
+  /// The specification's default transport.
+  Protocol protocol = Protocol::HttpProtobuf;
+  /// gRPC: `http://host:port`, `https://host:port` or `host:port`; HTTP: the full URL of the
+  /// traces endpoint. Empty: http://localhost:4317 (gRPC), http://localhost:4318/v1/traces (HTTP).
+  std::string endpoint;
+  /// Sent with every export (gRPC metadata keys are lowercased).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// The most one export may take, retries included.
+  std::chrono::milliseconds timeout{10'000};
+  Compression compression = Compression::None;
+  /// gRPC to an endpoint without a scheme: plaintext instead of TLS.
+  bool insecure = false;
+  /// A PEM file of the CA certificates that verify the endpoint (else the system's store).
+  std::string certificate;
+  /// Waits between retries: exponential from this, with jitter, honouring Retry-After (HTTP)
+  /// and RetryInfo (gRPC), never past `timeout`.
+  std::chrono::milliseconds initial_backoff{1'000};
+  std::chrono::milliseconds max_backoff{5'000};
+
+  /// The defaults with OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _PROTOCOL, _HEADERS, _TIMEOUT,
+  /// _COMPRESSION, _INSECURE and _CERTIFICATE applied (the TRACES_ form wins). A generic
+  /// OTEL_EXPORTER_OTLP_ENDPOINT for HTTP gets `/v1/traces` appended; the TRACES_ form is used
+  /// as given. Bad values are logged and ignored.
+  static ExporterOptions from_env();
+  /// The endpoint that will be used: `endpoint` or the protocol's default.
+  std::string resolved_endpoint() const;
+};
+
+struct ExporterStats {
+  std::uint64_t exported = 0;  // spans the receiver accepted
+  std::uint64_t rejected = 0;  // spans a partial success said were rejected
+  std::uint64_t failed = 0;    // spans not delivered (after retries, or not retryable)
+  std::uint64_t requests = 0;  // export requests sent, retries included
+  std::uint64_t retries = 0;
+};
+
+/// An exporter with stats, for tests, benchmarks and the shutdown summary.
+class Exporter : public trace::SpanExporter {
+ public:
+  virtual ExporterStats stats() const noexcept = 0;
+};
+
+/// The exporter for `options.protocol`. Throws std::invalid_argument for an unusable endpoint.
+std::unique_ptr<Exporter> make_exporter(const ExporterOptions& options);
+
+/// Registers "otlp" for OTEL_TRACES_EXPORTER (configure_from_env, provider_from_env).
+void register_exporter();
+
+namespace detail {
+// Makes including this header enough for OTEL_TRACES_EXPORTER=otlp to work.
+inline const bool registered = (register_exporter(), true);
+}  // namespace detail
+
+}  // namespace tracehop::otlp

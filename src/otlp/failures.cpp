@@ -1,0 +1,46 @@
+#include "failures.hpp"
+
+#include "tracehop/http/retry.hpp"
+#include "tracehop/trace/ids.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::otlp::detail {
+
+void Accounting::rejected(std::uint64_t n, const std::string& why) {
+  rejected_ += n;
+  if (n == 0 && why.empty()) return;
+  std::lock_guard lk(mu_);
+  if (logged_.insert("rejected: " + why).second)
+    log_warn("otlp: " + endpoint_ + " rejected " + std::to_string(n) + " spans" + (why.empty() ? "" : ": " + why) +
+             " (logged once per message)");
+}
+
+void Accounting::failed(std::uint64_t n, const std::string& reason) {
+  failed_ += n;
+  std::lock_guard lk(mu_);
+  if (logged_.insert(reason).second)
+    log_error("otlp: " + std::to_string(n) + " spans not delivered to " + endpoint_ + ": " + reason +
+              " (logged once per reason; counted from now on)");
+}
+
+ExporterStats Accounting::stats() const noexcept {
+  return {exported_.load(), rejected_.load(), failed_.load(), requests_.load(), retries_.load()};
+}
+
+void Accounting::summary() const {
+  const auto s = stats();
+  if (s.failed || s.rejected)
+    log_warn("otlp: " + std::to_string(s.exported) + " spans exported to " + endpoint_ + ", " +
+             std::to_string(s.failed) + " not delivered, " + std::to_string(s.rejected) + " rejected by the receiver");
+}
+
+std::chrono::milliseconds Accounting::backoff(const ExporterOptions& options, int retry) {
+  http::RetryPolicy policy;
+  policy.initial_backoff = options.initial_backoff;
+  policy.max_backoff = options.max_backoff;
+  policy.multiplier = 2;
+  policy.jitter = 0.5;
+  return policy.backoff(retry, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+}
+
+}  // namespace tracehop::otlp::detail

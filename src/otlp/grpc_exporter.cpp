@@ -1,0 +1,143 @@
+// OTLP/gRPC: TraceService/Export with grpc++, a deadline of the export timeout, retries on the
+// codes the specification calls retryable.
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "failures.hpp"
+#include "grpc_exporter.hpp"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "proto.hpp"
+
+namespace tracehop::otlp::detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Service = pb::collector::trace::v1::TraceService;
+
+// OTLP/gRPC retryable codes (RESOURCE_EXHAUSTED only when the server says when to retry,
+// which grpc++ surfaces as error details: any details count here).
+bool retryable(const grpc::Status& s) {
+  switch (s.error_code()) {
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DATA_LOSS:
+      return true;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return !s.error_details().empty();
+    default:
+      return false;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("OTLP certificate file '" + path + "' cannot be read");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+struct GrpcExporter::Channel {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<Service::Stub> stub;
+};
+
+GrpcExporter::GrpcExporter(ExporterOptions options)
+    : options_(std::move(options)), endpoint_(options_.resolved_endpoint()), accounting_(endpoint_) {
+  // http://host:port: plaintext; https://host:port: TLS; host:port: TLS unless `insecure`.
+  std::string target = endpoint_;
+  bool tls = !options_.insecure;
+  if (target.starts_with("http://")) {
+    target.erase(0, 7);
+    tls = false;
+  } else if (target.starts_with("https://")) {
+    target.erase(0, 8);
+    tls = true;
+  }
+  while (target.ends_with('/')) target.pop_back();
+  if (target.empty() || target.find('/') != std::string::npos)
+    throw std::invalid_argument("OTLP/gRPC endpoint '" + endpoint_ + "' is not host:port");
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options_.certificate.empty()) ssl.pem_root_certs = read_file(options_.certificate);
+    credentials = grpc::SslCredentials(ssl);
+  }
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // retries are ours, bounded by the export timeout
+  // A collector that restarts is found again within a second (grpc's default backoff grows to
+  // two minutes, long enough to drop every batch of a busy service meanwhile).
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  if (options_.compression == Compression::Gzip) args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  channel_ = std::make_unique<Channel>();
+  channel_->channel = grpc::CreateCustomChannel(target, credentials, args);
+  channel_->stub = Service::NewStub(channel_->channel);
+}
+
+GrpcExporter::~GrpcExporter() { shutdown(std::chrono::milliseconds(0)); }
+
+trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
+  if (shut_down_) return trace::ExportResult::Failure;
+  if (spans.empty()) return trace::ExportResult::Success;
+  try {
+    pb::collector::trace::v1::ExportTraceServiceRequest request;
+    fill_request(request, spans);
+    const auto deadline = Clock::now() + options_.timeout;
+    for (int attempt = 1;; ++attempt) {
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() +
+                           std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now()));
+      for (const auto& [k, v] : options_.headers) {
+        std::string key = k;
+        for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        context.AddMetadata(key, v);
+      }
+      pb::collector::trace::v1::ExportTraceServiceResponse response;
+      accounting_.request();
+      const grpc::Status status = channel_->stub->Export(&context, request, &response);
+      if (status.ok()) {
+        std::uint64_t rejected = 0;
+        if (response.has_partial_success()) {
+          const auto& ps = response.partial_success();
+          rejected = static_cast<std::uint64_t>(std::max<std::int64_t>(ps.rejected_spans(), 0));
+          if (rejected || !ps.error_message().empty()) accounting_.rejected(rejected, ps.error_message());
+        }
+        accounting_.exported(spans.size() - std::min<std::uint64_t>(rejected, spans.size()));
+        return trace::ExportResult::Success;
+      }
+      const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
+                                 status.error_message();
+      const auto pause = Accounting::backoff(options_, attempt);
+      if (!retryable(status) || shut_down_ || Clock::now() + pause >= deadline) {
+        accounting_.failed(spans.size(), reason);
+        return trace::ExportResult::Failure;
+      }
+      accounting_.retry();
+      std::this_thread::sleep_for(pause);  // the batch thread's own time, bounded by the timeout
+    }
+  } catch (const std::exception& e) {
+    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
+    return trace::ExportResult::Failure;
+  }
+}
+
+bool GrpcExporter::shutdown(std::chrono::milliseconds) noexcept {
+  if (shut_down_.exchange(true)) return true;
+  accounting_.summary();
+  return true;
+}
+
+ExporterStats GrpcExporter::stats() const noexcept { return accounting_.stats(); }
+
+}  // namespace tracehop::otlp::detail

@@ -1,0 +1,151 @@
+// OTLP/HTTP: POST the request (protobuf or JSON) to the traces URL with our own ClientSession,
+// on a private io_context run by the exporting thread, under suppressed instrumentation.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+
+#include "failures.hpp"
+#include "http_exporter.hpp"
+#include "proto.hpp"
+#include "tracehop/http/task.hpp"
+#include "tracehop/otlp/encoding.hpp"
+
+namespace tracehop::otlp::detail {
+
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+bool retryable(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+
+std::string excerpt(std::string_view body) {
+  std::string out(body.substr(0, 200));
+  for (char& c : out)
+    if (c == '\n' || c == '\r') c = ' ';
+  return out;
+}
+
+}  // namespace
+
+HttpExporter::HttpExporter(ExporterOptions options)
+    : options_(std::move(options)), url_(options_.resolved_endpoint()), accounting_(url_) {
+  http::SessionOptions so;
+  so.connector.limit = 1;  // one export at a time
+  if (!options_.certificate.empty()) so.connector.ca_file = options_.certificate;
+  session_ = std::make_unique<http::ClientSession>(io_.get_executor(), std::move(so));
+  // Fails early (std::invalid_argument) for a URL the session cannot use.
+  const auto parsed = http::parse_url(url_);
+  if (parsed.scheme() != "http" && parsed.scheme() != "https")
+    throw std::invalid_argument("OTLP/HTTP endpoint '" + url_ + "' is not an http or https URL");
+}
+
+HttpExporter::~HttpExporter() { shutdown(std::chrono::milliseconds(0)); }
+
+trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
+  if (shut_down_) return trace::ExportResult::Failure;
+  if (spans.empty()) return trace::ExportResult::Success;
+  trace::ExportResult result = trace::ExportResult::Failure;
+  try {
+    std::string body = options_.protocol == Protocol::HttpJson ? trace::to_otlp_json(spans) : to_otlp_protobuf(spans);
+    io_.restart();
+    // The exporter's requests are not traced (nor do they carry anyone's context).
+    trace::Scope suppressed(trace::Context{}.with(trace::suppress_instrumentation_key(), true));
+    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(std::move(body), spans.size()); });
+    io_.run();
+  } catch (const std::exception& e) {
+    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
+  }
+  return result;
+}
+
+asio::awaitable<trace::ExportResult> HttpExporter::send(std::string body, std::size_t count) {
+  const auto deadline = Clock::now() + options_.timeout;
+  for (int attempt = 1;; ++attempt) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    std::string reason;
+    std::optional<std::chrono::milliseconds> wait;
+    if (left.count() > 0) {
+      http::RequestOptions o;
+      o.data = body;
+      o.headers.add("Content-Type", options_.protocol == Protocol::HttpJson ? "application/json" : "application/x-protobuf");
+      for (const auto& [k, v] : options_.headers) o.headers.add(k, v);
+      if (options_.compression == Compression::Gzip) o.compress = "gzip";
+      o.timeout = http::ClientTimeout{.total = left};
+      o.allow_redirects = false;
+      o.trace = false;
+      try {
+        accounting_.request();
+        auto resp = co_await session_->post(url_, std::move(o));
+        const std::string answer = co_await resp.read();
+        const int status = resp.status();
+        if (status >= 200 && status < 300) {
+          const auto rejected = partial_success(answer, resp.headers());
+          accounting_.exported(count - std::min<std::uint64_t>(rejected, count));
+          co_return trace::ExportResult::Success;
+        }
+        reason = "HTTP " + std::to_string(status) + (answer.empty() ? "" : " " + excerpt(answer));
+        if (!retryable(status)) {  // the receiver will not take these spans, however often asked
+          accounting_.failed(count, reason);
+          co_return trace::ExportResult::Failure;
+        }
+        wait = http::RetryPolicy::retry_after(resp.headers());
+      } catch (const http::ClientError& e) {
+        reason = e.what();  // connection refused, reset, timed out: worth another try
+      }
+    } else {
+      reason = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
+    }
+    const auto pause = wait.value_or(Accounting::backoff(options_, attempt));
+    if (shut_down_ || Clock::now() + pause >= deadline) {
+      accounting_.failed(count, reason);
+      co_return trace::ExportResult::Failure;
+    }
+    accounting_.retry();
+    asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+std::uint64_t HttpExporter::partial_success(const std::string& answer, const http::Headers& headers) {
+  std::int64_t rejected = 0;
+  std::string message;
+  const bool json = headers.first("Content-Type").value_or("").starts_with("application/json");
+  if (answer.empty()) return 0;
+  if (json) {
+    boost::system::error_code ec;
+    const auto v = boost::json::parse(answer, ec);
+    const auto* ps = !ec && v.is_object() ? v.as_object().if_contains("partialSuccess") : nullptr;
+    if (ps && ps->is_object()) {
+      if (const auto* r = ps->as_object().if_contains("rejectedSpans")) {
+        if (r->is_string()) rejected = std::strtoll(r->as_string().c_str(), nullptr, 10);
+        else if (r->is_number()) rejected = r->to_number<std::int64_t>();
+      }
+      if (const auto* m = ps->as_object().if_contains("errorMessage"); m && m->is_string()) message = m->as_string();
+    }
+  } else {
+    pb::collector::trace::v1::ExportTraceServiceResponse response;
+    if (response.ParseFromString(answer) && response.has_partial_success()) {
+      rejected = response.partial_success().rejected_spans();
+      message = response.partial_success().error_message();
+    }
+  }
+  if (rejected > 0 || !message.empty()) accounting_.rejected(static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0)), message);
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0));
+}
+
+bool HttpExporter::shutdown(std::chrono::milliseconds) noexcept {
+  if (shut_down_.exchange(true)) return true;
+  try {
+    io_.restart();
+    spawn(io_, session_->close());
+    io_.run();
+  } catch (...) {
+  }
+  accounting_.summary();
+  return true;
+}
+
+ExporterStats HttpExporter::stats() const noexcept { return accounting_.stats(); }
+
+}  // namespace tracehop::otlp::detail

@@ -1,0 +1,36 @@
+#pragma once
+// The OTLP/HTTP exporter (internal; made by make_exporter).
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <memory>
+
+#include "failures.hpp"
+#include "tracehop/http/session.hpp"
+#include "tracehop/otlp/exporter.hpp"
+
+namespace tracehop::otlp::detail {
+
+class HttpExporter final : public Exporter {
+ public:
+  explicit HttpExporter(ExporterOptions options);
+  ~HttpExporter() override;
+  trace::ExportResult export_spans(std::span<const trace::SpanDataPtr> spans) noexcept override;
+  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
+  ExporterStats stats() const noexcept override;
+
+ private:
+  boost::asio::awaitable<trace::ExportResult> send(std::string body, std::size_t count);
+  // Rejected spans of a partial success (logged), 0 if the answer says none.
+  std::uint64_t partial_success(const std::string& answer, const http::Headers& headers);
+
+  ExporterOptions options_;
+  std::string url_;
+  Accounting accounting_;
+  boost::asio::io_context io_;
+  std::unique_ptr<http::ClientSession> session_;
+  std::atomic<bool> shut_down_{false};
+};
+
+}  // namespace tracehop::otlp::detail

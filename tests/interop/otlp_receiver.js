@@ -1,0 +1,103 @@
+// An OTLP trace receiver built from the official OpenTelemetry JS packages: @grpc/grpc-js for
+// OTLP/gRPC and the generated protobuf definitions of @opentelemetry/otlp-transformer for
+// decoding; OTLP/HTTP on /v1/traces with protobuf or JSON bodies (gzip too). Prints
+//   grpc 127.0.0.1:PORT
+//   http http://127.0.0.1:PORT/v1/traces
+// then one JSON line per request it accepted: {transport, contentType, encoding, headers, request}
+// with the request decoded and normalised (hex ids, int64 as strings, enums as numbers).
+//
+// Environment: FAIL_FIRST=N answers the first N requests with FAIL_STATUS (HTTP, default 503)
+// or UNAVAILABLE (gRPC); RETRY_AFTER=S adds Retry-After to those HTTP answers; STALL_MS=M
+// holds every request that long first; REJECT=N answers a partial success with N rejected;
+// GRPC_PORT and HTTP_PORT choose the ports (default: any free ones).
+'use strict';
+
+const http = require('http');
+const zlib = require('zlib');
+const grpc = require('@grpc/grpc-js');
+const { Request, Response, normalise, fromOtlpJson } = require('./otlp_common');
+
+let failLeft = Number(process.env.FAIL_FIRST || 0);
+const failStatus = Number(process.env.FAIL_STATUS || 503);
+const stallMs = Number(process.env.STALL_MS || 0);
+const reject = Number(process.env.REJECT || 0);
+
+function record(transport, contentType, encoding, headers, message) {
+  console.log(JSON.stringify({ transport, contentType, encoding, headers, request: normalise(message) }));
+}
+const partial = () => (reject ? { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } } : {});
+const stall = () => new Promise((resolve) => setTimeout(resolve, stallMs));
+
+// OTLP/gRPC: the raw bytes in, decoded here.
+const service = {
+  Export: {
+    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (b) => b,
+    requestDeserialize: (b) => b,
+    responseSerialize: (o) => Buffer.from(Response.encode(Response.fromObject(o)).finish()),
+    responseDeserialize: (b) => Response.decode(b),
+  },
+};
+const grpcServer = new grpc.Server();
+grpcServer.addService(service, {
+  Export: async (call, done) => {
+    await stall();
+    if (failLeft > 0) {
+      failLeft--;
+      done({ code: grpc.status.UNAVAILABLE, details: 'receiver unavailable (scripted)' });
+      return;
+    }
+    const headers = {};
+    for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
+    record('grpc', 'application/grpc', call.metadata.get('grpc-encoding')[0] || '', headers, Request.decode(call.request));
+    done(null, partial());
+  },
+});
+
+// OTLP/HTTP.
+const httpServer = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', async () => {
+    await stall();
+    if (req.method !== 'POST' || req.url !== '/v1/traces') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (failLeft > 0) {
+      failLeft--;
+      const headers = process.env.RETRY_AFTER ? { 'retry-after': process.env.RETRY_AFTER } : {};
+      res.writeHead(failStatus, headers).end('scripted failure');
+      return;
+    }
+    let body = Buffer.concat(chunks);
+    const encoding = req.headers['content-encoding'] || '';
+    if (encoding === 'gzip') body = zlib.gunzipSync(body);
+    const contentType = req.headers['content-type'] || '';
+    try {
+      if (contentType === 'application/json') {
+        record('http', contentType, encoding, req.headers, fromOtlpJson(JSON.parse(body.toString('utf8'))));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(partial()));
+      } else if (contentType === 'application/x-protobuf') {
+        record('http', contentType, encoding, req.headers, Request.decode(body));
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' })
+          .end(Buffer.from(Response.encode(Response.fromObject(partial())).finish()));
+      } else {
+        res.writeHead(415).end(`unsupported content type ${contentType}`);
+      }
+    } catch (e) {
+      res.writeHead(400).end(`undecodable: ${e.message}`);
+    }
+  });
+});
+
+grpcServer.bindAsync(`127.0.0.1:${process.env.GRPC_PORT || 0}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+  if (err) throw err;
+  console.log(`grpc 127.0.0.1:${port}`);
+  httpServer.listen(Number(process.env.HTTP_PORT || 0), '127.0.0.1', () => console.log(`http http://127.0.0.1:${httpServer.address().port}/v1/traces`));
+});
+const stop = () => { httpServer.close(); grpcServer.forceShutdown(); process.exit(0); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

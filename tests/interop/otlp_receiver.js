@@ -22,7 +22,9 @@ const failStatus = Number(process.env.FAIL_STATUS || 503);
 const stallMs = Number(process.env.STALL_MS || 0);
 const reject = Number(process.env.REJECT || 0);
 
+// QUIET=1: decode every request, print nothing (for load runs).
 function record(transport, contentType, encoding, headers, message) {
+  if (process.env.QUIET) return;
   console.log(JSON.stringify({ transport, contentType, encoding, headers, request: normalise(message) }));
 }
 const partial = () => (reject ? { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } } : {});

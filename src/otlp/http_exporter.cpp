@@ -90,6 +90,9 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::string body, std::s
           co_return trace::ExportResult::Failure;
         }
         wait = http::RetryPolicy::retry_after(resp.headers());
+      } catch (const http::ClientSSLError& e) {
+        accounting_.failed(count, e.what());  // a certificate does not get better by asking again
+        co_return trace::ExportResult::Failure;
       } catch (const http::ClientError& e) {
         reason = e.what();  // connection refused, reset, timed out: worth another try
       }

@@ -10,6 +10,7 @@
 #include "otlp_spans.hpp"
 #include "process.hpp"
 #include "test_util.hpp"
+#include "tls_server.hpp"
 #include "tracehop/otlp/exporter.hpp"
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -36,7 +37,7 @@ class Receiver {
     }
   }
   /// What the exporter needs for `protocol`.
-  std::string endpoint(Protocol protocol) const { return protocol == Protocol::Grpc ? "http://" + grpc_ : http_; }
+  std::string endpoint(Protocol protocol) const { return protocol == Protocol::Grpc ? grpc_ : http_; }
   /// The next request the receiver accepted, or null after `timeout`.
   json::value next(std::chrono::milliseconds timeout = 5s) {
     const auto line = process_.read_line(timeout);
@@ -245,4 +246,66 @@ TEST(OtlpOptions, EnvironmentAsTheSpecificationSays) {
   test::LogCapture logs;
   EXPECT_EQ(otlp::ExporterOptions::from_env().protocol, Protocol::HttpProtobuf);
   EXPECT_TRUE(logs.contains("carrier-pigeon"));
+}
+
+// A stalled collector behind the batch processor: span.end() never waits for it, the queue
+// stays bounded (the overflow is dropped and counted), and shutdown is bounded by the timeouts.
+TEST(OtlpBatch, AStalledCollectorNeverBlocksTheApplication) {
+  test::require_js_packages();
+  Receiver receiver({"STALL_MS=5000"});
+  auto o = options_for(receiver, Protocol::HttpProtobuf);
+  o.timeout = 300ms;
+  trace::BatchSpanProcessorOptions bo;
+  bo.max_queue_size = 256;
+  bo.max_export_batch_size = 64;
+  bo.schedule_delay = 10ms;
+  bo.export_timeout = 1s;
+  auto batch = std::make_shared<trace::BatchSpanProcessor>(otlp::make_exporter(o), bo);
+  auto provider = std::make_shared<trace::TracerProvider>();
+  provider->add_span_processor(batch);
+  auto tracer = provider->get_tracer("stalled");
+  test::LogCapture logs;
+
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5000; ++i) tracer->start_span("work").end();
+  // Each export of the stalled receiver takes its 300 ms timeout: had end() waited for them,
+  // 5000 spans in batches of 64 would take 20 s and more.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  const auto stats = batch->stats();
+  EXPECT_GT(stats.dropped_queue_full, 0u);
+  EXPECT_LE(stats.queued, 5000u);
+
+  const auto stopping = std::chrono::steady_clock::now();
+  provider->shutdown(2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 4s);  // bounded, whatever was queued
+  const auto after = batch->stats();
+  EXPECT_EQ(after.exported, 0u);
+  EXPECT_EQ(after.queued + after.dropped_queue_full, 5000u);  // every span accounted for
+  EXPECT_TRUE(logs.contains("spans not delivered"));
+}
+
+// TLS with the CA given by OTEL_EXPORTER_OTLP_CERTIFICATE (here: the receiver's self-signed
+// certificate); without it the system's store does not know the receiver and nothing is sent.
+TEST(OtlpTls, TheGivenCertificateVerifiesTheReceiver) {
+  test::require_js_packages();
+  test::TestCertificate cert("DNS:localhost,IP:127.0.0.1");
+  Receiver receiver({"TLS_CERT=" + cert.cert.string(), "TLS_KEY=" + cert.key.string()});
+  for (const auto protocol : {Protocol::Grpc, Protocol::HttpProtobuf}) {
+    SCOPED_TRACE(protocol == Protocol::Grpc ? "grpc" : "http/protobuf");
+    ASSERT_TRUE(receiver.endpoint(protocol).starts_with("https://"));
+    test::ScopedEnv a("OTEL_EXPORTER_OTLP_PROTOCOL", protocol == Protocol::Grpc ? "grpc" : "http/protobuf");
+    test::ScopedEnv b("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", receiver.endpoint(protocol));
+    test::ScopedEnv c("OTEL_EXPORTER_OTLP_CERTIFICATE", cert.cert.string());
+    test::ScopedEnv d("OTEL_EXPORTER_OTLP_TIMEOUT", "2000");
+    auto exporter = otlp::make_exporter(otlp::ExporterOptions::from_env());
+    ASSERT_EQ(exporter->export_spans(two_spans()), trace::ExportResult::Success);
+    EXPECT_TRUE(receiver.next().is_object());
+
+    test::ScopedEnv e("OTEL_EXPORTER_OTLP_CERTIFICATE", std::nullopt);
+    test::ScopedEnv f("OTEL_EXPORTER_OTLP_TIMEOUT", "500");
+    test::LogCapture logs;
+    auto untrusting = otlp::make_exporter(otlp::ExporterOptions::from_env());
+    EXPECT_EQ(untrusting->export_spans(two_spans()), trace::ExportResult::Failure);
+    EXPECT_EQ(untrusting->stats().failed, 2u);
+  }
 }

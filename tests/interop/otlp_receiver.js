@@ -1,7 +1,7 @@
 // An OTLP trace receiver built from the official OpenTelemetry JS packages: @grpc/grpc-js for
 // OTLP/gRPC and the generated protobuf definitions of @opentelemetry/otlp-transformer for
 // decoding; OTLP/HTTP on /v1/traces with protobuf or JSON bodies (gzip too). Prints
-//   grpc 127.0.0.1:PORT
+//   grpc http://127.0.0.1:PORT
 //   http http://127.0.0.1:PORT/v1/traces
 // then one JSON line per request it accepted: {transport, contentType, encoding, headers, request}
 // with the request decoded and normalised (hex ids, int64 as strings, enums as numbers).
@@ -9,10 +9,13 @@
 // Environment: FAIL_FIRST=N answers the first N requests with FAIL_STATUS (HTTP, default 503)
 // or UNAVAILABLE (gRPC); RETRY_AFTER=S adds Retry-After to those HTTP answers; STALL_MS=M
 // holds every request that long first; REJECT=N answers a partial success with N rejected;
-// GRPC_PORT and HTTP_PORT choose the ports (default: any free ones).
+// GRPC_PORT and HTTP_PORT choose the ports (default: any free ones); TLS_CERT and TLS_KEY (PEM
+// files) make both TLS, the endpoints printed as https://.
 'use strict';
 
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const zlib = require('zlib');
 const grpc = require('@grpc/grpc-js');
 const { Request, Response, normalise, fromOtlpJson } = require('./otlp_common');
@@ -59,7 +62,8 @@ grpcServer.addService(service, {
 });
 
 // OTLP/HTTP.
-const httpServer = http.createServer((req, res) => {
+const tls = process.env.TLS_CERT ? { cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) } : null;
+const handler = (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
@@ -93,12 +97,17 @@ const httpServer = http.createServer((req, res) => {
       res.writeHead(400).end(`undecodable: ${e.message}`);
     }
   });
-});
+};
+const httpServer = tls ? https.createServer(tls, handler) : http.createServer(handler);
 
-grpcServer.bindAsync(`127.0.0.1:${process.env.GRPC_PORT || 0}`, grpc.ServerCredentials.createInsecure(), (err, port) => {
+const credentials = tls
+  ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }])
+  : grpc.ServerCredentials.createInsecure();
+const scheme = tls ? 'https' : 'http';
+grpcServer.bindAsync(`127.0.0.1:${process.env.GRPC_PORT || 0}`, credentials, (err, port) => {
   if (err) throw err;
-  console.log(`grpc 127.0.0.1:${port}`);
-  httpServer.listen(Number(process.env.HTTP_PORT || 0), '127.0.0.1', () => console.log(`http http://127.0.0.1:${httpServer.address().port}/v1/traces`));
+  console.log(`grpc ${scheme}://127.0.0.1:${port}`);
+  httpServer.listen(Number(process.env.HTTP_PORT || 0), '127.0.0.1', () => console.log(`http ${scheme}://127.0.0.1:${httpServer.address().port}/v1/traces`));
 });
 const stop = () => { httpServer.close(); grpcServer.forceShutdown(); process.exit(0); };
 process.on('SIGTERM', stop);

@@ -3,10 +3,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "failures.hpp"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpc_exporter.hpp"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 #include "proto.hpp"
@@ -18,9 +21,23 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Service = pb::collector::trace::v1::TraceService;
 
-// OTLP/gRPC retryable codes (RESOURCE_EXHAUSTED only when the server says when to retry,
-// which grpc++ surfaces as error details: any details count here).
-bool retryable(const grpc::Status& s) {
+// The wait a RetryInfo in the status details asks for, if there is one.
+std::optional<std::chrono::milliseconds> retry_delay(const grpc::Status& s) {
+  google::rpc::Status details;
+  if (s.error_details().empty() || !details.ParseFromString(s.error_details())) return std::nullopt;
+  for (const auto& any : details.details()) {
+    google::rpc::RetryInfo info;
+    if (any.Is<google::rpc::RetryInfo>() && any.UnpackTo(&info)) {
+      const auto& d = info.retry_delay();
+      return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(std::max<std::int64_t>(d.seconds(), 0)) +
+                                                                   std::chrono::nanoseconds(std::max(d.nanos(), 0)));
+    }
+  }
+  return std::nullopt;
+}
+
+// The OTLP/gRPC retryable codes; RESOURCE_EXHAUSTED only when the server says when (RetryInfo).
+bool retryable(const grpc::Status& s, const std::optional<std::chrono::milliseconds>& delay) {
   switch (s.error_code()) {
     case grpc::StatusCode::CANCELLED:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
@@ -30,7 +47,7 @@ bool retryable(const grpc::Status& s) {
     case grpc::StatusCode::DATA_LOSS:
       return true;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return !s.error_details().empty();
+      return delay.has_value();
     default:
       return false;
   }
@@ -118,8 +135,9 @@ trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPt
       }
       const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
                                  status.error_message();
-      const auto pause = Accounting::backoff(options_, attempt);
-      if (!retryable(status) || shut_down_ || Clock::now() + pause >= deadline) {
+      const auto delay = retry_delay(status);
+      const auto pause = delay.value_or(Accounting::backoff(options_, attempt));
+      if (!retryable(status, delay) || shut_down_ || Clock::now() + pause >= deadline) {
         accounting_.failed(spans.size(), reason);
         return trace::ExportResult::Failure;
       }

@@ -6,11 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "otlp_spans.hpp"
 #include "process.hpp"
 #include "test_util.hpp"
 #include "tls_server.hpp"
+#include "tracehop_cli.hpp"
 #include "tracehop/otlp/exporter.hpp"
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -308,4 +310,49 @@ TEST(OtlpTls, TheGivenCertificateVerifiesTheReceiver) {
     EXPECT_EQ(untrusting->export_spans(two_spans()), trace::ExportResult::Failure);
     EXPECT_EQ(untrusting->stats().failed, 2u);
   }
+}
+
+// RESOURCE_EXHAUSTED is retried only when the server says when (google.rpc.RetryInfo in the
+// status details), and then after the delay it asks for; other refusals are not retried.
+TEST(OtlpGrpc, ResourceExhaustedIsRetriedOnlyWithRetryInfo) {
+  test::require_js_packages();
+  {
+    Receiver receiver({"FAIL_FIRST=1", "FAIL_GRPC_CODE=RESOURCE_EXHAUSTED", "RETRY_DELAY_MS=300"});
+    auto o = options_for(receiver, Protocol::Grpc);
+    o.initial_backoff = 1ms;  // the server's 300 ms must win over this
+    auto exporter = otlp::make_exporter(o);
+    const auto start = std::chrono::steady_clock::now();
+    ASSERT_EQ(exporter->export_spans(two_spans()), trace::ExportResult::Success);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+    EXPECT_EQ(exporter->stats().retries, 1u);
+  }
+  for (const char* code : {"RESOURCE_EXHAUSTED", "INVALID_ARGUMENT", "PERMISSION_DENIED"}) {
+    SCOPED_TRACE(code);
+    Receiver receiver({"FAIL_FIRST=1", std::string("FAIL_GRPC_CODE=") + code});
+    auto exporter = otlp::make_exporter(options_for(receiver, Protocol::Grpc));
+    test::LogCapture logs;
+    EXPECT_EQ(exporter->export_spans(two_spans()), trace::ExportResult::Failure);
+    EXPECT_EQ(exporter->stats().requests, 1u);
+    EXPECT_EQ(exporter->stats().failed, 2u);
+    EXPECT_TRUE(logs.contains("scripted failure"));
+  }
+}
+
+// `tracehop demo --exporter otlp` delivers the demo's three services' spans to the receiver.
+TEST(OtlpCli, DemoExportsEveryServiceOverOtlp) {
+  test::require_js_packages();
+  Receiver receiver;
+  auto r = test::run_command({test::kCli, "demo", "--exporter", "otlp"},
+                             {"OTEL_EXPORTER_OTLP_PROTOCOL=grpc", "OTEL_EXPORTER_OTLP_ENDPOINT=" + receiver.endpoint(Protocol::Grpc)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> services;
+  std::size_t spans = 0;
+  for (json::value got; (got = receiver.next(2s)).is_object();)
+    for (const auto& rs : got.at("request").at("resourceSpans").as_array()) {
+      for (const auto& a : rs.at("resource").at("attributes").as_array())
+        if (a.at("key") == "service.name") services.insert(std::string(a.at("value").at("stringValue").as_string()));
+      for (const auto& ss : rs.at("scopeSpans").as_array()) spans += ss.at("spans").as_array().size();
+    }
+  EXPECT_EQ(services, (std::set<std::string>{"checkout-gateway", "inventory", "pricing"}));
+  EXPECT_EQ(spans, 26u);  // every span of the three traces the demo prints
 }

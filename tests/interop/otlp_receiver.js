@@ -7,7 +7,7 @@
 // with the request decoded and normalised (hex ids, int64 as strings, enums as numbers).
 //
 // Environment: FAIL_FIRST=N answers the first N requests with FAIL_STATUS (HTTP, default 503)
-// or UNAVAILABLE (gRPC); RETRY_AFTER=S adds Retry-After to those HTTP answers; STALL_MS=M
+// or FAIL_GRPC_CODE (gRPC, default UNAVAILABLE; RETRY_DELAY_MS adds a RetryInfo); RETRY_AFTER=S adds Retry-After to those HTTP answers; STALL_MS=M
 // holds every request that long first; REJECT=N answers a partial success with N rejected;
 // GRPC_PORT and HTTP_PORT choose the ports (default: any free ones); TLS_CERT and TLS_KEY (PEM
 // files) make both TLS, the endpoints printed as https://.
@@ -18,6 +18,7 @@ const http = require('http');
 const https = require('https');
 const zlib = require('zlib');
 const grpc = require('@grpc/grpc-js');
+const protobuf = require('protobufjs');
 const { Request, Response, normalise, fromOtlpJson } = require('./otlp_common');
 
 let failLeft = Number(process.env.FAIL_FIRST || 0);
@@ -32,6 +33,50 @@ function record(transport, contentType, encoding, headers, message) {
 }
 const partial = () => (reject ? { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } } : {});
 const stall = () => new Promise((resolve) => setTimeout(resolve, stallMs));
+
+// The scripted gRPC failure: FAIL_GRPC_CODE (a grpc status name, default UNAVAILABLE), with a
+// google.rpc.RetryInfo of RETRY_DELAY_MS in grpc-status-details-bin if that is set.
+const rpc = protobuf.Root.fromJSON({
+  nested: {
+    google: {
+      nested: {
+        protobuf: {
+          nested: {
+            Any: { fields: { typeUrl: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 } } },
+            Duration: { fields: { seconds: { type: 'int64', id: 1 }, nanos: { type: 'int32', id: 2 } } },
+          },
+        },
+        rpc: {
+          nested: {
+            Status: {
+              fields: {
+                code: { type: 'int32', id: 1 },
+                message: { type: 'string', id: 2 },
+                details: { rule: 'repeated', type: 'google.protobuf.Any', id: 3 },
+              },
+            },
+            RetryInfo: { fields: { retryDelay: { type: 'google.protobuf.Duration', id: 1 } } },
+          },
+        },
+      },
+    },
+  },
+});
+function grpcFailure() {
+  const code = grpc.status[process.env.FAIL_GRPC_CODE || 'UNAVAILABLE'];
+  const failure = { code, details: 'scripted failure' };
+  if (process.env.RETRY_DELAY_MS) {
+    const ms = Number(process.env.RETRY_DELAY_MS);
+    const RetryInfo = rpc.lookupType('google.rpc.RetryInfo');
+    const Status = rpc.lookupType('google.rpc.Status');
+    const info = RetryInfo.encode({ retryDelay: { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } }).finish();
+    const status = Status.encode({ code, message: 'scripted failure',
+      details: [{ typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: info }] }).finish();
+    failure.metadata = new grpc.Metadata();
+    failure.metadata.set('grpc-status-details-bin', Buffer.from(status));
+  }
+  return failure;
+}
 
 // OTLP/gRPC: the raw bytes in, decoded here.
 const service = {
@@ -51,7 +96,7 @@ grpcServer.addService(service, {
     await stall();
     if (failLeft > 0) {
       failLeft--;
-      done({ code: grpc.status.UNAVAILABLE, details: 'receiver unavailable (scripted)' });
+      done(grpcFailure());
       return;
     }
     const headers = {};

@@ -1,4 +1,6 @@
+#include <tracehop/otlp/exporter.hpp>
 #include <tracehop/trace.hpp>
+#include <tracehop/trace/configure.hpp>
 
 #include <iostream>
 
@@ -10,6 +12,8 @@ int main() {
   provider->add_span_processor(std::make_shared<tt::SimpleSpanProcessor>(std::move(exporter)));
   provider->get_tracer("consumer")->start_span("installed").end();
   const auto spans = memory->finished_spans();
+  // The OTLP exporter links, and is registered for OTEL_TRACES_EXPORTER=otlp.
+  if (!tracehop::make_span_exporter("otlp")) return 1;
   std::cout << "spans: " << spans.size() << " name: " << spans.at(0)->name << '\n';
   return spans.size() == 1 ? 0 : 1;
 }

@@ -13,6 +13,7 @@
 #include "test_util.hpp"
 #include "tls_server.hpp"
 #include "tracehop_cli.hpp"
+#include "tracehop/instrument/client.hpp"
 #include "tracehop/otlp/exporter.hpp"
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -355,4 +356,44 @@ TEST(OtlpCli, DemoExportsEveryServiceOverOtlp) {
     }
   EXPECT_EQ(services, (std::set<std::string>{"checkout-gateway", "inventory", "pricing"}));
   EXPECT_EQ(spans, 26u);  // every span of the three traces the demo prints
+}
+
+// The HTTP exporter's own requests are not traced, even with the client instrumented and a
+// span current, and carry no one's trace context.
+TEST(OtlpHttp, TheExporterNeverTracesItself) {
+  test::require_js_packages();
+  Receiver receiver;
+  test::MemoryProvider memory;
+  trace::set_tracer_provider(memory.provider);
+  instrument::HttpClientInstrumentor{}.instrument();
+  auto exporter = otlp::make_exporter(options_for(receiver, Protocol::HttpProtobuf));
+  {
+    auto busy = memory.tracer->start_as_current_span("application-work");
+    ASSERT_EQ(exporter->export_spans(two_spans()), trace::ExportResult::Success);
+  }
+  instrument::HttpClientInstrumentor{}.uninstrument();
+  trace::set_tracer_provider(nullptr);
+  const auto got = receiver.next();
+  ASSERT_TRUE(got.is_object());
+  EXPECT_FALSE(got.at("headers").as_object().contains("traceparent"));
+  const auto spans = memory.spans();
+  ASSERT_EQ(spans.size(), 1u);  // the application's span only: no CLIENT span for the export
+  EXPECT_EQ(spans[0]->name, "application-work");
+}
+
+// gRPC to host:port without a scheme is TLS unless OTEL_EXPORTER_OTLP_INSECURE says otherwise.
+TEST(OtlpGrpc, InsecureMakesASchemelessEndpointPlaintext) {
+  test::require_js_packages();
+  Receiver receiver;
+  const std::string host_port = receiver.endpoint(Protocol::Grpc).substr(std::string("http://").size());
+  test::ScopedEnv a("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc");
+  test::ScopedEnv b("OTEL_EXPORTER_OTLP_ENDPOINT", host_port);
+  test::ScopedEnv c("OTEL_EXPORTER_OTLP_TIMEOUT", "500");
+  auto tls = otlp::make_exporter(otlp::ExporterOptions::from_env());
+  EXPECT_EQ(tls->export_spans(two_spans()), trace::ExportResult::Failure);  // a TLS handshake with a plaintext server
+  test::ScopedEnv d("OTEL_EXPORTER_OTLP_INSECURE", "true");
+  test::ScopedEnv e("OTEL_EXPORTER_OTLP_TIMEOUT", "5000");
+  auto plain = otlp::make_exporter(otlp::ExporterOptions::from_env());
+  EXPECT_EQ(plain->export_spans(two_spans()), trace::ExportResult::Success);
+  EXPECT_TRUE(receiver.next().is_object());
 }

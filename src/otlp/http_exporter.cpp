@@ -19,10 +19,12 @@ using Clock = std::chrono::steady_clock;
 
 bool retryable(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
 
+// A receiver's error body for a log line: at most 200 bytes, anything unprintable (a protobuf
+// google.rpc.Status, say) as '.'.
 std::string excerpt(std::string_view body) {
   std::string out(body.substr(0, 200));
   for (char& c : out)
-    if (c == '\n' || c == '\r') c = ' ';
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '.';
   return out;
 }
 

@@ -729,6 +729,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
     const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();
     std::optional<Millis> wait;
     std::string why;
+    const auto backoff = [&] { return retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53); };
     try {
       // Redirects change what is sent: the last attempt may change the request itself, earlier
       // ones change a copy.
@@ -742,7 +743,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
         }
         co_return resp;
       }
-      wait = retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+      wait = backoff();
       if (retry->respect_retry_after) {
         if (const auto asked = RetryPolicy::retry_after(resp.headers())) {
           if (*asked > retry->max_retry_after) {  // too long to wait: the answer stands
@@ -761,7 +762,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
       throw;  // a certificate problem does not go away by asking again
     } catch (const ClientConnectionError& e) {
       if (last || !retry->on_connection_errors) throw;
-      wait = retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+      wait = backoff();
       why = e.what();
     }
     log_debug("retrying " + out.method + " " + std::string(url_text) + " after " + why + " in " +

@@ -103,36 +103,24 @@ void fill_span(tr::Span& out, const trace::SpanData& s) {
 
 void fill_request(pb::collector::trace::v1::ExportTraceServiceRequest& request,
                   std::span<const trace::SpanDataPtr> spans) {
-  // Group by resource, then by scope, keeping first-seen order (a batch holds few of each).
-  std::vector<const trace::Resource*> resources;
-  std::vector<std::vector<const trace::InstrumentationScope*>> scopes;
-  for (const auto& sp : spans) {
-    std::size_t r = 0;
-    while (r < resources.size() && resources[r] != sp->resource.get()) ++r;
-    if (r == resources.size()) {
-      resources.push_back(sp->resource.get());
-      scopes.emplace_back();
-      auto* rs = request.add_resource_spans();
-      if (const auto* resource = sp->resource.get()) {
-        fill_attributes(*rs->mutable_resource()->mutable_attributes(), resource->attributes());
-        rs->set_schema_url(resource->schema_url());
-      }
+  for (const auto& group : trace::group_for_otlp(spans)) {
+    auto* rs = request.add_resource_spans();
+    if (const auto* resource = group.resource) {
+      fill_attributes(*rs->mutable_resource()->mutable_attributes(), resource->attributes());
+      rs->set_schema_url(resource->schema_url());
     }
-    auto* rs = request.mutable_resource_spans(static_cast<int>(r));
-    std::size_t s = 0;
-    while (s < scopes[r].size() && scopes[r][s] != sp->scope.get()) ++s;
-    if (s == scopes[r].size()) {
-      scopes[r].push_back(sp->scope.get());
+    for (const auto& [scope, members] : group.scopes) {
       auto* ss = rs->add_scope_spans();
-      if (const auto* scope = sp->scope.get()) {
+      if (scope) {
         auto* out = ss->mutable_scope();
         out->set_name(scope->name);
         out->set_version(scope->version);
         fill_attributes(*out->mutable_attributes(), scope->attributes);
         ss->set_schema_url(scope->schema_url);
       }
+      ss->mutable_spans()->Reserve(static_cast<int>(members.size()));
+      for (const auto* sp : members) fill_span(*ss->add_spans(), *sp);
     }
-    fill_span(*rs->mutable_scope_spans(static_cast<int>(s))->add_spans(), *sp);
   }
 }
 

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <boost/json.hpp>
 #include <ctime>
 #include <iostream>
@@ -224,27 +225,26 @@ std::string to_console_json(const SpanData& s) {
   return os.str();
 }
 
-std::string to_otlp_json(std::span<const SpanDataPtr> spans) {
-  // Group by resource, then by scope, keeping first-seen order.
-  json::array resource_spans;
-  std::vector<const Resource*> resources;
-  std::vector<std::vector<std::pair<const InstrumentationScope*, json::array>>> groups;
+std::vector<OtlpResourceGroup> group_for_otlp(std::span<const SpanDataPtr> spans) {
+  // A batch holds few resources and scopes: linear searches beat any map here.
+  std::vector<OtlpResourceGroup> groups;
   for (const auto& sp : spans) {
-    std::size_t r = 0;
-    while (r < resources.size() && resources[r] != sp->resource.get()) ++r;
-    if (r == resources.size()) {
-      resources.push_back(sp->resource.get());
-      groups.emplace_back();
-    }
-    auto& scopes = groups[r];
-    std::size_t s = 0;
-    while (s < scopes.size() && scopes[s].first != sp->scope.get()) ++s;
-    if (s == scopes.size()) scopes.emplace_back(sp->scope.get(), json::array{});
-    scopes[s].second.emplace_back(otlp_span(*sp));
+    auto r = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.resource == sp->resource.get(); });
+    if (r == groups.end()) r = groups.insert(groups.end(), OtlpResourceGroup{sp->resource.get(), {}});
+    auto s = std::find_if(r->scopes.begin(), r->scopes.end(), [&](const auto& g) { return g.scope == sp->scope.get(); });
+    if (s == r->scopes.end()) s = r->scopes.insert(r->scopes.end(), OtlpScopeGroup{sp->scope.get(), {}});
+    s->spans.push_back(sp.get());
   }
-  for (std::size_t r = 0; r < resources.size(); ++r) {
+  return groups;
+}
+
+std::string to_otlp_json(std::span<const SpanDataPtr> spans) {
+  json::array resource_spans;
+  for (const auto& group : group_for_otlp(spans)) {
     json::array scope_spans;
-    for (auto& [scope, arr] : groups[r]) {
+    for (const auto& [scope, members] : group.scopes) {
+      json::array arr;
+      for (const auto* sp : members) arr.emplace_back(otlp_span(*sp));
       json::object so;
       json::object scope_obj;
       if (scope) {
@@ -259,10 +259,9 @@ std::string to_otlp_json(std::span<const SpanDataPtr> spans) {
     }
     json::object ro;
     ro["resource"] = json::object{
-        {"attributes", resources[r] ? key_values(resources[r]->attributes()) : json::array{}}};
+        {"attributes", group.resource ? key_values(group.resource->attributes()) : json::array{}}};
     ro["scopeSpans"] = std::move(scope_spans);
-    if (resources[r] && !resources[r]->schema_url().empty())
-      ro["schemaUrl"] = resources[r]->schema_url();
+    if (group.resource && !group.resource->schema_url().empty()) ro["schemaUrl"] = group.resource->schema_url();
     resource_spans.emplace_back(std::move(ro));
   }
   return json::serialize(json::object{{"resourceSpans", std::move(resource_spans)}});

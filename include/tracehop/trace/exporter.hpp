@@ -85,6 +85,18 @@ class SharedSpanExporter final : public SpanExporter {
   bool shut_down_ = false;
 };
 
+/// Spans as an OTLP request nests them: by resource, then by instrumentation scope, each in the
+/// order first seen (what every OTLP encoding shares). Pointers into `spans`' data.
+struct OtlpScopeGroup {
+  const InstrumentationScope* scope = nullptr;
+  std::vector<const SpanData*> spans;
+};
+struct OtlpResourceGroup {
+  const Resource* resource = nullptr;
+  std::vector<OtlpScopeGroup> scopes;
+};
+std::vector<OtlpResourceGroup> group_for_otlp(std::span<const SpanDataPtr> spans);
+
 /// One OTLP/JSON ExportTraceServiceRequest on a single line (the OpenTelemetry Collector's
 /// file-exporter format: lowercase hex ids, enums as integers, 64-bit integers as strings),
 /// spans grouped by resource and instrumentation scope.

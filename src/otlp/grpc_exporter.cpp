@@ -89,6 +89,11 @@ GrpcExporter::GrpcExporter(ExporterOptions options)
     if (!options_.certificate.empty()) ssl.pem_root_certs = read_file(options_.certificate);
     credentials = grpc::SslCredentials(ssl);
   }
+  for (const auto& [k, v] : options_.headers) {  // gRPC metadata keys are lowercase
+    std::string key = k;
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    metadata_.emplace_back(std::move(key), v);
+  }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // retries are ours, bounded by the export timeout
   // A collector that restarts is found again within a second (grpc's default backoff grows to
@@ -115,11 +120,7 @@ trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPt
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() +
                            std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now()));
-      for (const auto& [k, v] : options_.headers) {
-        std::string key = k;
-        for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        context.AddMetadata(key, v);
-      }
+      for (const auto& [k, v] : metadata_) context.AddMetadata(k, v);
       pb::collector::trace::v1::ExportTraceServiceResponse response;
       accounting_.request();
       const grpc::Status status = channel_->stub->Export(&context, request, &response);

@@ -21,6 +21,7 @@ class GrpcExporter final : public Exporter {
   struct Channel;
   ExporterOptions options_;
   std::string endpoint_;
+  std::vector<std::pair<std::string, std::string>> metadata_;  // options_.headers, keys lowercased
   Accounting accounting_;
   std::unique_ptr<Channel> channel_;
   std::atomic<bool> shut_down_{false};

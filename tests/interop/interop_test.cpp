@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 #include <fstream>
 
 #include "process.hpp"
@@ -14,6 +13,7 @@
 #include "test_util.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/instrument/client.hpp"
+#include "js_packages.hpp"
 #include "tracehop_cli.hpp"
 
 using namespace tracehop;
@@ -24,8 +24,6 @@ using test::temp_path;
 namespace json = boost::json;
 
 namespace {
-
-const std::string kDir = TRACEHOP_INTEROP_DIR;
 
 // A span the Node service wrote (service.js's FileExporter).
 struct NodeSpan {
@@ -57,17 +55,12 @@ const NodeSpan* of_kind(const std::vector<NodeSpan>& spans, std::string_view kin
   return nullptr;
 }
 
-void require_node_modules() {
-  ASSERT_TRUE(std::filesystem::exists(kDir + "/node_modules/@opentelemetry/sdk-trace-node"))
-      << "the OpenTelemetry JS SDK is not installed in " << kDir << ": run scripts/setup";
-}
-
 // `node service.js server` with the given propagator.
 class NodeServer {
  public:
   NodeServer(const std::string& propagator, const std::string& name)
       : spans_(temp_path(name + ".node.jsonl")),
-        process_({"node", kDir + "/service.js", "server"},
+        process_({"node", test::kInteropDir + "/service.js", "server"},
                  {"PROPAGATOR=" + propagator, "SPANS_FILE=" + spans_, "SERVICE_NAME=" + name}) {
     const auto line = process_.read_line(20s);
     if (!line || !line->starts_with("listening on ")) throw std::runtime_error("the Node service did not start");
@@ -98,7 +91,7 @@ class InteropTest : public ::testing::TestWithParam<Format> {};
 // tracehop's instrumented client calls the Node service: the Node SERVER span is the child of
 // the tracehop CLIENT span, in the same trace, and the baggage arrives.
 TEST_P(InteropTest, TracehopClientToNodeServer) {
-  require_node_modules();
+  test::require_js_packages();
   NodeServer node(GetParam().node, std::string("node-") + GetParam().node);
   test::MemoryProvider memory;
   trace::set_tracer_provider(memory.provider);
@@ -139,11 +132,11 @@ TEST_P(InteropTest, TracehopClientToNodeServer) {
 // The Node SDK's instrumented client calls `tracehop serve`: the tracehop SERVER span joins the
 // Node trace as the child of the Node CLIENT span.
 TEST_P(InteropTest, NodeClientToTracehopServe) {
-  require_node_modules();
+  test::require_js_packages();
   Serve serve(std::string("serve-") + GetParam().node,
               {"OTEL_TRACES_EXPORTER=none", std::string("OTEL_PROPAGATORS=") + GetParam().tracehop});
   const auto node_file = temp_path(std::string("client-") + GetParam().node + ".node.jsonl");
-  auto r = test::run_command({"node", kDir + "/service.js", "client", serve.url() + "/echo"},
+  auto r = test::run_command({"node", test::kInteropDir + "/service.js", "client", serve.url() + "/echo"},
                              {std::string("PROPAGATOR=") + GetParam().node, "SPANS_FILE=" + node_file});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto out = json::parse(r.out);
@@ -197,7 +190,7 @@ TEST(Interop, ClientServeServeIsOneTrace) {
 // The same chain with the Node service in the middle: tracehop -> tracehop serve -> Node ->
 // tracehop serve, one trace across four services and two SDKs.
 TEST(Interop, ANodeHopInTheMiddleKeepsTheTrace) {
-  require_node_modules();
+  test::require_js_packages();
   Serve first("first-of-four"), last("last-of-four");
   NodeServer node("w3c", "node-middle");
   const auto spans_file = temp_path("four-fetch.jsonl");

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 #include <fstream>
 
 #include "process.hpp"
@@ -23,10 +22,8 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string kDir = TRACEHOP_INTEROP_DIR;
-
 json::value decode(const std::string& format, const std::string& file) {
-  auto r = test::run_command({"node", kDir + "/otlp_decode.js", format, file});
+  auto r = test::run_command({"node", test::kInteropDir + "/otlp_decode.js", format, file});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return json::parse(r.out);
 }

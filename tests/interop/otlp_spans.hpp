@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <filesystem>
 #include <memory>
 #include <string>
 
+#include "js_packages.hpp"
 #include "tracehop/trace/resource.hpp"
 #include "tracehop/trace/tracer.hpp"
 
@@ -17,7 +17,6 @@ namespace tracehop::test {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-inline const std::string kInteropDir = TRACEHOP_INTEROP_DIR;
 constexpr const char* kTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 constexpr const char* kSpan = "00f067aa0ba902b7";
 constexpr const char* kParent = "53995c3f42cd8ad8";
@@ -136,12 +135,6 @@ inline void expect_full_request(const json::value& request) {
   EXPECT_FALSE(bare.contains("parentSpanId"));
   EXPECT_EQ(bare.at("flags").to_number<std::int64_t>(), 0x101);
   EXPECT_EQ(bare.at("kind"), 1);  // INTERNAL
-}
-
-/// Fails the test unless the OpenTelemetry JS packages are installed.
-inline void require_js_packages() {
-  ASSERT_TRUE(std::filesystem::exists(kInteropDir + "/node_modules/@opentelemetry/otlp-transformer"))
-      << "the OpenTelemetry JS packages are not installed in " << kInteropDir << ": run scripts/setup";
 }
 
 }  // namespace tracehop::test

@@ -8,18 +8,6 @@ using namespace tracehop;
 using namespace tracehop::trace;
 using tracehop::test::ScopedEnv;
 
-namespace {
-
-// Hands spans to a memory exporter that outlives it, and shuts it down with it.
-struct Forward final : SpanExporter {
-  explicit Forward(std::shared_ptr<InMemorySpanExporter> memory) : m(std::move(memory)) {}
-  ExportResult export_spans(std::span<const SpanDataPtr> s) noexcept override { return m->export_spans(s); }
-  bool shutdown(std::chrono::milliseconds t) noexcept override { return m->shutdown(t); }
-  std::shared_ptr<InMemorySpanExporter> m;
-};
-
-}  // namespace
-
 TEST(Configure, SdkDisabledInstallsNoProviderButKeepsPropagation) {
   ScopedEnv a("OTEL_SDK_DISABLED", "true");
   ScopedEnv b("OTEL_PROPAGATORS", "b3");
@@ -33,7 +21,7 @@ TEST(Configure, SdkDisabledInstallsNoProviderButKeepsPropagation) {
 TEST(Configure, WiresSamplerResourceAndRegisteredExporter) {
   auto mem = std::make_shared<InMemorySpanExporter>();
   // A registered exporter factory: the way tracehop::otlp plugs "otlp" in.
-  register_span_exporter("memtest", [mem] { return std::make_unique<Forward>(mem); });
+  register_span_exporter("memtest", [mem] { return std::make_unique<SharedSpanExporter>(mem); });
   ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
   ScopedEnv b("OTEL_TRACES_EXPORTER", "memtest");
   ScopedEnv c("OTEL_SERVICE_NAME", "configured");

@@ -34,7 +34,12 @@ int main(int argc, char** argv) {
   fetch_cmd->add_option("--spans-out", fetch.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
 
   ServeOptions serve;
-  auto* serve_cmd = app.add_subcommand("serve", "an instrumented server (see DESIGN.md for its routes)");
+  auto* serve_cmd = app.add_subcommand("serve", "an instrumented server");
+  serve_cmd->footer(
+      "Routes: GET /items/{sku} (a JSON item), GET /status/{code} (that status, 200-599), GET /delay/{ms}\n"
+      "(answers after ms, at most 60000), GET|POST /echo (the request as JSON), POST /test (the W3C\n"
+      "trace-context test-service protocol). Every GET route answers HEAD. SIGTERM or SIGINT: finish\n"
+      "in-flight requests, flush the spans, exit 0.");
   serve_cmd->add_option("--host", serve.host, "the address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
   serve_cmd->add_option("--name", serve.name, "the service.name of its spans");

@@ -33,8 +33,12 @@ asio::awaitable<ServerResponse> item(ServerRequest& r) {
 
 asio::awaitable<ServerResponse> status(ServerRequest& r) {
   const auto code = number(r.param("code"));
+  if (code && *code >= 100 && *code < 200)
+    co_return bad_request("status " + std::to_string(*code) + " is informational (1xx), not a final status: use 200-599");
   if (!code || *code < 200 || *code > 599) co_return bad_request("status code must be 200-599");
-  co_return ServerResponse::text(static_cast<int>(*code), "status " + std::to_string(*code) + "\n");
+  // 204, 205 and 304 carry no content (RFC 9110).
+  const bool empty = *code == 204 || *code == 205 || *code == 304;
+  co_return ServerResponse::text(static_cast<int>(*code), empty ? "" : "status " + std::to_string(*code) + "\n");
 }
 
 asio::awaitable<ServerResponse> delay(ServerRequest& r) {

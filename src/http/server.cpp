@@ -8,15 +8,18 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/json/serialize.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <boost/url/decode_view.hpp>
 #include <atomic>
 #include <mutex>
 #include <set>
 
+#include "router.hpp"
+#include "server_response.hpp"
 #include "tracehop/http/task.hpp"
 #include "tracehop/trace/log.hpp"
 
@@ -40,54 +43,7 @@ std::string ServerRequest::param(std::string_view name) const {
   return {};
 }
 
-ServerResponse ServerResponse::text(int status, std::string body, std::string_view content_type) {
-  ServerResponse r;
-  r.status = status;
-  r.headers.set("Content-Type", content_type);
-  r.body = std::move(body);
-  return r;
-}
-
-ServerResponse ServerResponse::json(int status, const boost::json::value& value) {
-  return text(status, boost::json::serialize(value), "application/json");
-}
-
 namespace {
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
-  if (!path.empty() && path.front() == '/') path.remove_prefix(1);
-  while (true) {
-    const auto slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
-struct Route {
-  std::string method;
-  std::string pattern;
-  std::vector<std::string> segments;  // "{name}" for placeholders
-  Handler handler;
-
-  bool matches_path(std::string_view path, std::vector<std::pair<std::string, std::string>>& params) const {
-    const auto parts = split_path(path);
-    if (parts.size() != segments.size()) return false;
-    params.clear();
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const auto& s = segments[i];
-      if (s.size() >= 2 && s.front() == '{' && s.back() == '}') {
-        if (parts[i].empty()) return false;
-        params.emplace_back(s.substr(1, s.size() - 2), std::string(parts[i]));
-      } else if (s != parts[i]) {
-        return false;
-      }
-    }
-    return true;
-  }
-};
 
 // One open connection, shared with stop() so an idle one can be closed from outside.
 struct Connection {
@@ -103,17 +59,83 @@ bool is_disconnect(const boost::system::error_code& ec) {
          ec == asio::error::bad_descriptor;
 }
 
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "an exception not derived from std::exception";
+  }
+}
+
+// "GET /items/{sku}" (or the path, when no route matched): how the log names a request.
+std::string request_name(const ServerRequest& req) {
+  return req.method + " " + (req.route.empty() ? req.path : req.route);
+}
+
+using Head = bhttp::response<bhttp::string_body>;
+
+// The BodyWriter of a streamed response: the head goes out with the first piece; HTTP/1.1 gets
+// chunks, HTTP/1.0 the bytes as they are (its end is the connection's close).
+class StreamWriter final : public BodyWriter {
+ public:
+  StreamWriter(beast::tcp_stream& stream, Head& head, std::chrono::milliseconds timeout)
+      : stream_(stream), head_(head), timeout_(timeout), chunked_(head.chunked()) {}
+
+  asio::awaitable<void> write(std::string_view data) override {
+    if (data.empty()) co_return;  // an empty chunk would end the body
+    co_await send_head();
+    stream_.expires_after(timeout_);
+    auto [ec, n] = chunked_ ? co_await asio::async_write(stream_, bhttp::make_chunk(asio::buffer(data)), as_tuple_awaitable)
+                            : co_await asio::async_write(stream_, asio::buffer(data), as_tuple_awaitable);
+    if (ec) fail(ec);
+  }
+  bool started() const noexcept override { return started_; }
+  bool failed() const noexcept { return failed_; }
+
+  // Ends the body: the head if nothing was written, and the last chunk.
+  asio::awaitable<void> finish() {
+    co_await send_head();
+    if (!chunked_) co_return;
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await asio::async_write(stream_, bhttp::make_chunk_last(), as_tuple_awaitable);
+    if (ec) fail(ec);
+  }
+
+ private:
+  asio::awaitable<void> send_head() {
+    if (started_) co_return;
+    started_ = true;
+    bhttp::response_serializer<bhttp::string_body> sr(head_);
+    stream_.expires_after(timeout_);
+    auto [ec, n] = co_await bhttp::async_write_header(stream_, sr, as_tuple_awaitable);
+    if (ec) fail(ec);
+  }
+  [[noreturn]] void fail(const boost::system::error_code& ec) {
+    failed_ = true;
+    throw boost::system::system_error(ec, "writing the response body");
+  }
+
+  beast::tcp_stream& stream_;
+  Head& head_;
+  std::chrono::milliseconds timeout_;
+  bool chunked_;
+  bool started_ = false;
+  bool failed_ = false;
+};
+
 }  // namespace
 
 // --- the server ----------------------------------------------------------------------------------
 
 struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   Impl(asio::any_io_executor e, ServerOptions o)
-      : executor(detail::plain_executor(e)), options(std::move(o)), acceptor(executor) {}
+      : executor(tracehop::detail::plain_executor(e)), options(std::move(o)), acceptor(executor) {}
 
   asio::any_io_executor executor;
   ServerOptions options;
-  std::vector<Route> routes;
+  detail::Router router;
   std::vector<Middleware> middleware;
   Handler chain;  // middleware around dispatch, built by start()
   tcp::acceptor acceptor;
@@ -122,35 +144,17 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   std::mutex mu;
   std::set<std::shared_ptr<Connection>> connections;
-  std::atomic<std::size_t> accepted{0}, open{0}, peak_open{0}, requests{0};
+  std::set<std::string> logged;  // the faults already logged, by route
+  std::atomic<std::size_t> accepted{0}, open{0}, peak_open{0}, requests{0}, failures{0};
 
-  asio::awaitable<ServerResponse> dispatch(ServerRequest& req) {
-    if (req.route.empty()) {
-      // No route for this path at all, or none for this method.
-      std::string allow;
-      std::vector<std::pair<std::string, std::string>> ignored;
-      for (const auto& r : routes)
-        if (r.matches_path(req.path, ignored)) allow += (allow.empty() ? "" : ", ") + r.method;
-      if (allow.empty()) co_return ServerResponse::text(404, "not found\n");
-      auto resp = ServerResponse::text(405, "method not allowed\n");
-      resp.headers.set("Allow", allow);
-      co_return resp;
+  // A fault of a handler's answer: the same one every time for a route, so it is logged once.
+  void log_once(const ServerRequest& req, const std::string& fault) {
+    std::string line = "server: " + request_name(req) + ": " + fault;
+    {
+      std::lock_guard lk(mu);
+      if (logged.size() >= 1000 || !logged.insert(line).second) return;
     }
-    for (const auto& r : routes) {
-      if (r.pattern == req.route && (r.method == "*" || r.method == req.method)) co_return co_await r.handler(req);
-    }
-    co_return ServerResponse::text(500, "route vanished\n");
-  }
-
-  void match(ServerRequest& req) const {
-    std::vector<std::pair<std::string, std::string>> params;
-    for (const auto& r : routes) {
-      if ((r.method == "*" || r.method == req.method) && r.matches_path(req.path, params)) {
-        req.route = r.pattern;
-        req.path_params = std::move(params);
-        return;
-      }
-    }
+    log_error(line + " (logged once)");
   }
 
   asio::awaitable<void> accept_loop() {
@@ -159,7 +163,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
       if (ec == asio::error::operation_aborted || stopping) co_return;
       if (ec) {
+        // Out of file descriptors, say: wait a little instead of spinning on the error.
         log_warn(std::string("server: accept failed: ") + ec.message());
+        asio::steady_timer pause(executor, std::chrono::milliseconds(50));
+        co_await pause.async_wait(as_tuple_awaitable);
         continue;
       }
       auto conn = std::make_shared<Connection>(std::move(socket));
@@ -177,22 +184,68 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  asio::awaitable<void> write(Connection& c, const ServerRequest& req, ServerResponse resp, bool keep_alive) {
-    bhttp::response<bhttp::string_body> res;
+  // The handler's answer, or a 500 for whatever it (or a middleware) threw.
+  asio::awaitable<ServerResponse> handle(ServerRequest& req) {
+    std::exception_ptr failure;
+    try {
+      co_return co_await chain(req);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    ++failures;
+    log_error("server: " + request_name(req) + " threw: " + describe(failure) + "; answered 500");
+    co_return detail::internal_server_error();
+  }
+
+  // Sends `resp` to `req`; returns whether the connection can take another request.
+  asio::awaitable<bool> respond(Connection& c, const ServerRequest& req, ServerResponse resp, bool keep_alive) {
+    if (auto fault = detail::make_sendable(resp, req.method, req.version % 10); !fault.empty()) {
+      ++failures;
+      log_once(req, fault);
+    }
+    Head res;
     res.version(req.version);
     res.result(static_cast<unsigned>(resp.status));
     for (const auto& [k, v] : resp.headers) res.insert(k, v);
     if (!res.count(bhttp::field::server)) res.set(bhttp::field::server, "tracehop");
+    const bool content = detail::carries_content(req.method, resp.status);
+    // A handler may end the connection with `Connection: close`; HTTP/1.0 has no chunks, so a
+    // stream's end is the connection's.
+    keep_alive = keep_alive && !bhttp::token_list(res[bhttp::field::connection]).exists("close") &&
+                 !(content && resp.stream && req.version == 10);
     res.keep_alive(keep_alive);
-    res.body() = std::move(resp.body);
-    res.prepare_payload();
-    c.stream.expires_after(options.read_timeout);
-    if (req.method == "HEAD") {
-      bhttp::response_serializer<bhttp::string_body> sr(res);
-      co_await bhttp::async_write_header(c.stream, sr, as_tuple_awaitable);
-    } else {
-      co_await bhttp::async_write(c.stream, res, as_tuple_awaitable);
+
+    if (content && resp.stream) {
+      StreamWriter writer(c.stream, res, options.read_timeout);
+      std::exception_ptr failure;
+      try {
+        co_await resp.stream(writer);
+        co_await writer.finish();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (!failure) co_return keep_alive;
+      if (writer.failed()) co_return false;  // the client went away: nothing to answer
+      ++failures;
+      if (!writer.started()) {
+        log_error("server: " + request_name(req) + ": the body stream threw: " + describe(failure) + "; answered 500");
+        co_return co_await respond(c, req, detail::internal_server_error(), keep_alive);
+      }
+      log_error("server: " + request_name(req) + ": the body stream threw after the response began: " +
+                describe(failure) + "; connection closed");
+      co_return false;
     }
+
+    c.stream.expires_after(options.read_timeout);
+    boost::system::error_code ec;
+    if (content) {
+      res.body() = std::move(resp.body);
+      std::tie(ec, std::ignore) = co_await bhttp::async_write(c.stream, res, as_tuple_awaitable);
+    } else {
+      bhttp::response_serializer<bhttp::string_body> sr(res);
+      std::tie(ec, std::ignore) = co_await bhttp::async_write_header(c.stream, sr, as_tuple_awaitable);
+    }
+    co_return !ec && keep_alive;
   }
 
   // Answers a request that cannot be served and closes the connection. The client may still
@@ -201,7 +254,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   // for a bounded time.
   asio::awaitable<void> reject(Connection& c, int status, std::string_view why) {
     ServerRequest req;
-    co_await write(c, req, ServerResponse::text(status, std::string(why) + "\n"), false);
+    co_await respond(c, req, ServerResponse::text(status, std::string(why) + "\n"), false);
     boost::system::error_code ec;
     c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
     c.stream.expires_after(std::chrono::seconds(1));
@@ -214,38 +267,38 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  // `self` keeps the server's state alive for as long as this connection runs.
-  asio::awaitable<void> serve([[maybe_unused]] std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
+  // Reads requests and answers them until the connection ends.
+  asio::awaitable<void> serve_requests(Connection& c) {
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       parser.body_limit(options.max_body_bytes);
-      conn->idle = true;
-      if (stopping) break;
-      conn->stream.expires_after(first ? options.read_timeout : options.keepalive_timeout);
-      auto [ec, n] = co_await bhttp::async_read_header(conn->stream, buffer, parser, as_tuple_awaitable);
-      conn->idle = false;
+      c.idle = true;
+      if (stopping) co_return;
+      c.stream.expires_after(first ? options.read_timeout : options.keepalive_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(c.stream, buffer, parser, as_tuple_awaitable);
+      c.idle = false;
       first = false;
       if (ec) {
-        if (ec == bhttp::error::header_limit) co_await reject(*conn, 431, "request header fields too large");
-        else if (ec == bhttp::error::body_limit) co_await reject(*conn, 413, "request body too large");
-        else if (!is_disconnect(ec)) co_await reject(*conn, 400, "bad request: " + ec.message());
-        break;
+        if (ec == bhttp::error::header_limit) co_await reject(c, 431, "request header fields too large");
+        else if (ec == bhttp::error::body_limit) co_await reject(c, 413, "request body too large");
+        else if (!is_disconnect(ec)) co_await reject(c, 400, "bad request: " + ec.message());
+        co_return;
       }
       const auto& header = parser.get();
       if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) > options.max_header_count) {
-        co_await reject(*conn, 431, "too many request header fields");
-        break;
+        co_await reject(c, 431, "too many request header fields");
+        co_return;
       }
       if (!parser.is_done()) {
-        conn->stream.expires_after(options.read_timeout);
-        auto [bec, bn] = co_await bhttp::async_read(conn->stream, buffer, parser, as_tuple_awaitable);
+        c.stream.expires_after(options.read_timeout);
+        auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, parser, as_tuple_awaitable);
         if (bec) {
-          if (bec == bhttp::error::body_limit) co_await reject(*conn, 413, "request body too large");
-          else if (!is_disconnect(bec)) co_await reject(*conn, 400, "bad request body: " + bec.message());
-          break;
+          if (bec == bhttp::error::body_limit) co_await reject(c, 413, "request body too large");
+          else if (!is_disconnect(bec)) co_await reject(c, 400, "bad request body: " + bec.message());
+          co_return;
         }
       }
       auto msg = parser.release();
@@ -259,27 +312,29 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       req.body = std::move(msg.body());
       req.version = static_cast<int>(msg.version());
       boost::system::error_code addr_ec;
-      if (auto ep = conn->stream.socket().remote_endpoint(addr_ec); !addr_ec) {
+      if (auto ep = c.stream.socket().remote_endpoint(addr_ec); !addr_ec) {
         req.remote_address = ep.address().to_string();
         req.remote_port = ep.port();
       }
-      if (auto ep = conn->stream.socket().local_endpoint(addr_ec); !addr_ec) {
+      if (auto ep = c.stream.socket().local_endpoint(addr_ec); !addr_ec) {
         req.local_address = ep.address().to_string();
         req.local_port = ep.port();
       }
-      match(req);
+      router.match(req);
 
-      ServerResponse resp;
-      try {
-        resp = co_await chain(req);
-      } catch (const std::exception& e) {
-        log_error("server: handler for " + req.method + " " + req.path + " threw: " + e.what());
-        resp = ServerResponse::text(500, "internal server error\n");
-      }
-      const bool keep_alive = msg.keep_alive() && !stopping;
+      ServerResponse resp = co_await handle(req);
       ++requests;
-      co_await write(*conn, req, std::move(resp), keep_alive);
-      if (!keep_alive) break;
+      if (!co_await respond(c, req, std::move(resp), msg.keep_alive() && !stopping)) co_return;
+    }
+  }
+
+  // `self` keeps the server's state alive for as long as this connection runs. Whatever happens
+  // inside, the connection alone ends: nothing escapes to io_context::run().
+  asio::awaitable<void> serve([[maybe_unused]] std::shared_ptr<Impl> self, std::shared_ptr<Connection> conn) {
+    try {
+      co_await serve_requests(*conn);
+    } catch (...) {
+      log_error("server: a connection ended on an error: " + describe(std::current_exception()));
     }
     boost::system::error_code ignored;
     conn->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -303,16 +358,14 @@ Server::~Server() {
 }
 
 void Server::route(std::string_view method, std::string_view pattern, Handler handler) {
-  Route r{std::string(method), std::string(pattern), {}, std::move(handler)};
-  for (auto seg : split_path(pattern)) r.segments.emplace_back(seg);
-  impl_->routes.push_back(std::move(r));
+  impl_->router.add(method, pattern, std::move(handler));
 }
 
 void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
 
 void Server::start() {
   auto& impl = *impl_;
-  Handler next = [raw = impl_.get()](ServerRequest& r) { return raw->dispatch(r); };
+  Handler next = [raw = impl_.get()](ServerRequest& r) { return raw->router.dispatch(r); };
   for (auto it = impl.middleware.rbegin(); it != impl.middleware.rend(); ++it)
     next = [mw = *it, inner = std::move(next)](ServerRequest& r) { return mw(r, inner); };
   impl.chain = std::move(next);
@@ -361,7 +414,8 @@ std::string Server::url() const {
 }
 
 Server::Stats Server::stats() const noexcept {
-  return {impl_->accepted.load(), impl_->open.load(), impl_->peak_open.load(), impl_->requests.load()};
+  return {impl_->accepted.load(), impl_->open.load(), impl_->peak_open.load(), impl_->requests.load(),
+          impl_->failures.load()};
 }
 
 }  // namespace tracehop::http

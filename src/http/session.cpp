@@ -168,28 +168,6 @@ std::size_t write_now(Connection& conn, std::string_view wire, boost::system::er
   throw ServerDisconnectedError(where(origin) + ": " + ec.message(), ec);
 }
 
-bool valid_field_value(std::string_view v) {
-  for (char c : v)
-    if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
-  return true;
-}
-
-// RFC 9110 tchar, as a table: serialize_request checks every header name.
-constexpr auto kTokenChars = [] {
-  std::array<bool, 256> t{};
-  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
-  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 32)] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
-  return t;
-}();
-
-bool valid_token(std::string_view t) {
-  if (t.empty()) return false;
-  for (char c : t)
-    if (!kTokenChars[static_cast<unsigned char>(c)]) [[unlikely]] return false;
-  return true;
-}
-
 }  // namespace
 
 // Request line, Host (from the URL unless the caller set one), the headers in order, Content-Length when there is a body (or the method
@@ -197,7 +175,7 @@ bool valid_token(std::string_view t) {
 // token or a value with CR, LF or NUL would let a caller smuggle headers: refused.
 std::string serialize_request(std::string_view method, std::string_view target, std::string_view host,
                               const Headers& headers, const std::string& body, bool close) {
-  if (!valid_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
+  if (!is_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
   std::size_t size = method.size() + target.size() + host.size() + body.size() + 64;
   for (const auto& [n, v] : headers) size += n.size() + v.size() + 4;
   std::string out;
@@ -206,7 +184,7 @@ std::string serialize_request(std::string_view method, std::string_view target, 
   if (!headers.contains("Host")) out.append("Host: ").append(host).append("\r\n");  // a caller's Host wins
   bool has_length = false;
   for (const auto& [n, v] : headers) {
-    if (!valid_token(n) || !valid_field_value(v))
+    if (!is_token(n) || !is_field_value(v))
       throw ClientError(make_error_code(errc::invalid_header), "invalid header field '" + n + "'");
     if (n.size() == 14 && field_name_equal(n, "Content-Length")) has_length = true;
     out.append(n).append(": ").append(v).append("\r\n");

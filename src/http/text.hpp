@@ -1,6 +1,7 @@
 #pragma once
 // Small text helpers shared by the HTTP layer's parsers (internal).
 
+#include <array>
 #include <ctime>
 #include <iomanip>
 #include <optional>
@@ -22,6 +23,31 @@ inline std::string ascii_lower(std::string_view s) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
   return out;
+}
+
+// RFC 9110 tchar, as a table: every header name sent or received is checked.
+inline constexpr auto kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 32)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+/// An RFC 9110 token: a method or a field name.
+inline bool is_token(std::string_view t) noexcept {
+  if (t.empty()) return false;
+  for (char c : t)
+    if (!kTokenChars[static_cast<unsigned char>(c)]) [[unlikely]] return false;
+  return true;
+}
+
+/// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
+/// of the value smuggle header fields or a second message).
+inline bool is_field_value(std::string_view v) noexcept {
+  for (char c : v)
+    if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
+  return true;
 }
 
 /// The methods RFC 9110 calls idempotent.

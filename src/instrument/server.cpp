@@ -66,6 +66,30 @@ void set_status_code(Span& span, int status) {
   }
 }
 
+// A failure of the request: the exception, its type, and the 500 the server answers for it
+// when nothing was sent yet.
+void record_failure(Span& span, const std::exception_ptr& e, bool answered_500) {
+  span.record_exception(e);
+  span.set_attribute("error.type", type_name(e));
+  span.set_status(trace::StatusCode::Error);
+  if (answered_500) span.set_attribute("http.response.status_code", std::int64_t{500});
+}
+
+// A streamed body runs after the middleware has returned: the SERVER span stays current and
+// open until the body's end, and records a stream that fails.
+boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, trace::Context context,
+                                      http::BodyWriter& out) {
+  trace::Scope scope(std::move(context));
+  try {
+    co_await inner(out);
+  } catch (...) {
+    record_failure(span, std::current_exception(), !out.started());
+    span.end();
+    throw;
+  }
+  span.end();
+}
+
 boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settings> s, http::ServerRequest& req,
                                                    const http::Handler& next) {
   if (!s->excluded.empty() && matches_any(s->excluded, req.target)) co_return co_await next(req);
@@ -92,10 +116,7 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
     try {
       resp = co_await next(req);
     } catch (...) {
-      span.record_exception(std::current_exception());
-      span.set_attribute("error.type", type_name(std::current_exception()));
-      span.set_status(trace::StatusCode::Error);
-      span.set_attribute("http.response.status_code", std::int64_t{500});  // what the server answers
+      record_failure(span, std::current_exception(), true);
       span.end();
       throw;
     }
@@ -103,6 +124,19 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
   set_status_code(span, resp.status);
   if (span.is_recording()) capture_headers(span, resp.headers, s->capture.response);
   run_hook(s->options.response_hook, "response_hook", span, std::as_const(req), std::as_const(resp));
+  if (resp.stream) {
+    // The server drops a stream it does not send (HEAD, 204, 304): the span ends with it then.
+    struct EndWithStream {
+      explicit EndWithStream(Span s) : span(std::move(s)) {}
+      ~EndWithStream() { span.end(); }
+      Span span;
+    };
+    resp.stream = [inner = std::move(resp.stream), owner = std::make_shared<EndWithStream>(span),
+                   context = parent.with_span(span)](http::BodyWriter& out) {
+      return streamed(inner, owner->span, context, out);
+    };
+    co_return resp;
+  }
   span.end();
   co_return resp;
 }

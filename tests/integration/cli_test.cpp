@@ -343,3 +343,110 @@ TEST(CliFetch, TheOpenTelemetryEnvironmentConfiguresIt) {
   ASSERT_EQ(calls.size(), 2u);
   EXPECT_EQ(calls[1].traceparent, "00-" + trace_id + "-b7ad6b7169203331-01");
 }
+
+// --- `tracehop serve` stays up whatever it is asked (issue 10) -----------------------------------
+
+namespace {
+
+unsigned short port_of(const std::string& url) { return static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1))); }
+
+// A normal request on a new connection: the server is still there.
+void expect_serving(unsigned short port) {
+  test::RawClient c(port);
+  c.send("GET /items/alive HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto r = c.read_response();
+  ASSERT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+}
+
+}  // namespace
+
+TEST(CliServe, EveryStatusFrom100To599IsAnsweredAndTheServerStaysUp) {
+  Serve serve("statuses");
+  const auto port = port_of(serve.url());
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    for (int code = 100; code <= 599; ++code) {
+      RequestOptions o;
+      o.allow_redirects = false;
+      auto resp = co_await session.get(serve.url() + "/status/" + std::to_string(code), std::move(o));
+      const auto body = co_await resp.read();
+      if (code < 200) {
+        EXPECT_EQ(resp.status(), 400) << code;
+        EXPECT_NE(body.find("not a final status"), std::string::npos) << body;
+      } else if (code == 204 || code == 205 || code == 304) {
+        EXPECT_EQ(resp.status(), code);
+        EXPECT_EQ(body, "") << code;
+      } else {
+        EXPECT_EQ(resp.status(), code);
+        EXPECT_EQ(body, "status " + std::to_string(code) + "\n");
+      }
+      expect_serving(port);
+    }
+    co_await session.close();
+  });
+  for (int code = 100; code <= 599; ++code) {
+    test::RawClient c(port);
+    c.send("GET /status/" + std::to_string(code) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto r = c.read_all();
+    const auto head_end = r.find("\r\n\r\n");
+    ASSERT_NE(head_end, std::string::npos) << code << ": " << r;
+    const auto head = r.substr(0, head_end + 2), body = r.substr(head_end + 4);
+    const int expected = code < 200 ? 400 : code;
+    EXPECT_EQ(head.rfind("HTTP/1.1 " + std::to_string(expected) + " ", 0), 0u) << head;
+    if (code == 204 || code == 304) {
+      EXPECT_EQ(body, "") << code;
+      EXPECT_EQ(head.find("Content-Length"), std::string::npos) << head;  // RFC 9110 8.6
+      EXPECT_EQ(head.find("Transfer-Encoding"), std::string::npos) << head;
+    } else if (code == 205) {
+      EXPECT_EQ(body, "");
+      EXPECT_NE(head.find("Content-Length: 0\r\n"), std::string::npos) << head;
+    } else {
+      EXPECT_NE(head.find("Content-Length: " + std::to_string(body.size()) + "\r\n"), std::string::npos) << head;
+    }
+    expect_serving(port);
+  }
+  EXPECT_EQ(serve.stop(), 0);  // alive until now, and it stops cleanly
+}
+
+TEST(CliServe, HeadOnEveryRouteSendsTheHeadersOnly) {
+  Serve serve("head");
+  const auto port = port_of(serve.url());
+  const std::vector<std::string> paths = {"/items/SKU-1", "/status/200", "/status/204", "/status/418",
+                                          "/delay/1",     "/echo",       "/test",       "/nothing/here"};
+  test::RawClient c(port);
+  for (const auto& path : paths) {
+    c.send("GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto get = c.read_response();
+    // The same connection: a body sent after a HEAD answer would be read as the next response.
+    c.send("HEAD " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto head = c.read_head();
+    const auto get_head = get.substr(0, get.find("\r\n\r\n") + 4);
+    EXPECT_TRUE(head.ends_with("\r\n\r\n")) << path << ": " << head;
+    EXPECT_EQ(head.substr(0, 12), get_head.substr(0, 12)) << path;  // the same status
+    if (path == "/echo") continue;  // echoes the request, so its length follows the method
+    const auto length = get_head.find("Content-Length:");
+    if (length != std::string::npos) {
+      const auto field = get_head.substr(length, get_head.find("\r\n", length) - length);
+      EXPECT_NE(head.find(field), std::string::npos) << path << ": " << head;
+    }
+  }
+  c.send("HEAD /test HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto not_allowed = c.read_head();
+  EXPECT_EQ(not_allowed.rfind("HTTP/1.1 405", 0), 0u) << not_allowed;
+  EXPECT_NE(not_allowed.find("Allow: POST\r\n"), std::string::npos) << not_allowed;
+  c.send("GET /items/last HTTP/1.1\r\nHost: x\r\n\r\n");  // no body of a HEAD answer is in the way
+  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
+  expect_serving(port);
+  EXPECT_EQ(serve.stop(), 0);
+}
+
+TEST(CliFetch, NoContentAnswersPrintNothingAndExit0) {
+  Serve serve("no-content");
+  for (const char* code : {"204", "304", "205"}) {
+    const auto r = run_command({kCli, "fetch", serve.url() + "/status/" + code}, kEnv);
+    EXPECT_EQ(r.exit_code, 0) << code << ": " << r.err;
+    EXPECT_EQ(r.out, "") << code;
+    EXPECT_EQ(r.err, "") << code;
+  }
+  EXPECT_EQ(serve.stop(), 0);
+}

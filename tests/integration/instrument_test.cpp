@@ -575,6 +575,68 @@ TEST_F(InstrumentTest, ServerSpanIsAnErrorOnlyFor5xxAndForAThrowingHandler) {
   EXPECT_EQ(str_attr(*servers[0], "user_agent.original"), "tracehop/0.1");
 }
 
+TEST_F(InstrumentTest, ServerSpanRecordsAnyThrownValueAndAStreamThatFailsAfterItBegan) {
+  test::ServerThread faulty;
+  auto& s = faulty.server();
+  instrument::HttpServerInstrumentor::instrument(s);
+  s.route("GET", "/int", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    throw 42;
+    co_return ServerResponse{};
+  });
+  s.route("GET", "/stream/{how}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+    const std::string how = r.param("how");
+    co_return ServerResponse::streamed(200, [how](BodyWriter& out) -> asio::awaitable<void> {
+      // The SERVER span is current while the body is produced.
+      EXPECT_TRUE(trace::current_span().is_recording());
+      co_await out.write("part");
+      if (how == "fails") throw std::runtime_error("source lost");
+    });
+  });
+  faulty.start();
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    EXPECT_EQ((co_await session.get(faulty.server().url() + "/int")).status(), 500);
+    auto ok = co_await session.get(faulty.server().url() + "/stream/ok");
+    EXPECT_EQ(co_await ok.read(), "part");
+    auto cut = co_await session.get(faulty.server().url() + "/stream/fails");
+    EXPECT_THROW(co_await cut.read(), ClientPayloadError);
+    auto head = co_await session.request("HEAD", faulty.server().url() + "/stream/ok");  // the stream never runs
+    EXPECT_EQ(head.status(), 200);
+    co_await session.close();
+  });
+  faulty.stop();
+  const auto servers = of_kind(spans(), SpanKind::Server);
+  ASSERT_EQ(servers.size(), 4u);
+  const auto* thrown = named(spans(), "GET /int");
+  ASSERT_NE(thrown, nullptr);
+  EXPECT_EQ(thrown->status.code, trace::StatusCode::Error);
+  EXPECT_EQ(str_attr(*thrown, "error.type"), "_OTHER");
+  EXPECT_EQ(int_attr(*thrown, "http.response.status_code"), 500);
+  ASSERT_EQ(thrown->events.size(), 1u);
+  EXPECT_EQ(str_attr(*thrown, "http.route"), "/int");
+  const auto& event = thrown->events[0];
+  EXPECT_EQ(event.name, "exception");
+  const auto* type = trace::find_attribute(event.attributes, "exception.type");
+  ASSERT_NE(type, nullptr);
+  EXPECT_EQ(*type->get_if<std::string>(), "int");
+
+  std::vector<const SpanData*> streams;
+  for (const auto* sp : servers)
+    if (sp->name == "GET /stream/{how}" || sp->name == "HEAD /stream/{how}") streams.push_back(sp);
+  ASSERT_EQ(streams.size(), 3u);
+  const SpanData* failed = nullptr;
+  for (const auto* sp : streams) {
+    if (str_attr(*sp, "url.path") == "/stream/fails") failed = sp;
+    else EXPECT_EQ(sp->status.code, trace::StatusCode::Unset) << sp->name;
+  }
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(failed->status.code, trace::StatusCode::Error);
+  EXPECT_EQ(str_attr(*failed, "error.type"), "std::runtime_error");
+  EXPECT_EQ(int_attr(*failed, "http.response.status_code"), 200);  // what the client was sent
+  ASSERT_EQ(failed->events.size(), 1u);
+  EXPECT_EQ(failed->events[0].name, "exception");
+}
+
 TEST_F(InstrumentTest, AHandlersOwnClientCallsContinueTheTrace) {
   // client -> this server's /chain -> the downstream server: three services, one trace.
   test::ServerThread downstream;

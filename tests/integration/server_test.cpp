@@ -2,8 +2,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <numeric>
 
+#include "run.hpp"
 #include "server_fixture.hpp"
+#include "test_util.hpp"
+#include "tracehop/http/session.hpp"
 
 using namespace tracehop;
 using namespace tracehop::http;
@@ -176,4 +180,238 @@ TEST(Server, ListensOnIpv6Loopback) {
   RawClient c(st.port(), "::1");
   c.send("GET /items/v6 HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u);
+}
+
+// --- faults stay in their connection (issue 10) --------------------------------------------------
+
+namespace {
+
+// A server whose handlers misbehave in every way the tests below need.
+struct FaultyServer {
+  FaultyServer() {
+    auto& s = st.server();
+    add_routes(s);
+    s.route("GET", "/throw-int", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      throw 42;
+      co_return ServerResponse{};
+    });
+    s.route("GET", "/status/{code}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::text(std::stoi(r.param("code")), "a body the status may not allow");
+    });
+    s.route("GET", "/bad-header", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      auto resp = ServerResponse::text(200, "secret");
+      resp.headers.set("X-Split", "a\r\nInjected: yes");
+      co_return resp;
+    });
+    s.route("GET", "/stream", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::streamed(200, [](BodyWriter& out) -> asio::awaitable<void> {
+        co_await out.write("first,");
+        co_await out.write("");
+        co_await out.write("second");
+      });
+    });
+    s.route("GET", "/stream-fails-late", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::streamed(200, [](BodyWriter& out) -> asio::awaitable<void> {
+        co_await out.write("partial");
+        throw std::runtime_error("the source went away");
+      });
+    });
+    s.route("GET", "/stream-fails-early", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::streamed(200, [](BodyWriter&) -> asio::awaitable<void> {
+        throw 7;
+        co_return;
+      });
+    });
+    s.route("GET", "/big", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
+      co_return ServerResponse::text(200, std::string(32 << 20, 'b'));
+    });
+    s.use([](ServerRequest& r, const Handler& next) -> asio::awaitable<ServerResponse> {
+      if (r.path == "/items/middleware-throws") throw std::logic_error("middleware failed");
+      co_return co_await next(r);
+    });
+    st.start();
+  }
+
+  // The server is alive: a normal request on a new connection is answered.
+  void expect_alive() {
+    RawClient c(st.port());
+    c.send("GET /items/alive HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = c.read_response();
+    EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+    EXPECT_NE(r.find("\"sku\":\"alive\""), std::string::npos) << r;
+  }
+
+  std::string body_of(const std::string& path, int* status = nullptr) {
+    std::string body;
+    test::run([&]() -> asio::awaitable<void> {
+      ClientSession session(co_await asio::this_coro::executor);
+      auto resp = co_await session.get(st.server().url() + path);
+      if (status) *status = resp.status();
+      body = co_await resp.read();
+      co_await session.close();
+    });
+    return body;
+  }
+
+  ServerThread st;
+};
+
+}  // namespace
+
+TEST(ServerFaults, AThrownExceptionOfAnyTypeIsA500AndTheServerGoesOn) {
+  test::LogCapture log;
+  FaultyServer fs;
+  for (const char* path : {"/boom", "/throw-int", "/items/middleware-throws"}) {
+    RawClient c(fs.st.port());
+    c.send("GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = c.read_response();
+    EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << path << "\n" << r;
+    EXPECT_NE(r.find("internal server error"), std::string::npos) << r;
+    // The connection itself is fine: it takes the next request.
+    c.send("GET /items/same HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u) << path;
+    fs.expect_alive();
+  }
+  EXPECT_TRUE(log.contains("GET /boom threw: handler failed"));
+  EXPECT_TRUE(log.contains("GET /throw-int threw: an exception not derived from std::exception"));
+  EXPECT_TRUE(log.contains("GET /items/{sku} threw: middleware failed"));
+  EXPECT_EQ(fs.st.server().stats().failures, 3u);
+}
+
+TEST(ServerFaults, ABodyWhereNoneIsAllowedIsDroppedAndLoggedOncePerRoute) {
+  test::LogCapture log;
+  FaultyServer fs;
+  for (int status : {204, 205, 304}) {
+    RawClient c(fs.st.port());
+    for (int i = 0; i < 2; ++i) {
+      c.send("GET /status/" + std::to_string(status) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+      const auto r = c.read_response();
+      EXPECT_EQ(r.rfind("HTTP/1.1 " + std::to_string(status), 0), 0u) << r;
+      EXPECT_EQ(r.find("a body"), std::string::npos) << r;
+      EXPECT_EQ(r.find("Content-Length") != std::string::npos, status == 205) << r;
+    }
+    // Nothing of the dropped body is left on the connection to be read as the next response.
+    c.send("GET /items/next HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u) << status;
+  }
+  std::size_t lines = 0;
+  for (const auto& [level, line] : log.lines())
+    if (line.find("GET /status/{code}: a 204 response has no content") != std::string::npos) ++lines;
+  EXPECT_EQ(lines, 1u);
+  fs.expect_alive();
+}
+
+TEST(ServerFaults, AStatusThatIsNotFinalOrAHeaderThatWouldSplitTheResponseIsA500) {
+  test::LogCapture log;
+  FaultyServer fs;
+  for (const char* path : {"/status/100", "/status/101", "/status/99", "/status/600", "/bad-header"}) {
+    RawClient c(fs.st.port());
+    c.send("GET " + std::string(path) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = c.read_response();
+    EXPECT_EQ(r.rfind("HTTP/1.1 500", 0), 0u) << path << "\n" << r;
+    EXPECT_EQ(r.find("Injected"), std::string::npos) << r;
+    EXPECT_EQ(r.find("secret"), std::string::npos) << r;
+    fs.expect_alive();
+  }
+  EXPECT_TRUE(log.contains("GET /bad-header: header field 'X-Split' has CR, LF or NUL in its value; answered 500"));
+  EXPECT_TRUE(log.contains("GET /status/{code}: status 101 is not a final status (200-599); answered 500"));
+}
+
+TEST(ServerFaults, AStreamedBodyArrivesInChunks) {
+  FaultyServer fs;
+  EXPECT_EQ(fs.body_of("/stream"), "first,second");
+  RawClient c(fs.st.port());
+  c.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("GET /stream HTTP/1.0\r\nHost: x\r\n\r\n");  // HTTP/1.0: no chunks, the body ends at close
+  const auto r = c.read_all();
+  EXPECT_NE(r.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << r;
+  EXPECT_NE(r.find("\r\n\r\n6\r\nfirst,\r\n6\r\nsecond\r\n0\r\n\r\nHTTP/1.0 200 OK\r\n"), std::string::npos) << r;
+  EXPECT_TRUE(r.ends_with("\r\n\r\nfirst,second")) << r;
+}
+
+TEST(ServerFaults, AStreamThatThrowsAfterItBeganClosesTheConnectionWithoutTheLastChunk) {
+  test::LogCapture log;
+  FaultyServer fs;
+  {
+    RawClient c(fs.st.port());
+    c.send("GET /stream-fails-late HTTP/1.1\r\nHost: x\r\n\r\n");
+    const auto r = c.read_all();  // the server closes: the read ends
+    EXPECT_EQ(r.rfind("HTTP/1.1 200", 0), 0u) << r;
+    EXPECT_NE(r.find("7\r\npartial\r\n"), std::string::npos) << r;
+    EXPECT_EQ(r.find("0\r\n\r\n"), std::string::npos) << r;  // never looks complete
+  }
+  EXPECT_THROW(fs.body_of("/stream-fails-late"), ClientPayloadError);
+  EXPECT_TRUE(log.contains("GET /stream-fails-late: the body stream threw after the response began: the source "
+                           "went away; connection closed"));
+  fs.expect_alive();
+
+  int status = 0;
+  EXPECT_EQ(fs.body_of("/stream-fails-early", &status), "internal server error\n");
+  EXPECT_EQ(status, 500);
+  fs.expect_alive();
+}
+
+TEST(ServerFaults, HeadOnAGetRouteSendsItsHeadersOnly) {
+  FaultyServer fs;
+  RawClient c(fs.st.port());
+  c.send("GET /items/abc HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto get = c.read_response();
+  c.send("HEAD /items/abc HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("HEAD /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+  c.send("HEAD /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto heads = c.read_all();
+  // None of the answers has a body, so they follow one another head after head.
+  std::vector<std::string> answers;
+  for (std::size_t at = 0, end; (end = heads.find("\r\n\r\n", at)) != std::string::npos; at = end + 4)
+    answers.push_back(heads.substr(at, end + 4 - at));
+  ASSERT_EQ(answers.size(), 4u) << heads;
+  EXPECT_EQ(answers[0], get.substr(0, get.find("\r\n\r\n") + 4));  // the GET's headers, exactly
+  EXPECT_EQ(answers[1].rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << answers[1];
+  EXPECT_NE(answers[1].find("Transfer-Encoding: chunked\r\n"), std::string::npos) << answers[1];
+  EXPECT_EQ(answers[2].rfind("HTTP/1.1 405", 0), 0u) << answers[2];
+  EXPECT_NE(answers[2].find("Allow: POST\r\n"), std::string::npos) << answers[2];
+  EXPECT_EQ(answers[3].rfind("HTTP/1.1 404", 0), 0u) << answers[3];
+  EXPECT_EQ(std::accumulate(answers.begin(), answers.end(), std::string()), heads);  // no byte of a body
+}
+
+TEST(ServerFaults, AClientThatResetsMidRequestOrMidResponseEndsOnlyItsConnection) {
+  FaultyServer fs;
+  {
+    RawClient c(fs.st.port());
+    c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nonly the start");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    c.reset();
+  }
+  {
+    RawClient c(fs.st.port());
+    c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(c.read_all(16).rfind("HTTP/1.1 200", 0), 0u);  // the response has begun
+    c.reset();
+  }
+  fs.expect_alive();
+  for (int i = 0; i < 200 && fs.st.server().stats().open > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(fs.st.server().stats().open, 0u);  // both connections are gone, not stuck
+}
+
+TEST(ServerFaults, StopStillFinishesAnInFlightStreamedResponse) {
+  ServerThread st;
+  std::atomic<bool> streaming{false};
+  st.server().route("GET", "/slow-stream", [&](ServerRequest&) -> asio::awaitable<ServerResponse> {
+    co_return ServerResponse::streamed(200, [&](BodyWriter& out) -> asio::awaitable<void> {
+      co_await out.write("begun;");
+      streaming = true;
+      co_await test::sleep_for(std::chrono::milliseconds(200));
+      co_await out.write("ended");
+    });
+  });
+  st.start();
+  RawClient c(st.port());
+  c.send("GET /slow-stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  while (!streaming) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread stopper([&] { st.stop(); });
+  const auto r = c.read_all();
+  stopper.join();
+  EXPECT_NE(r.find("6\r\nbegun;\r\n5\r\nended\r\n0\r\n\r\n"), std::string::npos) << r;
 }

@@ -8,6 +8,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -54,40 +55,58 @@ class RawClient {
     socket_.connect({asio::ip::make_address(host), port});
   }
   void send(std::string_view bytes) { asio::write(socket_, asio::buffer(bytes.data(), bytes.size())); }
+  /// Aborts the connection: the peer gets a TCP reset, not an orderly close.
+  void reset() {
+    boost::system::error_code ec;
+    socket_.set_option(asio::socket_base::linger(true, 0), ec);
+    socket_.close(ec);
+  }
   /// Reads until the peer closes (or `max` bytes, or an error).
   std::string read_all(std::size_t max = 1 << 20) {
-    std::string out;
-    boost::system::error_code ec;
-    char buf[4096];
-    while (out.size() < max) {
-      const auto n = socket_.read_some(asio::buffer(buf), ec);
-      if (ec) break;
-      out.append(buf, n);
+    while (pending_.size() < max && fill()) {
     }
-    return out;
+    return take(std::min(max, pending_.size()));
   }
-  /// Reads one response whose body is delimited by Content-Length.
+  /// Reads one response whose body is delimited by Content-Length (none: no body).
   std::string read_response() {
-    std::string out;
-    char buf[4096];
     for (;;) {
-      const auto header_end = out.find("\r\n\r\n");
+      const auto header_end = pending_.find("\r\n\r\n");
       if (header_end != std::string::npos) {
         std::size_t length = 0;
-        const auto cl = out.find("Content-Length: ");
-        if (cl != std::string::npos && cl < header_end) length = std::stoul(out.substr(cl + 16));
-        if (out.size() >= header_end + 4 + length) return out.substr(0, header_end + 4 + length);
+        const auto cl = pending_.find("Content-Length: ");
+        if (cl != std::string::npos && cl < header_end) length = std::stoul(pending_.substr(cl + 16));
+        if (pending_.size() >= header_end + 4 + length) return take(header_end + 4 + length);
       }
-      boost::system::error_code ec;
-      const auto n = socket_.read_some(asio::buffer(buf), ec);
-      if (ec) return out;
-      out.append(buf, n);
+      if (!fill()) return take(pending_.size());
+    }
+  }
+  /// Reads one response head (status line and fields), leaving what follows to the next read: the
+  /// answer to HEAD, whose Content-Length describes a body that is not sent.
+  std::string read_head() {
+    for (;;) {
+      if (const auto end = pending_.find("\r\n\r\n"); end != std::string::npos) return take(end + 4);
+      if (!fill()) return take(pending_.size());
     }
   }
 
  private:
+  bool fill() {
+    char buf[4096];
+    boost::system::error_code ec;
+    const auto n = socket_.read_some(asio::buffer(buf), ec);
+    if (ec) return false;
+    pending_.append(buf, n);
+    return true;
+  }
+  std::string take(std::size_t n) {
+    std::string out = pending_.substr(0, n);
+    pending_.erase(0, n);
+    return out;
+  }
+
   asio::io_context io_;
   asio::ip::tcp::socket socket_;
+  std::string pending_;  // read, not yet returned
 };
 
 }  // namespace tracehop::test

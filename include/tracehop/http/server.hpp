@@ -1,7 +1,12 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: routes with path templates, coroutine handlers,
-// keep-alive, limits and timeouts, graceful stop. Enough for tests, the demo and `tracehop
-// serve`; the server instrumentation wraps its handlers through middleware.
+// streamed bodies, keep-alive, limits and timeouts, graceful stop. Enough for tests, the demo and
+// `tracehop serve`; the server instrumentation wraps its handlers through middleware.
+//
+// Faults stay in their connection: a handler or middleware that throws anything gets the client
+// a 500 (the exception is logged with the route), an error reading or writing one connection
+// (reset, broken pipe, timeout) ends that connection, and nothing thrown inside a connection
+// reaches io_context::run().
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -39,14 +44,44 @@ struct ServerRequest {
   std::string param(std::string_view name) const;
 };
 
+/// Where a streamed response body goes (see ServerResponse::stream). Given by the server.
+class BodyWriter {
+ public:
+  /// Sends `data` as the next piece of the body: the status line and headers go first, on the
+  /// first call; HTTP/1.1 gets one chunk, HTTP/1.0 the bytes as they are. An empty `data` sends
+  /// nothing. Throws boost::system::system_error if the client is gone or stops reading.
+  virtual boost::asio::awaitable<void> write(std::string_view data) = 0;
+  /// Whether any byte of the response (its headers included) has been sent.
+  virtual bool started() const noexcept = 0;
+
+ protected:
+  ~BodyWriter() = default;
+};
+
+/// Produces a response body while it is sent. Runs after every middleware has returned, in the
+/// connection's task, with the context the middleware left for it (the server instrumentation
+/// keeps its SERVER span current and open until the body ends).
+using BodyStream = std::function<boost::asio::awaitable<void>(BodyWriter&)>;
+
+/// What a handler answers. The server makes it valid before it is sent (RFC 9110): no body on a
+/// 1xx, 204, 205 or 304 (a handler's body is dropped and logged once per route), headers only
+/// for HEAD, the framing headers (Content-Length, Transfer-Encoding) its own. A status outside
+/// 200-599 or a header field that is not a token name with a value free of CR, LF and NUL is
+/// answered 500 instead, and logged once per route.
 struct ServerResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  /// If set, the body is sent from this function instead of `body`, chunked. If it throws before
+  /// anything was sent, the answer is a 500; after, the connection is closed without the last
+  /// chunk, so the client sees a body cut short (never a complete-looking one).
+  BodyStream stream;
 
   static ServerResponse text(int status, std::string body,
                              std::string_view content_type = "text/plain; charset=utf-8");
   static ServerResponse json(int status, const boost::json::value& value);
+  static ServerResponse streamed(int status, BodyStream stream,
+                                 std::string_view content_type = "application/octet-stream");
 };
 
 using Handler = std::function<boost::asio::awaitable<ServerResponse>(ServerRequest&)>;
@@ -76,7 +111,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   /// Adds a route. `method` is an HTTP method or "*"; `pattern` a path whose segments may be
-  /// `{name}` placeholders. The first matching route wins.
+  /// `{name}` placeholders. The first matching route wins. A GET route also answers HEAD (with
+  /// the headers of its GET answer) unless a HEAD route for the path comes first.
   void route(std::string_view method, std::string_view pattern, Handler handler);
   void use(Middleware middleware);
 
@@ -96,6 +132,9 @@ class Server {
     std::size_t open = 0;             // connections now
     std::size_t peak_open = 0;        // most connections open at once
     std::size_t requests = 0;         // requests answered
+    /// Requests answered 500 for what a handler or middleware threw or for an answer that could
+    /// not be sent as built, and streamed bodies cut short by their stream.
+    std::size_t failures = 0;
   };
   Stats stats() const noexcept;
 

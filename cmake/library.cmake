@@ -8,6 +8,8 @@ function(tracehop_add_library layer)
   target_include_directories(${target} PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  # The helpers every layer shares (src/common: "common/text.hpp"), not installed.
+  target_include_directories(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_compile_features(${target} PUBLIC cxx_std_20)
   target_compile_definitions(${target} PRIVATE TRACEHOP_VERSION="${PROJECT_VERSION}")
   tracehop_set_warnings(${target})

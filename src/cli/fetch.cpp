@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "common/text.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/task.hpp"
@@ -22,10 +23,7 @@ http::Headers parse_headers(const std::vector<std::string>& lines) {
     const auto colon = line.find(':');
     if (colon == std::string::npos || colon == 0)
       throw UsageError("-H '" + line + "': expected 'Name: value'");
-    std::string_view value(line);
-    value.remove_prefix(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    headers.add(line.substr(0, colon), value);
+    headers.add(line.substr(0, colon), tracehop::detail::trim_ows(std::string_view(line).substr(colon + 1)));
   }
   return headers;
 }

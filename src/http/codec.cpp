@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "text.hpp"
+#include "rfc9110.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/headers.hpp"
 

@@ -1,6 +1,6 @@
 #include "tracehop/http/cookies.hpp"
 
-#include "text.hpp"
+#include "rfc9110.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <algorithm>

@@ -2,18 +2,11 @@
 
 #include <algorithm>
 
+#include "common/text.hpp"
+
 namespace tracehop::http {
 
-bool field_name_equal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-    if (x != y) return false;
-  }
-  return true;
-}
+bool field_name_equal(std::string_view a, std::string_view b) noexcept { return tracehop::detail::iequals(a, b); }
 
 void Headers::add(std::string_view name, std::string_view value) {
   fields_.emplace_back(std::string(name), std::string(value));

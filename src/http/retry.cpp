@@ -4,8 +4,9 @@
 #include <charconv>
 #include <cmath>
 
-#include "text.hpp"
+#include "rfc9110.hpp"
 #include "tracehop/http/headers.hpp"
+#include "tracehop/trace/ids.hpp"
 
 namespace tracehop::http {
 
@@ -24,6 +25,10 @@ std::chrono::milliseconds RetryPolicy::backoff(int retry, double unit) const noe
   const double j = std::clamp(jitter, 0.0, 1.0);
   ms *= 1.0 - j * std::clamp(unit, 0.0, 1.0);
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(ms, 0.0)));
+}
+
+std::chrono::milliseconds RetryPolicy::backoff(int retry) const noexcept {
+  return backoff(retry, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);  // [0, 1)
 }
 
 std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const Headers& headers) {

@@ -3,7 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <algorithm>
 
-#include "text.hpp"
+#include "rfc9110.hpp"
 
 namespace tracehop::http {
 

@@ -13,7 +13,7 @@
 #include <mutex>
 
 #include "codec.hpp"
-#include "text.hpp"
+#include "rfc9110.hpp"
 #include "pool.hpp"
 #include "response_parser.hpp"
 #include "url_cache.hpp"
@@ -707,7 +707,7 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
     const auto deadline = timeout.total ? Clock::now() + *timeout.total : Clock::time_point::max();
     std::optional<Millis> wait;
     std::string why;
-    const auto backoff = [&] { return retry->backoff(attempt, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53); };
+    const auto backoff = [&] { return retry->backoff(attempt); };
     try {
       // Redirects change what is sent: the last attempt may change the request itself, earlier
       // ones change a copy.

@@ -150,7 +150,7 @@ void on_exception(const Settings& s, const http::RequestExceptionParams& p) {
 std::shared_ptr<Settings> settle(ClientOptions o) {
   auto s = std::make_shared<Settings>();
   s->mode = o.semconv.value_or(semconv_mode_from_env());
-  s->excluded = compile_patterns(o.excluded_urls.value_or(env_list("TRACEHOP_CLIENT_EXCLUDED_URLS")));
+  s->excluded = compile_patterns(o.excluded_urls.value_or(tracehop::detail::env_list("TRACEHOP_CLIENT_EXCLUDED_URLS")));
   s->capture = capture_lists(o.capture_request_headers, o.capture_response_headers, "CLIENT");
   s->sensitive = o.sensitive_query_keys.value_or(default_sensitive_query_keys());
   s->tracer = o.tracer_provider ? o.tracer_provider->get_tracer(kClientScope, TRACEHOP_VERSION)

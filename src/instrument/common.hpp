@@ -1,8 +1,6 @@
 #pragma once
 // What the client and the server instrumentation share (internal).
 
-#include <cxxabi.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <exception>
@@ -13,6 +11,8 @@
 #include <typeinfo>
 #include <vector>
 
+#include "common/env.hpp"
+#include "common/text.hpp"
 #include "tracehop/http/headers.hpp"
 #include "tracehop/instrument/semconv.hpp"
 #include "tracehop/trace/log.hpp"
@@ -22,16 +22,13 @@ namespace tracehop::instrument::detail {
 
 using trace::Span;
 
-/// The exception's type, demangled: the `error.type` of a failed request.
+/// The `error.type` of a failed request: the exception's type, demangled, or `_OTHER` for what
+/// is not a std::exception (the semantic conventions' fallback).
 inline std::string type_name(const std::exception_ptr& e) {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& ex) {
-    int status = 0;
-    char* d = abi::__cxa_demangle(typeid(ex).name(), nullptr, nullptr, &status);
-    std::string out = status == 0 && d ? d : typeid(ex).name();
-    std::free(d);
-    return out;
+    return tracehop::detail::demangle(typeid(ex).name());
   } catch (...) {
     return "_OTHER";
   }
@@ -49,9 +46,7 @@ struct CapturedHeader {
 inline std::vector<CapturedHeader> captured_headers(const std::vector<std::string>& names, std::string_view prefix) {
   std::vector<CapturedHeader> out;
   for (const auto& name : names) {
-    std::string key(prefix);
-    for (char c : name) key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-    out.push_back({name, std::move(key)});
+    out.push_back({name, std::string(prefix) + tracehop::detail::ascii_lower(name)});
   }
   return out;
 }
@@ -64,8 +59,8 @@ struct CaptureLists {
 inline CaptureLists capture_lists(const std::optional<std::vector<std::string>>& request,
                                   const std::optional<std::vector<std::string>>& response, const std::string& side) {
   const std::string env = "OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_" + side;
-  return {captured_headers(request ? *request : env_list((env + "_REQUEST").c_str()), "http.request.header."),
-          captured_headers(response ? *response : env_list((env + "_RESPONSE").c_str()), "http.response.header.")};
+  return {captured_headers(request ? *request : tracehop::detail::env_list((env + "_REQUEST").c_str()), "http.request.header."),
+          captured_headers(response ? *response : tracehop::detail::env_list((env + "_RESPONSE").c_str()), "http.response.header.")};
 }
 
 /// Each listed header that is present, as a string array of its values.

@@ -5,33 +5,11 @@
 #include <boost/url/url.hpp>
 #include <cstdlib>
 
+#include "common/env.hpp"
+
 namespace tracehop::instrument {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string> split_list(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    const auto comma = s.find(',');
-    if (const auto item = trim(s.substr(0, comma)); !item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-}  // namespace
-
-std::vector<std::string> env_list(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? split_list(v) : std::vector<std::string>{};
-}
+using tracehop::detail::env_list;
 
 SemconvMode semconv_mode_from_env() {
   const auto items = env_list("OTEL_SEMCONV_STABILITY_OPT_IN");

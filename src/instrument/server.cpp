@@ -145,7 +145,7 @@ boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settin
 
 void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions options) {
   auto s = std::make_shared<Settings>();
-  s->excluded = compile_patterns(options.excluded_urls.value_or(env_list("TRACEHOP_SERVER_EXCLUDED_URLS")));
+  s->excluded = compile_patterns(options.excluded_urls.value_or(tracehop::detail::env_list("TRACEHOP_SERVER_EXCLUDED_URLS")));
   s->capture = capture_lists(options.capture_request_headers, options.capture_response_headers, "SERVER");
   s->tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
                                       : trace::get_tracer(kServerScope, TRACEHOP_VERSION);

@@ -1,7 +1,6 @@
 #include "failures.hpp"
 
 #include "tracehop/http/retry.hpp"
-#include "tracehop/trace/ids.hpp"
 #include "tracehop/trace/log.hpp"
 
 namespace tracehop::otlp::detail {
@@ -40,7 +39,7 @@ std::chrono::milliseconds Accounting::backoff(const ExporterOptions& options, in
   policy.max_backoff = options.max_backoff;
   policy.multiplier = 2;
   policy.jitter = 0.5;
-  return policy.backoff(retry, static_cast<double>(trace::random_u64() >> 11) * 0x1.0p-53);
+  return policy.backoff(retry);
 }
 
 }  // namespace tracehop::otlp::detail

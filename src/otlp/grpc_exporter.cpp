@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/text.hpp"
 #include "failures.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -89,11 +90,8 @@ GrpcExporter::GrpcExporter(ExporterOptions options)
     if (!options_.certificate.empty()) ssl.pem_root_certs = read_file(options_.certificate);
     credentials = grpc::SslCredentials(ssl);
   }
-  for (const auto& [k, v] : options_.headers) {  // gRPC metadata keys are lowercase
-    std::string key = k;
-    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    metadata_.emplace_back(std::move(key), v);
-  }
+  for (const auto& [k, v] : options_.headers)  // gRPC metadata keys are lowercase
+    metadata_.emplace_back(tracehop::detail::ascii_lower(k), v);
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // retries are ours, bounded by the export timeout
   // A collector that restarts is found again within a second (grpc's default backoff grows to

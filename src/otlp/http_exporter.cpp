@@ -3,6 +3,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <algorithm>
 
 #include "failures.hpp"
 #include "http_exporter.hpp"
@@ -17,7 +18,7 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-bool retryable(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
+bool retryable(int status) { return std::ranges::find(http::kRetryableStatuses, status) != http::kRetryableStatuses.end(); }
 
 // A receiver's error body for a log line: at most 200 bytes, anything unprintable (a protobuf
 // google.rpc.Status, say) as '.'.

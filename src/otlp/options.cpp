@@ -1,9 +1,8 @@
-#include <algorithm>
-#include <cctype>
 #include <charconv>
-#include <cstdlib>
 #include <optional>
 
+#include "common/env.hpp"
+#include "common/text.hpp"
 #include "tracehop/otlp/exporter.hpp"
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/log.hpp"
@@ -12,47 +11,22 @@ namespace tracehop::otlp {
 
 namespace {
 
-// OTEL_EXPORTER_OTLP_TRACES_<name>, else OTEL_EXPORTER_OTLP_<name>; says which one it was.
+using tracehop::detail::ascii_lower;
+using tracehop::detail::percent_decode;
+using tracehop::detail::trim;
+
+// OTEL_EXPORTER_OTLP_TRACES_<name>, else OTEL_EXPORTER_OTLP_<name> (trimmed; empty is unset);
+// says which one it was.
 std::optional<std::string> setting(std::string_view name, bool* signal_specific = nullptr) {
-  const std::string specific = "OTEL_EXPORTER_OTLP_TRACES_" + std::string(name);
-  const std::string generic = "OTEL_EXPORTER_OTLP_" + std::string(name);
-  if (const char* v = std::getenv(specific.c_str()); v && *v) {
+  if (auto v = tracehop::detail::env(("OTEL_EXPORTER_OTLP_TRACES_" + std::string(name)).c_str())) {
     if (signal_specific) *signal_specific = true;
-    return std::string(v);
+    return v;
   }
-  if (const char* v = std::getenv(generic.c_str()); v && *v) {
+  if (auto v = tracehop::detail::env(("OTEL_EXPORTER_OTLP_" + std::string(name)).c_str())) {
     if (signal_specific) *signal_specific = false;
-    return std::string(v);
+    return v;
   }
   return std::nullopt;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    unsigned value = 0;
-    if (i + 2 >= s.size()) return std::nullopt;
-    const auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, value, 16);
-    if (ec != std::errc{} || end != s.data() + i + 3) return std::nullopt;
-    out += static_cast<char>(value);
-    i += 2;
-  }
-  return out;
 }
 
 // The W3C-baggage-like list of the specification: `key1=value1,key2=value2`, percent-decoded.
@@ -80,7 +54,7 @@ std::vector<std::pair<std::string, std::string>> parse_headers(std::string_view 
 ExporterOptions ExporterOptions::from_env() {
   ExporterOptions o;
   if (auto p = setting("PROTOCOL")) {
-    const auto v = lower(trim(*p));
+    const auto v = ascii_lower(*p);
     if (v == "grpc") o.protocol = Protocol::Grpc;
     else if (v == "http/protobuf") o.protocol = Protocol::HttpProtobuf;
     else if (v == "http/json") o.protocol = Protocol::HttpJson;
@@ -88,7 +62,7 @@ ExporterOptions ExporterOptions::from_env() {
   }
   bool specific = false;
   if (auto e = setting("ENDPOINT", &specific)) {
-    o.endpoint = trim(*e);
+    o.endpoint = *e;
     // A generic endpoint is the base URL of every signal: HTTP appends the signal's path.
     if (!specific && o.protocol != Protocol::Grpc)
       o.endpoint += o.endpoint.ends_with('/') ? "v1/traces" : "/v1/traces";
@@ -96,7 +70,7 @@ ExporterOptions ExporterOptions::from_env() {
   if (auto h = setting("HEADERS")) o.headers = parse_headers(*h);
   if (auto t = setting("TIMEOUT")) {
     long ms = 0;
-    const std::string v = trim(*t);
+    const std::string& v = *t;
     const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), ms);
     if (ec == std::errc{} && end == v.data() + v.size() && ms > 0)
       o.timeout = std::chrono::milliseconds(ms);
@@ -104,12 +78,12 @@ ExporterOptions ExporterOptions::from_env() {
       log_warn("OTEL_EXPORTER_OTLP_TIMEOUT: '" + *t + "' is not a positive number of milliseconds; using 10000");
   }
   if (auto c = setting("COMPRESSION")) {
-    const auto v = lower(trim(*c));
+    const auto v = ascii_lower(*c);
     if (v == "gzip") o.compression = Compression::Gzip;
     else if (v != "none") log_warn("OTEL_EXPORTER_OTLP_COMPRESSION: '" + *c + "' is not gzip or none; not compressing");
   }
-  if (auto i = setting("INSECURE")) o.insecure = lower(trim(*i)) == "true";
-  if (auto c = setting("CERTIFICATE")) o.certificate = trim(*c);
+  if (auto i = setting("INSECURE")) o.insecure = ascii_lower(*i) == "true";
+  if (auto c = setting("CERTIFICATE")) o.certificate = *c;
   return o;
 }
 

@@ -25,11 +25,11 @@ Registry& registry() {
 void register_span_exporter(std::string name, SpanExporterFactory factory) {
   auto& r = registry();
   std::lock_guard lk(r.mu);
-  r.factories[trace::detail::to_lower(name)] = std::move(factory);
+  r.factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
 }
 
 std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name) {
-  const auto key = trace::detail::to_lower(name);
+  const auto key = tracehop::detail::ascii_lower(name);
   if (key == "console") return std::make_unique<trace::ConsoleSpanExporter>();
   SpanExporterFactory factory;
   {
@@ -42,7 +42,7 @@ std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name) {
 
 std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
   using namespace trace;
-  if (detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
+  if (tracehop::detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
 
   TracerProviderOptions options;  // what is unset here comes from the environment
   if (overrides.resource) options.resource = Resource::create(*overrides.resource);
@@ -50,13 +50,10 @@ std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides
   auto provider = std::make_shared<TracerProvider>(std::move(options));
 
   const std::string configured = overrides.exporters ? *overrides.exporters
-                                                     : detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
-  std::string_view names = configured;
-  while (!names.empty()) {
-    const auto comma = names.find(',');
-    const auto name = detail::to_lower(detail::trim_ows(names.substr(0, comma)));
-    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
-    if (name.empty() || name == "none") continue;
+                                                     : tracehop::detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
+  for (const auto& listed : tracehop::detail::split_list(configured)) {
+    const auto name = tracehop::detail::ascii_lower(listed);
+    if (name == "none") continue;
     std::unique_ptr<SpanExporter> exporter;
     try {
       exporter = make_span_exporter(name);

@@ -12,29 +12,28 @@
 #include <string_view>
 #include <vector>
 
+#include "common/env.hpp"
+#include "common/text.hpp"
 #include "tracehop/trace/span.hpp"
 #include "tracehop/trace/span_limits.hpp"
 #include "tracehop/trace/span_processor.hpp"
 
 namespace tracehop::trace::detail {
 
-// --- environment ---
-/// The variable's value with surrounding white space removed; nullopt if unset or empty.
-std::optional<std::string> env(const char* name);
-/// A non-negative integer variable; nullopt (and a logged warning) when set but malformed.
-std::optional<std::uint64_t> env_uint(const char* name);
-/// true/false (case-insensitive); anything else is logged and treated as false.
-bool env_bool(const char* name);
+// The helpers every layer shares (src/common), under the names this layer uses.
+using tracehop::detail::ascii_lower;
+using tracehop::detail::env;
+using tracehop::detail::env_bool;
+using tracehop::detail::env_uint;
+using tracehop::detail::iequals;
+using tracehop::detail::is_token;
+using tracehop::detail::percent_decode;
+using tracehop::detail::split_list;
+using tracehop::detail::trim;
+using tracehop::detail::trim_ows;
 
-std::string_view trim_ows(std::string_view s) noexcept;  // spaces and tabs
-bool iequals(std::string_view a, std::string_view b) noexcept;
-std::string to_lower(std::string_view s);
-
-/// Percent-decoding; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s);
 /// Percent-encodes every byte outside the W3C baggage-octet set (and '%').
 std::string percent_encode_baggage(std::string_view s);
-bool is_token_char(char c) noexcept;  // RFC 9110 tchar
 
 /// The process's short name (for unknown_service:<name>).
 std::string process_name();

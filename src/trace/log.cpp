@@ -15,7 +15,7 @@ namespace {
 LogLevel level_from_env() noexcept {
   const char* v = std::getenv("OTEL_LOG_LEVEL");
   if (!v) return LogLevel::Info;
-  const std::string s = trace::detail::to_lower(trace::detail::trim_ows(v));
+  const std::string s = tracehop::detail::ascii_lower(tracehop::detail::trim(v));
   if (s == "debug" || s == "trace") return LogLevel::Debug;
   if (s == "info") return LogLevel::Info;
   if (s == "warn" || s == "warning") return LogLevel::Warn;

@@ -305,7 +305,7 @@ Baggage parse_baggage(std::string_view header, Baggage base) {
     if (eq == std::string_view::npos) continue;
     const auto key = detail::trim_ows(kv.substr(0, eq));
     const auto raw = detail::trim_ows(kv.substr(eq + 1));
-    if (key.empty() || !std::all_of(key.begin(), key.end(), detail::is_token_char)) continue;
+    if (key.empty() || !detail::is_token(key)) continue;
     auto value = detail::percent_decode(raw);
     if (!value) continue;
     const auto metadata =
@@ -320,7 +320,7 @@ std::string format_baggage(const Baggage& baggage) {
   std::string out;
   std::size_t members = 0;
   for (const auto& e : baggage.entries()) {
-    if (e.name.empty() || !std::all_of(e.name.begin(), e.name.end(), detail::is_token_char)) continue;
+    if (e.name.empty() || !detail::is_token(e.name)) continue;
     std::string member = e.name + '=' + detail::percent_encode_baggage(e.value);
     if (!e.metadata.empty()) member += ';' + e.metadata;
     const std::size_t need = member.size() + (out.empty() ? 0 : 1);
@@ -359,11 +359,8 @@ PropagatorPtr noop_propagator() {
 
 PropagatorPtr propagator_from_names(std::string_view names) {
   std::vector<PropagatorPtr> ps;
-  while (!names.empty()) {
-    const auto comma = names.find(',');
-    const auto name = detail::to_lower(detail::trim_ows(names.substr(0, comma)));
-    names = comma == std::string_view::npos ? std::string_view{} : names.substr(comma + 1);
-    if (name.empty()) continue;
+  for (const auto& listed : detail::split_list(names)) {
+    const auto name = detail::ascii_lower(listed);
     if (name == "tracecontext") ps.push_back(trace_context_propagator());
     else if (name == "baggage") ps.push_back(baggage_propagator());
     else if (name == "b3") ps.push_back(b3_propagator(B3Format::Single));

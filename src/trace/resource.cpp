@@ -38,11 +38,11 @@ std::optional<Attributes> Resource::parse_attribute_list(std::string_view text) 
     const auto comma = text.find(',');
     const auto item = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-    if (detail::trim_ows(item).empty()) continue;
+    if (detail::trim(item).empty()) continue;
     const auto eq = item.find('=');
     if (eq == std::string_view::npos) return std::nullopt;
-    const auto key = detail::trim_ows(item.substr(0, eq));
-    auto value = detail::percent_decode(detail::trim_ows(item.substr(eq + 1)));
+    const auto key = detail::trim(item.substr(0, eq));
+    auto value = detail::percent_decode(detail::trim(item.substr(eq + 1)));
     if (key.empty() || !value) return std::nullopt;
     set_attribute(out, AttributeKey(key), std::move(*value));
   }

@@ -88,7 +88,7 @@ class ParentBased final : public Sampler {
 };
 
 std::optional<double> parse_ratio(std::string_view arg) {
-  arg = detail::trim_ows(arg);
+  arg = detail::trim(arg);
   double v = 0;
   auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), v);
   if (ec != std::errc{} || p != arg.data() + arg.size() || !(v >= 0.0 && v <= 1.0))
@@ -113,9 +113,9 @@ SamplerPtr parent_based_sampler(SamplerPtr root, ParentBasedOptions options) {
 }
 
 SamplerPtr sampler_from_name(std::string_view name, std::string_view arg) {
-  const std::string n = detail::to_lower(detail::trim_ows(name));
+  const std::string n = detail::ascii_lower(detail::trim(name));
   auto ratio = [&]() -> double {
-    if (detail::trim_ows(arg).empty()) return 1.0;
+    if (detail::trim(arg).empty()) return 1.0;
     if (auto r = parse_ratio(arg)) return *r;
     log_warn("OTEL_TRACES_SAMPLER_ARG='" + std::string(arg) +
              "' is not a ratio in [0, 1]; using 1.0");

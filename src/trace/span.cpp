@@ -1,7 +1,5 @@
 #include "tracehop/trace/span.hpp"
 
-#include <cxxabi.h>
-
 #include <typeinfo>
 
 #include "internal.hpp"
@@ -27,18 +25,6 @@ std::string_view to_string(StatusCode code) noexcept {
   }
   return "UNSET";
 }
-
-namespace {
-
-std::string demangle(const char* name) {
-  int status = 0;
-  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
-  std::string out = (status == 0 && d) ? d : name;
-  std::free(d);
-  return out;
-}
-
-}  // namespace
 
 bool Span::is_recording() const noexcept {
   if (!impl_) return false;
@@ -103,7 +89,7 @@ void Span::add_link(SpanContext context, Attributes attributes) {
 void Span::record_exception(const std::exception& e, Attributes extra) {
   if (!impl_) return;
   Attributes attrs;
-  attrs.push_back({"exception.type", demangle(typeid(e).name())});
+  attrs.push_back({"exception.type", tracehop::detail::demangle(typeid(e).name())});
   attrs.push_back({"exception.message", std::string(e.what())});
   for (auto& kv : extra) trace::set_attribute(attrs, std::move(kv.key), std::move(kv.value));
   add_event("exception", std::move(attrs));
@@ -117,8 +103,7 @@ void Span::record_exception(const std::exception_ptr& e, Attributes extra) {
     record_exception(ex, std::move(extra));
   } catch (...) {
     Attributes attrs;
-    const auto* type = abi::__cxa_current_exception_type();
-    attrs.push_back({"exception.type", type ? demangle(type->name()) : std::string("unknown")});
+    attrs.push_back({"exception.type", tracehop::detail::exception_type(e)});
     for (auto& kv : extra) trace::set_attribute(attrs, std::move(kv.key), std::move(kv.value));
     add_event("exception", std::move(attrs));
   }

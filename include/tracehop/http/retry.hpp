@@ -9,6 +9,7 @@
 //   SessionOptions o;
 //   o.retry = retry;             // or per request: RequestOptions::retry
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -17,6 +18,10 @@
 namespace tracehop::http {
 
 class Headers;
+
+/// The statuses that ask to try again later (RFC 6585, RFC 9110): retried by default, and what
+/// the OTLP exporters retry.
+inline constexpr std::array<int, 4> kRetryableStatuses{429, 502, 503, 504};
 
 struct RetryPolicy {
   /// Attempts in all, the first one included (1: no retry).
@@ -30,7 +35,7 @@ struct RetryPolicy {
   /// [backoff * (1 - jitter), backoff]. 0: exact waits; 1: "full jitter".
   double jitter = 0.5;
   /// Responses with these statuses are retried (the last attempt's response is returned as is).
-  std::vector<int> statuses{429, 502, 503, 504};
+  std::vector<int> statuses{kRetryableStatuses.begin(), kRetryableStatuses.end()};
   /// Connection failures (refused, reset, disconnected) and timeouts are retried.
   bool on_connection_errors = true;
   /// A Retry-After header (seconds or an HTTP date) on a retried response sets the wait.
@@ -47,6 +52,8 @@ struct RetryPolicy {
   /// The wait before retry number `retry` (1 for the first retry), jitter drawn from `unit`
   /// (a number in [0, 1)).
   std::chrono::milliseconds backoff(int retry, double unit) const noexcept;
+  /// The same with the jitter drawn from the SDK's random source.
+  std::chrono::milliseconds backoff(int retry) const noexcept;
   /// The wait a response's Retry-After asks for, if it has a valid one (never negative).
   static std::optional<std::chrono::milliseconds> retry_after(const Headers& headers);
 };

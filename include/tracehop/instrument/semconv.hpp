@@ -30,7 +30,4 @@ const std::vector<std::string>& default_sensitive_query_keys();
 std::string redact_url(std::string url,
                        const std::vector<std::string>& sensitive_keys = default_sensitive_query_keys());
 
-/// A comma-separated environment variable as a list of trimmed, non-empty items.
-std::vector<std::string> env_list(const char* name);
-
 }  // namespace tracehop::instrument

@@ -1,0 +1,66 @@
+// The shared helpers' out-of-line parts; compiled into the bottom layer (tracehop::trace), so
+// every layer above has them.
+#include <cxxabi.h>
+
+#include <cstdlib>
+#include <typeinfo>
+
+#include "common/env.hpp"
+#include "common/text.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::detail {
+
+std::string demangle(const char* mangled) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);
+  std::string out = status == 0 && d ? d : mangled;
+  std::free(d);
+  return out;
+}
+
+std::string exception_type(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return demangle(typeid(ex).name());
+  } catch (...) {
+    const auto* type = abi::__cxa_current_exception_type();
+    return type ? demangle(type->name()) : "unknown";
+  }
+}
+
+std::optional<std::string> env(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v) return std::nullopt;
+  const auto s = trim(v);
+  if (s.empty()) return std::nullopt;
+  return std::string(s);
+}
+
+std::optional<std::uint64_t> env_uint(const char* name) {
+  auto v = env(name);
+  if (!v) return std::nullopt;
+  std::uint64_t out = 0;
+  auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc{} || p != v->data() + v->size()) {
+    log_warn(std::string(name) + "='" + *v + "' is not a non-negative integer; ignored");
+    return std::nullopt;
+  }
+  return out;
+}
+
+bool env_bool(const char* name) {
+  auto v = env(name);
+  if (!v) return false;
+  if (iequals(*v, "true")) return true;
+  if (!iequals(*v, "false")) log_warn(std::string(name) + "='" + *v + "' is neither true nor false; taken as false");
+  return false;
+}
+
+std::vector<std::string> env_list(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? split_list(v) : std::vector<std::string>{};
+}
+
+}  // namespace tracehop::detail

@@ -1,0 +1,116 @@
+#pragma once
+// The small text helpers every layer needs, written once (internal, not installed): ASCII case,
+// trimming, RFC 9110 tokens and field values, percent-decoding, lists, type names.
+//
+// Two trims on purpose: HTTP's optional white space is spaces and tabs only (RFC 9110 5.6.3),
+// while configuration values (OTEL_* variables, list items) lose every ASCII white space.
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tracehop::detail {
+
+constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+inline std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = ascii_lower(c);
+  return out;
+}
+
+/// Equal but for ASCII case (header names, enum-like configuration values).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+constexpr bool is_ascii_space(char c) noexcept {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+/// Without leading and trailing ASCII white space: how every configuration value is read.
+constexpr std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_ascii_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ascii_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+/// Without leading and trailing spaces and tabs: HTTP's optional white space.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// The items of a comma-separated list, trimmed, empty ones left out.
+inline std::vector<std::string> split_list(std::string_view s, char separator = ',') {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    const auto at = s.find(separator);
+    if (const auto item = trim(s.substr(0, at)); !item.empty()) out.emplace_back(item);
+    if (at == std::string_view::npos) break;
+    s.remove_prefix(at + 1);
+  }
+  return out;
+}
+
+// RFC 9110 tchar, as a table: every header name sent or received is checked.
+inline constexpr auto kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+  for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = t[static_cast<std::size_t>(c - 32)] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) t[static_cast<unsigned char>(c)] = true;
+  return t;
+}();
+
+constexpr bool is_token_char(char c) noexcept { return kTokenChars[static_cast<unsigned char>(c)]; }
+
+/// An RFC 9110 token: a method, a field name, a baggage key.
+constexpr bool is_token(std::string_view t) noexcept {
+  if (t.empty()) return false;
+  for (char c : t)
+    if (!is_token_char(c)) [[unlikely]] return false;
+  return true;
+}
+
+/// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
+/// of the value smuggle header fields or a second message).
+constexpr bool is_field_value(std::string_view v) noexcept {
+  for (char c : v)
+    if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
+  return true;
+}
+
+/// Percent-decoding; nullopt on a malformed escape.
+inline std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    unsigned v = 0;
+    const auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+    if (ec != std::errc{} || end != s.data() + i + 3) return std::nullopt;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return out;
+}
+
+/// A C++ type's readable name, from its mangled one.
+std::string demangle(const char* mangled);
+/// The type of the exception `e` holds ("std::runtime_error", "int"), demangled.
+std::string exception_type(const std::exception_ptr& e);
+
+}  // namespace tracehop::detail

@@ -1,0 +1,80 @@
+// The helpers every layer shares (src/common): one definition of trimming, case, tokens,
+// percent-decoding, lists and environment values, so that no two layers read them differently.
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "common/env.hpp"
+#include "common/text.hpp"
+#include "test_util.hpp"
+
+using namespace tracehop::detail;
+using tracehop::test::LogCapture;
+using tracehop::test::ScopedEnv;
+
+TEST(CommonText, ConfigurationValuesLoseAllAsciiWhiteSpaceHttpOnlySpacesAndTabs) {
+  EXPECT_EQ(trim(" \t\r\n\v\fvalue \n"), "value");
+  EXPECT_EQ(trim_ows(" \tvalue\t "), "value");
+  EXPECT_EQ(trim_ows("value\r\n"), "value\r\n");  // CR LF are not OWS: a header value keeps them
+  EXPECT_EQ(trim("   "), "");
+}
+
+TEST(CommonText, ListsAreSplitTrimmedAndWithoutEmptyItems) {
+  EXPECT_EQ(split_list(" a, b ,,\tc\n,"), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(split_list("").empty());
+  EXPECT_TRUE(split_list(" , ,").empty());
+  EXPECT_EQ(split_list("x;y", ';'), (std::vector<std::string>{"x", "y"}));
+}
+
+TEST(CommonText, AsciiCaseOnly) {
+  EXPECT_EQ(ascii_lower("Content-TYPE \xC3\x89"), "content-type \xC3\x89");  // bytes above ASCII unchanged
+  EXPECT_TRUE(iequals("TraceParent", "traceparent"));
+  EXPECT_FALSE(iequals("traceparent", "traceparents"));
+  EXPECT_FALSE(iequals("\xC3\x89", "\xC3\xA9"));
+}
+
+TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
+  EXPECT_TRUE(is_token("X-Custom_1.!#$%&'*+^`|~"));
+  for (std::string_view bad : {"", "a b", "a:b", "a\"b", "(a)", "a/b", "a\x7f", "\xC3\x89"}) EXPECT_FALSE(is_token(bad)) << bad;
+  EXPECT_TRUE(is_field_value("any text, \t \xC3\xA9"));
+  for (std::string_view bad : {std::string_view("a\rb"), std::string_view("a\nb"), std::string_view("a\0b", 3)})
+    EXPECT_FALSE(is_field_value(bad));
+}
+
+TEST(CommonText, PercentDecodingRefusesMalformedEscapes) {
+  EXPECT_EQ(percent_decode("a%20b%2Cc%e2%82%ac"), "a b,c\xE2\x82\xAC");
+  EXPECT_EQ(percent_decode("plain"), "plain");
+  for (std::string_view bad : {"%", "%2", "%zz", "a%2g", "%-1"}) EXPECT_EQ(percent_decode(bad), std::nullopt) << bad;
+}
+
+TEST(CommonText, ExceptionTypesAreDemangled) {
+  EXPECT_EQ(exception_type(std::make_exception_ptr(std::runtime_error("x"))), "std::runtime_error");
+  EXPECT_EQ(exception_type(std::make_exception_ptr(42)), "int");
+  EXPECT_EQ(demangle(typeid(std::vector<int>).name()).rfind("std::vector<int", 0), 0u);
+  EXPECT_EQ(demangle("not a mangled name"), "not a mangled name");
+}
+
+TEST(CommonEnv, ValuesAreTrimmedAndEmptyMeansUnset) {
+  ScopedEnv v("TRACEHOP_TEST_VALUE", " \tvalue\r\n");
+  EXPECT_EQ(env("TRACEHOP_TEST_VALUE"), "value");
+  ScopedEnv blank("TRACEHOP_TEST_BLANK", " \n ");
+  EXPECT_EQ(env("TRACEHOP_TEST_BLANK"), std::nullopt);
+  ScopedEnv unset("TRACEHOP_TEST_UNSET", std::nullopt);
+  EXPECT_EQ(env("TRACEHOP_TEST_UNSET"), std::nullopt);
+}
+
+TEST(CommonEnv, NumbersBooleansAndListsWithMalformedValuesLogged) {
+  LogCapture log;
+  ScopedEnv n("TRACEHOP_TEST_N", " 512\n");
+  EXPECT_EQ(env_uint("TRACEHOP_TEST_N"), 512u);
+  ScopedEnv bad("TRACEHOP_TEST_BAD", "12ms");
+  EXPECT_EQ(env_uint("TRACEHOP_TEST_BAD"), std::nullopt);
+  EXPECT_TRUE(log.contains("TRACEHOP_TEST_BAD='12ms' is not a non-negative integer; ignored"));
+  ScopedEnv t("TRACEHOP_TEST_T", " TRUE ");
+  EXPECT_TRUE(env_bool("TRACEHOP_TEST_T"));
+  ScopedEnv f("TRACEHOP_TEST_F", "yes");
+  EXPECT_FALSE(env_bool("TRACEHOP_TEST_F"));
+  EXPECT_TRUE(log.contains("TRACEHOP_TEST_F='yes' is neither true nor false; taken as false"));
+  ScopedEnv l("TRACEHOP_TEST_L", "http/dup, http\n");
+  EXPECT_EQ(env_list("TRACEHOP_TEST_L"), (std::vector<std::string>{"http/dup", "http"}));
+}

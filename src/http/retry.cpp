@@ -1,12 +1,17 @@
 #include "tracehop/http/retry.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
+#include "exchange.hpp"
+#include "response_state.hpp"
 #include "rfc9110.hpp"
 #include "tracehop/http/headers.hpp"
 #include "tracehop/trace/ids.hpp"
+#include "tracehop/trace/log.hpp"
 
 namespace tracehop::http {
 
@@ -50,3 +55,56 @@ std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const Headers&
 }
 
 }  // namespace tracehop::http
+
+// --- request()'s retry loop ---------------------------------------------------------------------
+
+namespace tracehop::http::detail {
+
+boost::asio::awaitable<Response> with_retries(Exchange& exchange, const RetryPolicy* retry, bool raise,
+                                              std::string_view url_text) {
+  for (int attempt = 1;; ++attempt) {
+    const bool last = !retry || attempt >= retry->attempts;
+    std::optional<std::chrono::milliseconds> wait;
+    std::string why;
+    try {
+      Response resp = co_await exchange.attempt(last);
+      if (last || !retry->retries_status(resp.status())) {
+        if (raise && resp.status() >= 400) {
+          resp.release();
+          resp.raise_for_status();
+        }
+        co_return resp;
+      }
+      wait = retry->backoff(attempt);
+      if (retry->respect_retry_after) {
+        if (const auto asked = RetryPolicy::retry_after(resp.headers())) {
+          if (*asked > retry->max_retry_after) {  // too long to wait: the answer stands
+            if (raise) {
+              resp.release();
+              resp.raise_for_status();
+            }
+            co_return resp;
+          }
+          wait = *asked;
+        }
+      }
+      why = "status " + std::to_string(resp.status());
+      co_await discard_small_body(resp);
+    } catch (const ClientSSLError&) {
+      throw;  // a certificate problem does not go away by asking again
+    } catch (const ClientConnectionError& e) {
+      if (last || !retry->on_connection_errors) throw;
+      wait = retry->backoff(attempt);
+      why = e.what();
+    }
+    log_debug("retrying " + exchange.outgoing().method + " " + std::string(url_text) + " after " + why + " in " +
+              std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
+              std::to_string(retry->attempts) + ")");
+    if (wait->count() > 0) {
+      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *wait);
+      co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+  }
+}
+
+}  // namespace tracehop::http::detail

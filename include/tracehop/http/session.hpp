@@ -19,9 +19,11 @@
 #include <string>
 #include <string_view>
 
+#include "tracehop/http/connector.hpp"
 #include "tracehop/http/cookies.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/response.hpp"
 #include "tracehop/http/retry.hpp"
 #include "tracehop/http/signals.hpp"
 #include "tracehop/http/url.hpp"
@@ -41,24 +43,6 @@ struct ClientTimeout {
   std::optional<Millis> sock_connect = std::chrono::seconds(30);
   /// The longest wait for data from the server while reading a response.
   std::optional<Millis> sock_read;
-};
-
-struct ConnectorOptions {
-  /// The most connections open at once, idle ones included (0: no limit).
-  std::size_t limit = 100;
-  /// The most connections open at once to one scheme://host:port (0: no limit).
-  std::size_t limit_per_host = 0;
-  /// How long an idle connection stays in the pool.
-  Millis keepalive_timeout = std::chrono::seconds(15);
-  /// Never reuse a connection: `Connection: close` on every request.
-  bool force_close = false;
-  /// How long a DNS answer is reused.
-  Millis dns_ttl = std::chrono::seconds(10);
-  /// https: verify the server's certificate chain and host name (against the system's CA
-  /// store, or `ca_file`). false skips both, and says so in the log: for tests only.
-  bool verify_ssl = true;
-  /// A PEM file of CA certificates to trust instead of the system store.
-  std::string ca_file;
 };
 
 struct SessionOptions {
@@ -101,54 +85,6 @@ struct RequestOptions {
   std::optional<bool> raise_for_status;
   /// false: instrumentation records no span for this request (signals still fire, saying so).
   bool trace = true;
-};
-
-namespace detail {
-class Pool;
-struct ResponseState;
-}  // namespace detail
-
-/// A response whose headers are in. The body is read on demand; the connection goes back to
-/// the pool once the body is read to its end, and is closed if the Response is destroyed
-/// before that.
-class Response {
- public:
-  /// An empty response (status 0): what asio hands over beside an exception.
-  Response() noexcept;
-  Response(Response&&) noexcept;
-  Response& operator=(Response&&) noexcept;
-  ~Response();
-
-  int status() const noexcept;
-  const std::string& reason() const noexcept;
-  const Headers& headers() const noexcept;
-  /// The final URL (after redirects).
-  const Url& url() const noexcept;
-  /// 10 or 11.
-  int version() const noexcept;
-  bool ok() const noexcept { return status() < 400; }
-  /// How many redirects led here.
-  int redirects() const noexcept;
-
-  /// The whole body (once; later calls return the same bytes).
-  boost::asio::awaitable<std::string> read();
-  boost::asio::awaitable<std::string> text() { return read(); }
-  /// The body parsed as JSON; ClientPayloadError if it is not JSON.
-  boost::asio::awaitable<boost::json::value> json();
-  /// Streams the body: the next piece of it (decoded), as it arrives; "" once it is all read.
-  /// read() after read_chunk() returns the rest.
-  boost::asio::awaitable<std::string> read_chunk();
-
-  /// Throws ClientResponseError for a status >= 400.
-  void raise_for_status() const;
-  /// Gives the connection back now: reused if the body was read to its end, else closed.
-  void release() noexcept;
-
- private:
-  friend class ClientSession;
-  explicit Response(std::unique_ptr<detail::ResponseState> state) noexcept;
-  const detail::ResponseState& state() const noexcept;
-  std::unique_ptr<detail::ResponseState> state_;
 };
 
 /// Long-lived: create one per service and reuse it. Its methods may be called from any thread
@@ -199,14 +135,7 @@ class ClientSession {
   boost::asio::awaitable<void> close();
   bool closed() const noexcept;
 
-  struct PoolStats {
-    std::size_t open = 0;       // connections open now (in use + idle)
-    std::size_t idle = 0;
-    std::size_t peak_open = 0;
-    std::size_t created = 0;    // connections made
-    std::size_t reused = 0;     // requests sent on a pooled connection
-    std::size_t waiting = 0;    // requests waiting for a connection now
-  };
+  using PoolStats = ConnectorStats;
   PoolStats pool_stats() const noexcept;
 
  private:

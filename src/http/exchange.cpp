@@ -1,0 +1,186 @@
+#include "exchange.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "response_state.hpp"
+#include "rfc9110.hpp"
+#include "signal_emitter.hpp"
+#include "wire.hpp"
+
+namespace tracehop::http::detail {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
+
+bool cancelled(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& se) {
+    return se.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<Response> Exchange::attempt(bool last) {
+  const Deadline deadline = Deadline::after(timeout_.total, TimeoutKind::Total);
+  if (last) co_return co_await follow(out_, deadline);
+  Outgoing copy = out_;
+  co_return co_await follow(copy, deadline);
+}
+
+asio::awaitable<Response> Exchange::follow(Outgoing& out, const Deadline& deadline) {
+  auto& [method, url, headers, body] = out;
+  const auto& jar = session_.cookie_jar;
+  const bool caller_cookie = headers.contains("Cookie");
+  for (int redirects = 0;; ++redirects) {
+    if (jar && !caller_cookie) {
+      headers.erase("Cookie");
+      if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
+    }
+    Response resp = co_await send(out, deadline);
+    auto& st = ResponseAccess::state(resp);
+    st.redirects = redirects;
+    if (jar && resp.headers().contains("Set-Cookie")) jar->update(url, resp.headers());
+    const bool redirect = request_.allow_redirects && is_redirect(resp.status());
+    const auto location = redirect ? resp.headers().first("Location") : std::nullopt;
+    if (!redirect || !location) co_return resp;
+    if (redirects >= request_.max_redirects) {
+      resp.release();
+      throw TooManyRedirects(resp.status(), std::string(url.buffer()), request_.max_redirects);
+    }
+    co_await resp.read();  // drain it, so the connection can carry the next hop
+    const Url next = resolve_url(url, *location);
+    if (const auto& sig = st.signals)
+      sig->emit(&TraceConfig::on_request_redirect,
+                [&](SignalContext& c) { return RedirectParams{c, st.method, url, resp, next}; });
+    // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
+    if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
+      if (method != "HEAD") method = "GET";
+      body.clear();
+      headers.erase("Content-Type");
+      headers.erase("Content-Length");
+    }
+    if (origin_of(next) != origin_of(url)) headers.erase("Authorization");  // no credentials to another origin
+    url = next;
+  }
+}
+
+asio::awaitable<Response> Exchange::send(const Outgoing& out, const Deadline& deadline) {
+  const auto& [method, url, headers, body] = out;
+  const Origin origin = origin_of(url);
+  const Deadline connect_deadline = deadline.sooner(timeout_.connect, TimeoutKind::Connect);
+  auto reading = [&] { return "reading from " + origin.host_header(); };
+
+  for (int attempt = 0;; ++attempt) {
+    const int resend_count = sent_++;
+    std::shared_ptr<Signals> sig;
+    std::optional<Headers> signalled_headers;  // a copy for subscribers to change (inject into)
+    if (!configs_.empty()) {
+      sig = std::make_shared<Signals>(configs_);
+      sig->set_origin(&origin);
+      signalled_headers = headers;
+      sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
+        return RequestStartParams{c, method, url, *signalled_headers, resend_count, request_.trace, origin};
+      });
+    }
+    const Headers& hop_headers = signalled_headers ? *signalled_headers : headers;
+    auto signal_exception = [&](std::exception_ptr e) {
+      if (!sig) return;
+      const bool was_cancelled = cancelled(e);
+      sig->emit(&TraceConfig::on_request_exception,
+                [&](SignalContext& c) { return RequestExceptionParams{c, method, url, e, was_cancelled}; });
+    };
+
+    // The request goes out as one buffer, written here: Beast's serializer costs a third of
+    // a keep-alive request's client CPU (bench/http-vs-wrk).
+    const std::string wire = serialize_request(method, request_target(url), origin.host_header(), hop_headers, body,
+                                               session_.connector.force_close);
+
+    Lease lease;
+    auto st = std::make_unique<ResponseState>();
+    auto& parser = st->parser.emplace();
+    parser.body_limit(session_.max_body_bytes);
+    if (method == "HEAD") parser.skip(true);
+    bool retry = false;
+    try {
+      lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig.get());
+      auto& conn = lease.connection();
+      Deadline limit = deadline;
+      limit.check(reading);
+      boost::system::error_code ec;
+      const std::size_t written = write_now(conn, wire, ec);
+      if (!ec && written < wire.size()) {
+        limit.arm(conn.tcp(), reading);
+        auto [wec, wn] = co_await conn.with_stream(
+            [&](auto& stream) { return asio::async_write(stream, asio::buffer(wire) + written, as_tuple_awaitable); });
+        ec = wec;
+      }
+      if (!ec) {
+        if (sig)
+          sig->emit(&TraceConfig::on_request_headers_sent,
+                    [&](SignalContext& c) { return RequestHeadersSentParams{c, method, url, hop_headers}; });
+        limit = deadline.sooner(timeout_.sock_read, TimeoutKind::SockRead);
+        limit.arm(conn.tcp(), reading);
+        auto [rec, rn] = co_await conn.with_stream(
+            [&](auto& stream) { return bhttp::async_read_header(stream, conn.buffer, parser, as_tuple_awaitable); });
+        ec = rec;
+      }
+      if (ec) {
+        // A pooled connection the server closed meanwhile: an idempotent request is retried
+        // once, on a new connection, if nothing of a response arrived (as aiohttp does).
+        const bool closed = ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe;
+        retry = lease.reused() && attempt == 0 && !parser.got_some() && closed && idempotent(method);
+        lease.release(false);
+        if (!retry) throw_io_error(ec, limit, origin, url, false);
+      } else {
+        conn.tcp().expires_never();
+      }
+    } catch (...) {
+      signal_exception(std::current_exception());
+      throw;
+    }
+    if (retry) {
+      signal_exception(std::make_exception_ptr(
+          ServerDisconnectedError(origin.host_header() + " had closed the pooled connection; retrying on a new one")));
+      continue;
+    }
+
+    st->status = parser.status();
+    st->reason = std::string(parser.reason());
+    st->version = parser.version();
+    st->url = url;
+    st->method = std::string(method);
+    st->deadline = deadline;
+    st->sock_read = timeout_.sock_read;
+    st->force_close = session_.connector.force_close;
+    st->max_body_bytes = session_.max_body_bytes;
+    st->lease = std::move(lease);
+    st->signals = sig;
+    const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
+    if (no_body) {
+      st->body_done = true;
+      st->lease.release(st->parser->keep_alive() && !st->force_close);
+    }
+    ResponseState* raw = st.get();
+    Response resp = ResponseAccess::make(std::move(st));
+    if (sig)
+      sig->emit(&TraceConfig::on_response_headers,
+                [&](SignalContext& c) { return ResponseHeadersParams{c, method, url, resp}; });
+    if (no_body) raw->signal_end(0);
+    co_return resp;
+  }
+}
+
+}  // namespace tracehop::http::detail

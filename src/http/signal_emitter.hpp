@@ -1,0 +1,65 @@
+#pragma once
+// Emitting the lifecycle signals of one physical request to every subscribed TraceConfig, and
+// which configs a request has (internal). A subscriber that throws is logged, never passed on.
+
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "connection.hpp"
+#include "tracehop/http/signals.hpp"
+#include "tracehop/trace/log.hpp"
+
+namespace tracehop::http::detail {
+
+// The lifecycle signals of one physical request: one SignalContext per subscribed config.
+class Signals final : public ConnectObserver {
+ public:
+  explicit Signals(const std::vector<TraceConfigPtr>& configs) : configs_(configs), ctx_(configs.size()) {}
+
+  template <class Member, class MakeParams>
+  void emit(Member member, MakeParams&& make) noexcept {
+    for (std::size_t i = 0; i < configs_.size(); ++i) {
+      const auto& subscribers = (*configs_[i]).*member;
+      if (subscribers.empty()) continue;
+      try {
+        const auto params = make(ctx_[i]);
+        for (const auto& f : subscribers) f(params);
+      } catch (const std::exception& e) {
+        log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
+      } catch (...) {
+        log_error("a lifecycle signal subscriber threw");
+      }
+    }
+  }
+
+  void set_origin(const Origin* o) noexcept { origin_ = o; }
+  void queued_start() noexcept override { connection(&TraceConfig::on_connection_queued_start, {}); }
+  void queued_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_queued_end, d); }
+  void create_start() noexcept override { connection(&TraceConfig::on_connection_create_start, {}); }
+  void create_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_create_end, d); }
+  void reused() noexcept override { connection(&TraceConfig::on_connection_reuseconn, {}); }
+  void dns_start(std::string_view host) noexcept override {
+    emit(&TraceConfig::on_dns_resolvehost_start, [&](SignalContext& c) { return DnsParams{c, host, {}}; });
+  }
+  void dns_end(std::string_view host, Clock::duration d) noexcept override {
+    emit(&TraceConfig::on_dns_resolvehost_end, [&](SignalContext& c) { return DnsParams{c, host, d}; });
+  }
+  void tls_done() noexcept override { connection(&TraceConfig::on_tls_handshake_end, {}); }
+
+ private:
+  void connection(std::vector<std::function<void(const ConnectionParams&)>> TraceConfig::*member,
+                  Clock::duration d) noexcept {
+    emit(member, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
+  }
+  std::vector<TraceConfigPtr> configs_;
+  std::vector<SignalContext> ctx_;
+  const Origin* origin_ = nullptr;
+};
+
+/// The configs a request signals to: the session's own, then the process-wide ones (unless one
+/// of the session's has the same non-empty group).
+std::vector<TraceConfigPtr> request_configs(std::vector<TraceConfigPtr> own);
+
+}  // namespace tracehop::http::detail

@@ -1,0 +1,87 @@
+// A request on the wire, without I/O: serialize_request's bytes, its refusals and its
+// Content-Length rules; and which error each kind of deadline raises.
+#include <gtest/gtest.h>
+
+#include "deadline.hpp"
+#include "wire.hpp"
+
+using namespace tracehop::http;
+using detail::Deadline;
+using detail::serialize_request;
+
+namespace {
+
+std::string request(std::string_view method, const Headers& headers = {}, const std::string& body = {},
+                    bool close = false) {
+  return serialize_request(method, "/p?q=1", "example.test:8080", headers, body, close);
+}
+
+}  // namespace
+
+TEST(Wire, RequestLineHostHeadersInOrderThenTheBody) {
+  const Headers headers{{"X-B", "2"}, {"Accept", "*/*"}, {"X-B", "3"}, {"X-A", "1"}};
+  EXPECT_EQ(request("GET", headers),
+            "GET /p?q=1 HTTP/1.1\r\nHost: example.test:8080\r\nX-B: 2\r\nAccept: */*\r\nX-B: 3\r\nX-A: 1\r\n\r\n");
+  EXPECT_EQ(request("PUT", {}, "data", true),
+            "PUT /p?q=1 HTTP/1.1\r\nHost: example.test:8080\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndata");
+}
+
+TEST(Wire, ACallersHostWinsAndIsNotSentTwice) {
+  EXPECT_EQ(request("GET", {{"host", "other.test"}}), "GET /p?q=1 HTTP/1.1\r\nhost: other.test\r\n\r\n");
+}
+
+TEST(Wire, ContentLengthForABodyOrAMethodThatExpectsOneUnlessTheCallerSetIt) {
+  for (std::string_view m : {"POST", "PUT", "PATCH"})
+    EXPECT_NE(request(m).find("\r\nContent-Length: 0\r\n"), std::string::npos) << m;
+  for (std::string_view m : {"GET", "HEAD", "DELETE", "OPTIONS"})
+    EXPECT_EQ(request(m).find("Content-Length"), std::string::npos) << m;
+  EXPECT_NE(request("DELETE", {}, "x").find("\r\nContent-Length: 1\r\n"), std::string::npos);
+  const auto own = request("POST", {{"content-length", "3"}}, "abc");
+  EXPECT_EQ(own.find("Content-Length"), std::string::npos) << own;
+  EXPECT_NE(own.find("\r\ncontent-length: 3\r\n\r\nabc"), std::string::npos) << own;
+}
+
+TEST(Wire, AnythingThatCouldSmuggleAHeaderIsRefused) {
+  for (std::string_view method : {"", "GET /x", "GE\rT", "G(T"}) {
+    try {
+      request(method);
+      ADD_FAILURE() << method;
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.code(), make_error_code(errc::invalid_header)) << method;
+    }
+  }
+  const std::vector<Headers::Field> bad = {{"X-A", "1\r\nInjected: yes"}, {"X-A", "1\nInjected"},
+                                           {"X-A", std::string("a\0b", 3)}, {"X A", "1"},
+                                           {"X:A", "1"},                     {"", "1"}};
+  for (const auto& [name, value] : bad) {
+    EXPECT_THROW(request("GET", {{name, value}}), ClientError) << name;
+  }
+}
+
+TEST(Deadline, EachKindRaisesItsOwnError) {
+  EXPECT_THROW((Deadline{{}, TimeoutKind::Total}.raise("x")), ServerTimeoutError);
+  EXPECT_THROW((Deadline{{}, TimeoutKind::Connect}.raise("x")), ConnectionTimeoutError);
+  EXPECT_THROW((Deadline{{}, TimeoutKind::SockConnect}.raise("x")), ConnectionTimeoutError);
+  EXPECT_THROW((Deadline{{}, TimeoutKind::SockRead}.raise("x")), SocketTimeoutError);
+  try {
+    Deadline{{}, TimeoutKind::SockRead}.raise("reading from h:1");
+  } catch (const ServerTimeoutError& e) {
+    EXPECT_EQ(e.timeout_kind(), TimeoutKind::SockRead);
+  }
+}
+
+TEST(Deadline, TheSoonerLimitBindsAndAPassedOneRaisesAtOnce) {
+  using namespace std::chrono_literals;
+  const Deadline total = Deadline::after(10s, TimeoutKind::Total);
+  EXPECT_EQ(total.sooner(1s, TimeoutKind::SockRead).kind, TimeoutKind::SockRead);
+  EXPECT_EQ(total.sooner(60s, TimeoutKind::SockRead).kind, TimeoutKind::Total);
+  EXPECT_EQ(total.sooner(std::nullopt, TimeoutKind::SockRead).kind, TimeoutKind::Total);
+  const Deadline none = Deadline::after(std::nullopt, TimeoutKind::Total);
+  EXPECT_EQ(none.at, detail::Clock::time_point::max());
+  EXPECT_EQ(none.sooner(1s, TimeoutKind::Connect).kind, TimeoutKind::Connect);
+  EXPECT_NO_THROW(none.check([] { return std::string("never"); }));
+  const Deadline passed{detail::Clock::now() - 1ms, TimeoutKind::Total};
+  EXPECT_THROW(passed.check([] { return std::string("late"); }), ServerTimeoutError);
+  // A sooner limit never extends a deadline that has passed.
+  EXPECT_EQ(passed.sooner(1s, TimeoutKind::SockRead).kind, TimeoutKind::Total);
+}

@@ -33,13 +33,18 @@ bool cancelled(const std::exception_ptr& e) {
 }  // namespace
 
 asio::awaitable<Response> Exchange::attempt(bool last) {
-  const Deadline deadline = Deadline::after(timeout_.total, TimeoutKind::Total);
-  if (last) co_return co_await follow(out_, deadline);
-  Outgoing copy = out_;
-  co_return co_await follow(copy, deadline);
+  deadline_ = Deadline::after(timeout_.total, TimeoutKind::Total);
+  if (last) return follow(out_);
+  attempted_ = out_;
+  return follow(attempted_);
 }
 
-asio::awaitable<Response> Exchange::follow(Outgoing& out, const Deadline& deadline) {
+const RetryPolicy* Exchange::retry_policy() const noexcept {
+  const RetryPolicy* retry = request_.retry ? &*request_.retry : session_.retry ? &*session_.retry : nullptr;
+  return retry && retry->allows(out_.method) ? retry : nullptr;
+}
+
+asio::awaitable<Response> Exchange::follow(Outgoing& out) {
   auto& [method, url, headers, body] = out;
   const auto& jar = session_.cookie_jar;
   const bool caller_cookie = headers.contains("Cookie");
@@ -48,7 +53,7 @@ asio::awaitable<Response> Exchange::follow(Outgoing& out, const Deadline& deadli
       headers.erase("Cookie");
       if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
     }
-    Response resp = co_await send(out, deadline);
+    Response resp = co_await send(out);
     auto& st = ResponseAccess::state(resp);
     st.redirects = redirects;
     if (jar && resp.headers().contains("Set-Cookie")) jar->update(url, resp.headers());
@@ -76,7 +81,8 @@ asio::awaitable<Response> Exchange::follow(Outgoing& out, const Deadline& deadli
   }
 }
 
-asio::awaitable<Response> Exchange::send(const Outgoing& out, const Deadline& deadline) {
+asio::awaitable<Response> Exchange::send(const Outgoing& out) {
+  const Deadline& deadline = deadline_;
   const auto& [method, url, headers, body] = out;
   const Origin origin = origin_of(url);
   const Deadline connect_deadline = deadline.sooner(timeout_.connect, TimeoutKind::Connect);

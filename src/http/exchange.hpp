@@ -7,6 +7,7 @@
 //           -> send() (one hop on one connection: signals, the wire, the response header)
 
 #include <boost/asio/awaitable.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,35 +25,45 @@ struct Outgoing {
   std::string body;
 };
 
+/// One request() on its way: owns what it sends and its options, and keeps the session's state
+/// alive for as long as it runs (the ClientSession may be destroyed meanwhile).
 class Exchange {
  public:
-  Exchange(Connector& connector, const SessionOptions& session, const RequestOptions& request, ClientTimeout timeout,
-           std::vector<TraceConfigPtr> configs, Outgoing out)
-      : connector_(connector), session_(session), request_(request), timeout_(std::move(timeout)),
-        configs_(std::move(configs)), out_(std::move(out)) {}
+  Exchange(std::shared_ptr<const void> session_state, Connector& connector, const SessionOptions& session,
+           RequestOptions request, ClientTimeout timeout, std::vector<TraceConfigPtr> configs, Outgoing out)
+      : session_state_(std::move(session_state)), connector_(connector), session_(session),
+        request_(std::move(request)), timeout_(std::move(timeout)), configs_(std::move(configs)),
+        out_(std::move(out)) {}
 
   /// One attempt, with the whole timeout: the request and the redirects it leads to. Redirects
-  /// change what is sent: the `last` attempt may change the request itself, others a copy.
+  /// change what is sent: the `last` attempt may change the request itself, others a copy. (Not
+  /// a coroutine: the frames of a request are few, each one an allocation.)
   boost::asio::awaitable<Response> attempt(bool last);
 
   const Outgoing& outgoing() const noexcept { return out_; }
+  /// The request's RetryPolicy (its own, else the session's), if it may be retried at all.
+  const RetryPolicy* retry_policy() const noexcept;
+  /// Whether a status >= 400 raises ClientResponseError.
+  bool raises_for_status() const noexcept { return request_.raise_for_status.value_or(session_.raise_for_status); }
 
  private:
-  boost::asio::awaitable<Response> follow(Outgoing& out, const Deadline& deadline);
-  boost::asio::awaitable<Response> send(const Outgoing& out, const Deadline& deadline);
+  boost::asio::awaitable<Response> follow(Outgoing& out);
+  boost::asio::awaitable<Response> send(const Outgoing& out);
 
+  std::shared_ptr<const void> session_state_;
   Connector& connector_;
   const SessionOptions& session_;
-  const RequestOptions& request_;
+  RequestOptions request_;
   ClientTimeout timeout_;
   std::vector<TraceConfigPtr> configs_;
   Outgoing out_;
-  int sent_ = 0;  // physical requests so far
+  Outgoing attempted_;   // an attempt's copy of out_, when a later attempt may follow
+  Deadline deadline_;    // the current attempt's total
+  int sent_ = 0;         // physical requests so far
 };
 
-/// request()'s retry loop (retry.cpp): attempts `exchange` as `retry` allows (none: once), waits
-/// between attempts, and raises for a status >= 400 if `raise`.
-boost::asio::awaitable<Response> with_retries(Exchange& exchange, const RetryPolicy* retry, bool raise,
-                                              std::string_view url_text);
+/// request()'s retry loop (retry.cpp): attempts the exchange as its RetryPolicy allows (none:
+/// once), waiting between attempts, and raises for a status >= 400 if asked to.
+boost::asio::awaitable<Response> with_retries(Exchange exchange);
 
 }  // namespace tracehop::http::detail

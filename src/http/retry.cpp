@@ -60,8 +60,9 @@ std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const Headers&
 
 namespace tracehop::http::detail {
 
-boost::asio::awaitable<Response> with_retries(Exchange& exchange, const RetryPolicy* retry, bool raise,
-                                              std::string_view url_text) {
+boost::asio::awaitable<Response> with_retries(Exchange exchange) {
+  const RetryPolicy* const retry = exchange.retry_policy();
+  const bool raise = exchange.raises_for_status();
   for (int attempt = 1;; ++attempt) {
     const bool last = !retry || attempt >= retry->attempts;
     std::optional<std::chrono::milliseconds> wait;
@@ -97,7 +98,7 @@ boost::asio::awaitable<Response> with_retries(Exchange& exchange, const RetryPol
       wait = retry->backoff(attempt);
       why = e.what();
     }
-    log_debug("retrying " + exchange.outgoing().method + " " + std::string(url_text) + " after " + why + " in " +
+    log_debug("retrying " + exchange.outgoing().method + " " + std::string(exchange.outgoing().url.buffer()) + " after " + why + " in " +
               std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
               std::to_string(retry->attempts) + ")");
     if (wait->count() > 0) {

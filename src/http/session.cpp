@@ -77,17 +77,35 @@ asio::awaitable<void> ClientSession::close() {
   co_return;
 }
 
-asio::awaitable<Response> ClientSession::request(std::string_view method_in, std::string_view url_text,
+namespace {
+
+asio::awaitable<Response> rethrow(std::exception_ptr e) {
+  std::rethrow_exception(e);
+  co_return Response{};
+}
+
+}  // namespace
+
+// Not a coroutine itself: what it prepares needs no I/O, and the request runs in with_retries()'s
+// frame (each frame is an allocation). An error found here is thrown when the result is awaited,
+// as a coroutine's would be.
+asio::awaitable<Response> ClientSession::request(std::string_view method, std::string_view url_text,
                                                  RequestOptions o) {
-  auto impl = impl_;  // the session may be destroyed while this request runs
-  const auto& opts = impl->options;
-  if (impl->connector->closed()) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
+  try {
+    return detail::with_retries(prepare(method, url_text, std::move(o)));
+  } catch (...) {
+    return rethrow(std::current_exception());
+  }
+}
 
-  Url url = impl->url_of(url_text);
+detail::Exchange ClientSession::prepare(std::string_view method, std::string_view url_text, RequestOptions o) {
+  const auto& opts = impl_->options;
+  if (impl_->connector->closed()) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
+
+  Url url = impl_->url_of(url_text);
   append_query(url, o.params);
-  const ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
+  ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
 
-  std::string method(method_in);
   std::string body;
   std::string content_type;
   if (o.json) {
@@ -121,15 +139,11 @@ asio::awaitable<Response> ClientSession::request(std::string_view method_in, std
   if (o.compress) headers.set("Content-Encoding", *o.compress);
 
   std::vector<TraceConfigPtr> own = opts.trace_configs;
-  if (auto added = impl->added_configs.load(std::memory_order_acquire)) own.insert(own.end(), added->begin(), added->end());
-  std::vector<TraceConfigPtr> configs = detail::request_configs(std::move(own));
+  if (auto added = impl_->added_configs.load(std::memory_order_acquire)) own.insert(own.end(), added->begin(), added->end());
+  auto configs = detail::request_configs(std::move(own));
 
-  const RetryPolicy* retry = o.retry ? &*o.retry : opts.retry ? &*opts.retry : nullptr;
-  if (retry && !retry->allows(method)) retry = nullptr;
-  const bool raise = o.raise_for_status.value_or(opts.raise_for_status);
-  detail::Exchange exchange(*impl->connector, opts, o, timeout, std::move(configs),
-                            {std::move(method), std::move(url), std::move(headers), std::move(body)});
-  co_return co_await detail::with_retries(exchange, retry, raise, url_text);
+  return detail::Exchange(impl_, *impl_->connector, opts, std::move(o), std::move(timeout), std::move(configs),
+                          {std::string(method), std::move(url), std::move(headers), std::move(body)});
 }
 
 }  // namespace tracehop::http

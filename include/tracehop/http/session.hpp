@@ -30,6 +30,10 @@
 
 namespace tracehop::http {
 
+namespace detail {
+class Exchange;
+}  // namespace detail
+
 using Millis = std::chrono::milliseconds;
 
 /// Like aiohttp's ClientTimeout; an unset limit does not apply.
@@ -140,6 +144,7 @@ class ClientSession {
 
  private:
   struct Impl;
+  detail::Exchange prepare(std::string_view method, std::string_view url, RequestOptions options);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -21,7 +21,7 @@ BENCHMARK(BM_EncodeProtobuf);
 void BM_EncodeJson(benchmark::State& state) {
   const auto spans = bench::finished_spans(512);
   std::size_t bytes = 0;
-  for (auto _ : state) bytes = trace::to_otlp_json(spans).size();
+  for (auto _ : state) bytes = otlp::to_otlp_json(spans).size();
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(spans.size()));
   state.counters["bytes_per_span"] = static_cast<double>(bytes) / static_cast<double>(spans.size());
 }

@@ -1,6 +1,7 @@
 #include "telemetry.hpp"
 
 #include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
+#include "tracehop/otlp/json.hpp"
 #include "tracehop/trace/configure.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -8,7 +9,7 @@
 namespace tracehop::cli {
 
 std::shared_ptr<trace::SpanProcessor> spans_out_processor(const std::string& path) {
-  return std::make_shared<trace::BatchSpanProcessor>(std::make_unique<trace::OtlpJsonFileExporter>(path));
+  return std::make_shared<trace::BatchSpanProcessor>(std::make_unique<otlp::OtlpJsonFileExporter>(path));
 }
 
 Telemetry::Telemetry(const TelemetryOptions& options) {

@@ -50,7 +50,7 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
   if (spans.empty()) return trace::ExportResult::Success;
   trace::ExportResult result = trace::ExportResult::Failure;
   try {
-    std::string body = options_.protocol == Protocol::HttpJson ? trace::to_otlp_json(spans) : to_otlp_protobuf(spans);
+    std::string body = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : to_otlp_protobuf(spans);
     io_.restart();
     // The exporter's requests are not traced (nor do they carry anyone's context).
     trace::Scope suppressed(trace::Context{}.with(trace::suppress_instrumentation_key(), true));

@@ -1,6 +1,6 @@
 #include "proto.hpp"
 
-#include <chrono>
+#include "model.hpp"
 
 #include "tracehop/otlp/encoding.hpp"
 #include "tracehop/trace/resource.hpp"
@@ -16,19 +16,10 @@ using trace::AttributeValue;
 namespace common = pb::common::v1;
 namespace tr = pb::trace::v1;
 
-std::uint64_t unix_nanos(trace::TimePoint t) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
-}
-
 template <std::size_t N>
 std::string id_bytes(const std::array<std::uint8_t, N>& bytes) {
   return std::string(reinterpret_cast<const char*>(bytes.data()), N);
 }
-
-// Span.flags / Link.flags: the W3C trace flags, and whether the parent (or linked) context is
-// remote, with the bit that says that is known.
-std::uint32_t flags(trace::TraceFlags f, bool remote) { return f.bits() | 0x100u | (remote ? 0x200u : 0u); }
 
 void fill_value(common::AnyValue& out, const AttributeValue& v) {
   std::visit(
@@ -60,18 +51,15 @@ void fill_attributes(Repeated& out, const trace::Attributes& attributes) {
   }
 }
 
-tr::Span::SpanKind kind(trace::SpanKind k) {
-  return static_cast<tr::Span::SpanKind>(static_cast<int>(k) + 1);  // 0 is UNSPECIFIED
-}
 
 void fill_span(tr::Span& out, const trace::SpanData& s) {
   out.set_trace_id(id_bytes(s.context.trace_id().bytes()));
   out.set_span_id(id_bytes(s.context.span_id().bytes()));
   if (!s.context.trace_state().empty()) out.set_trace_state(s.context.trace_state().to_header());
   if (s.parent_span_id.valid()) out.set_parent_span_id(id_bytes(s.parent_span_id.bytes()));
-  out.set_flags(flags(s.context.trace_flags(), s.parent_remote));
+  out.set_flags(span_flags(s.context.trace_flags(), s.parent_remote));
   out.set_name(s.name);
-  out.set_kind(kind(s.kind));
+  out.set_kind(static_cast<tr::Span::SpanKind>(span_kind(s.kind)));
   out.set_start_time_unix_nano(unix_nanos(s.start_time));
   out.set_end_time_unix_nano(unix_nanos(s.end_time));
   fill_attributes(*out.mutable_attributes(), s.attributes);
@@ -91,11 +79,11 @@ void fill_span(tr::Span& out, const trace::SpanData& s) {
     if (!l.context.trace_state().empty()) link->set_trace_state(l.context.trace_state().to_header());
     fill_attributes(*link->mutable_attributes(), l.attributes);
     link->set_dropped_attributes_count(l.dropped_attributes);
-    link->set_flags(flags(l.context.trace_flags(), l.context.remote()));
+    link->set_flags(span_flags(l.context.trace_flags(), l.context.remote()));
   }
   out.set_dropped_links_count(s.dropped_links);
   auto* status = out.mutable_status();
-  status->set_code(static_cast<tr::Status::StatusCode>(static_cast<int>(s.status.code)));  // UNSET 0, OK 1, ERROR 2
+  status->set_code(static_cast<tr::Status::StatusCode>(status_code(s.status.code)));
   if (!s.status.description.empty()) status->set_message(s.status.description);
 }
 
@@ -103,7 +91,7 @@ void fill_span(tr::Span& out, const trace::SpanData& s) {
 
 void fill_request(pb::collector::trace::v1::ExportTraceServiceRequest& request,
                   std::span<const trace::SpanDataPtr> spans) {
-  for (const auto& group : trace::group_for_otlp(spans)) {
+  for (const auto& group : group_by_resource_and_scope(spans)) {
     auto* rs = request.add_resource_spans();
     if (const auto* resource = group.resource) {
       fill_attributes(*rs->mutable_resource()->mutable_attributes(), resource->attributes());

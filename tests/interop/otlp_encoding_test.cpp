@@ -10,6 +10,7 @@
 
 #include "process.hpp"
 #include "tracehop/otlp/encoding.hpp"
+#include "tracehop/otlp/json.hpp"
 #include "otlp_spans.hpp"
 #include "tracehop_cli.hpp"
 
@@ -50,7 +51,7 @@ TEST(OtlpEncoding, JsonFileLinesDecodeWithTheOfficialDefinitions) {
   const std::vector<trace::SpanDataPtr> spans{full, bare_span(full)};
   const auto file = test::temp_path("spans.jsonl");
   {
-    trace::OtlpJsonFileExporter exporter(file);
+    otlp::OtlpJsonFileExporter exporter(file);
     ASSERT_EQ(exporter.export_spans(spans), trace::ExportResult::Success);
     exporter.shutdown(1s);
   }

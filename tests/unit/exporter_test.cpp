@@ -6,8 +6,11 @@
 #include <sstream>
 
 #include "test_util.hpp"
+#include "tracehop/otlp/json.hpp"
 
 using namespace tracehop::trace;
+using tracehop::otlp::OtlpJsonFileExporter;
+using tracehop::otlp::to_otlp_json;
 namespace json = boost::json;
 
 namespace {

@@ -1,9 +1,9 @@
 #pragma once
-// SpanExporter: where finished spans go. Console, in-memory and OTLP/JSON-file exporters.
+// SpanExporter: where finished spans go; the console and in-memory exporters. (OTLP: the
+// tracehop::otlp_json and tracehop::otlp libraries.)
 
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -82,40 +82,6 @@ class SharedSpanExporter final : public SpanExporter {
 
  private:
   std::shared_ptr<SpanExporter> target_;
-  bool shut_down_ = false;
-};
-
-/// Spans as an OTLP request nests them: by resource, then by instrumentation scope, each in the
-/// order first seen (what every OTLP encoding shares). Pointers into `spans`' data.
-struct OtlpScopeGroup {
-  const InstrumentationScope* scope = nullptr;
-  std::vector<const SpanData*> spans;
-};
-struct OtlpResourceGroup {
-  const Resource* resource = nullptr;
-  std::vector<OtlpScopeGroup> scopes;
-};
-std::vector<OtlpResourceGroup> group_for_otlp(std::span<const SpanDataPtr> spans);
-
-/// One OTLP/JSON ExportTraceServiceRequest on a single line (the OpenTelemetry Collector's
-/// file-exporter format: lowercase hex ids, enums as integers, 64-bit integers as strings),
-/// spans grouped by resource and instrumentation scope.
-std::string to_otlp_json(std::span<const SpanDataPtr> spans);
-
-/// Appends one to_otlp_json line per export call to a file (or a stream), flushed each time.
-class OtlpJsonFileExporter final : public SpanExporter {
- public:
-  /// Opens `path` for appending; throws std::system_error if it cannot be opened. "-" means
-  /// standard output.
-  explicit OtlpJsonFileExporter(const std::string& path);
-  explicit OtlpJsonFileExporter(std::ostream& out);
-  ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override;
-  bool force_flush(std::chrono::milliseconds timeout) noexcept override;
-  bool shutdown(std::chrono::milliseconds timeout) noexcept override;
-
- private:
-  std::ofstream file_;
-  std::ostream* out_;
   bool shut_down_ = false;
 };
 

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "common/text.hpp"
-#include "failures.hpp"
+#include "accounting.hpp"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc_exporter.hpp"
@@ -135,13 +135,13 @@ trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPt
       const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
                                  status.error_message();
       const auto delay = retry_delay(status);
-      const auto pause = delay.value_or(Accounting::backoff(options_, attempt));
-      if (!retryable(status, delay) || shut_down_ || Clock::now() + pause >= deadline) {
+      if (!retryable(status, delay)) {
         accounting_.failed(spans.size(), reason);
         return trace::ExportResult::Failure;
       }
-      accounting_.retry();
-      std::this_thread::sleep_for(pause);  // the batch thread's own time, bounded by the timeout
+      const auto pause = accounting_.next_attempt(options_, attempt, delay, deadline, shut_down_, spans.size(), reason);
+      if (!pause) return trace::ExportResult::Failure;
+      std::this_thread::sleep_for(*pause);  // the batch thread's own time, bounded by the timeout
     }
   } catch (const std::exception& e) {
     accounting_.failed(spans.size(), std::string("export failed: ") + e.what());

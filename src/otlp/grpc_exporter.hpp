@@ -4,7 +4,7 @@
 #include <atomic>
 #include <memory>
 
-#include "failures.hpp"
+#include "accounting.hpp"
 #include "tracehop/otlp/exporter.hpp"
 
 namespace tracehop::otlp::detail {

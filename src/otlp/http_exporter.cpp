@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 
-#include "failures.hpp"
+#include "accounting.hpp"
 #include "http_exporter.hpp"
 #include "proto.hpp"
 #include "tracehop/http/task.hpp"
@@ -102,13 +102,9 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::string body, std::s
     } else {
       reason = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
     }
-    const auto pause = wait.value_or(Accounting::backoff(options_, attempt));
-    if (shut_down_ || Clock::now() + pause >= deadline) {
-      accounting_.failed(count, reason);
-      co_return trace::ExportResult::Failure;
-    }
-    accounting_.retry();
-    asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+    const auto pause = accounting_.next_attempt(options_, attempt, wait, deadline, shut_down_, count, reason);
+    if (!pause) co_return trace::ExportResult::Failure;
+    asio::steady_timer timer(co_await asio::this_coro::executor, *pause);
     co_await timer.async_wait(asio::use_awaitable);
   }
 }

@@ -6,7 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 
-#include "failures.hpp"
+#include "accounting.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/otlp/exporter.hpp"
 

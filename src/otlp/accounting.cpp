@@ -1,4 +1,4 @@
-#include "failures.hpp"
+#include "accounting.hpp"
 
 #include "tracehop/http/retry.hpp"
 #include "tracehop/trace/log.hpp"
@@ -33,13 +33,23 @@ void Accounting::summary() const {
              std::to_string(s.failed) + " not delivered, " + std::to_string(s.rejected) + " rejected by the receiver");
 }
 
-std::chrono::milliseconds Accounting::backoff(const ExporterOptions& options, int retry) {
+std::optional<std::chrono::milliseconds> Accounting::next_attempt(const ExporterOptions& options, int attempt,
+                                                                  std::optional<std::chrono::milliseconds> asked,
+                                                                  std::chrono::steady_clock::time_point deadline,
+                                                                  bool stopping, std::uint64_t spans,
+                                                                  const std::string& reason) {
   http::RetryPolicy policy;
   policy.initial_backoff = options.initial_backoff;
   policy.max_backoff = options.max_backoff;
   policy.multiplier = 2;
   policy.jitter = 0.5;
-  return policy.backoff(retry);
+  const auto pause = asked.value_or(policy.backoff(attempt));
+  if (stopping || std::chrono::steady_clock::now() + pause >= deadline) {
+    failed(spans, reason);
+    return std::nullopt;
+  }
+  retry();
+  return pause;
 }
 
 }  // namespace tracehop::otlp::detail

@@ -1,0 +1,48 @@
+#pragma once
+// What both OTLP exporters share (internal): the stats, logging each kind of failure once, when
+// to try again within the export's timeout, and the shutdown summary.
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "tracehop/otlp/exporter.hpp"
+
+namespace tracehop::otlp::detail {
+
+class Accounting {
+ public:
+  explicit Accounting(std::string endpoint) : endpoint_(std::move(endpoint)) {}
+
+  void exported(std::uint64_t n) noexcept { exported_ += n; }
+  void request() noexcept { ++requests_; }
+  void retry() noexcept { ++retries_; }
+  /// A partial success: `n` spans rejected, `why` the receiver's message.
+  void rejected(std::uint64_t n, const std::string& why);
+  /// `n` spans not delivered; logged once per `reason`.
+  void failed(std::uint64_t n, const std::string& reason);
+  ExporterStats stats() const noexcept;
+  /// Logs what was not delivered over the exporter's life, if anything.
+  void summary() const;
+
+  /// After failed attempt number `attempt` of an export of `spans` spans: the pause before the
+  /// next one (what the receiver `asked` for, else exponential backoff with jitter), counted as a
+  /// retry; or nullopt, with the spans counted as not delivered for `reason`, when that pause
+  /// would end at or past `deadline` (the export's timeout) or the exporter is `stopping`.
+  std::optional<std::chrono::milliseconds> next_attempt(const ExporterOptions& options, int attempt,
+                                                        std::optional<std::chrono::milliseconds> asked,
+                                                        std::chrono::steady_clock::time_point deadline,
+                                                        bool stopping, std::uint64_t spans,
+                                                        const std::string& reason);
+
+ private:
+  std::string endpoint_;
+  std::atomic<std::uint64_t> exported_{0}, rejected_{0}, failed_{0}, requests_{0}, retries_{0};
+  std::mutex mu_;
+  std::set<std::string> logged_;
+};
+
+}  // namespace tracehop::otlp::detail

@@ -3,7 +3,7 @@
 
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 
 namespace http = tracehop::http;
 namespace asio = boost::asio;

@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/resource.hpp"
 #include "tracehop/trace/sampler.hpp"

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono;

@@ -5,7 +5,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 
 namespace asio = boost::asio;
 

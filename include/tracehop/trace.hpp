@@ -3,11 +3,11 @@
 
 #include "tracehop/trace/attributes.hpp"
 #include "tracehop/trace/baggage.hpp"
-#include "tracehop/trace/configure.hpp"
+#include "tracehop/configure.hpp"
 #include "tracehop/trace/context.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/ids.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/resource.hpp"
 #include "tracehop/trace/sampler.hpp"

@@ -6,7 +6,7 @@
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/signals.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 #include "tracehop/instrument/carrier.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/instrument/semconv.hpp"

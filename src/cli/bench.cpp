@@ -18,7 +18,7 @@
 #include "commands.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/trace/span_processor.hpp"
 

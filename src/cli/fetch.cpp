@@ -7,7 +7,7 @@
 #include "common/text.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/trace/propagation.hpp"
 

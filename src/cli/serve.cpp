@@ -7,7 +7,7 @@
 #include "commands.hpp"
 #include "routes.hpp"
 #include "telemetry.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/instrument/server.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
 #include "tracehop/otlp/json.hpp"
-#include "tracehop/trace/configure.hpp"
+#include "tracehop/configure.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"
 

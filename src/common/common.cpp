@@ -7,7 +7,7 @@
 
 #include "common/env.hpp"
 #include "common/text.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::detail {
 

@@ -9,7 +9,7 @@
 #include <cerrno>
 
 #include "tracehop/http/errors.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::http::detail {
 

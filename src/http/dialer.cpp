@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "tracehop/http/errors.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::http::detail {
 

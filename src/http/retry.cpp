@@ -11,7 +11,7 @@
 #include "rfc9110.hpp"
 #include "tracehop/http/headers.hpp"
 #include "tracehop/trace/ids.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::http {
 

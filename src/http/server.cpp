@@ -20,8 +20,10 @@
 
 #include "router.hpp"
 #include "server_response.hpp"
-#include "tracehop/http/task.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/task.hpp"
+#include "tracehop/log.hpp"
+
+namespace asio = boost::asio;
 
 namespace tracehop::http {
 

@@ -9,8 +9,10 @@
 #include "connector.hpp"
 #include "signal_emitter.hpp"
 #include "url_cache.hpp"
-#include "tracehop/http/task.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/task.hpp"
+#include "tracehop/log.hpp"
+
+namespace asio = boost::asio;
 
 namespace tracehop::http {
 

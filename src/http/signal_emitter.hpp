@@ -9,7 +9,7 @@
 
 #include "connection.hpp"
 #include "tracehop/http/signals.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::http::detail {
 

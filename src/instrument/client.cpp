@@ -6,7 +6,7 @@
 
 #include "common.hpp"
 #include "tracehop/instrument/carrier.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"
 
 namespace tracehop::instrument {

@@ -15,7 +15,7 @@
 #include "common/text.hpp"
 #include "tracehop/http/headers.hpp"
 #include "tracehop/instrument/semconv.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/span.hpp"
 
 namespace tracehop::instrument::detail {

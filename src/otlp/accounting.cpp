@@ -1,7 +1,7 @@
 #include "accounting.hpp"
 
 #include "tracehop/http/retry.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::otlp::detail {
 

@@ -8,7 +8,7 @@
 #include "accounting.hpp"
 #include "http_exporter.hpp"
 #include "proto.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 #include "tracehop/otlp/encoding.hpp"
 
 namespace tracehop::otlp::detail {

@@ -4,8 +4,8 @@
 #include "common/env.hpp"
 #include "common/text.hpp"
 #include "tracehop/otlp/exporter.hpp"
-#include "tracehop/trace/configure.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/configure.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::otlp {
 

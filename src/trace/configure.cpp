@@ -1,10 +1,10 @@
-#include "tracehop/trace/configure.hpp"
+#include "tracehop/configure.hpp"
 
 #include <map>
 #include <mutex>
 
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"
 
 namespace tracehop {

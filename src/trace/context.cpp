@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace {
 

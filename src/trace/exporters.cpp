@@ -6,7 +6,7 @@
 #include <system_error>
 
 #include "tracehop/trace/exporter.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 #include "tracehop/trace/resource.hpp"
 #include "tracehop/trace/tracer.hpp"
 

@@ -1,4 +1,4 @@
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 #include <atomic>
 #include <cstdio>

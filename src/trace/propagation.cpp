@@ -4,7 +4,7 @@
 #include <mutex>
 
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace {
 

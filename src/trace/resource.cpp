@@ -1,7 +1,7 @@
 #include "tracehop/trace/resource.hpp"
 
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 #ifndef TRACEHOP_VERSION
 #define TRACEHOP_VERSION "0.0.0"

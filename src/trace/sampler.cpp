@@ -6,7 +6,7 @@
 
 #include "internal.hpp"
 #include "tracehop/trace/context.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace {
 

@@ -32,7 +32,6 @@ bool Span::is_recording() const noexcept {
   return !impl_->ended;
 }
 
-const SpanData* Span::data_for_testing() const noexcept { return impl_ ? &impl_->data : nullptr; }
 
 void Span::set_attribute_impl(AttributeKey&& key, AttributeValue&& value) {
   std::lock_guard lk(impl_->mu);

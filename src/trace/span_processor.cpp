@@ -4,7 +4,7 @@
 
 #include "bounded_queue.hpp"
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace {
 

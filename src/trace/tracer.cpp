@@ -5,7 +5,7 @@
 
 #include "bounded_queue.hpp"
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace {
 namespace detail {
@@ -198,7 +198,7 @@ std::shared_ptr<Tracer> TracerProvider::get_tracer(std::string_view name, std::s
   if (name.empty()) log_warn("get_tracer called with an empty instrumentation scope name");
   auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{
       std::string(name), std::string(version), std::string(schema_url), {}});
-  return std::make_shared<Tracer>(state_, std::move(scope));
+  return std::shared_ptr<Tracer>(new Tracer(state_, std::move(scope)));
 }
 
 void TracerProvider::add_span_processor(std::shared_ptr<SpanProcessor> processor) {
@@ -235,7 +235,7 @@ std::shared_ptr<Tracer> get_tracer(std::string_view name, std::string_view versi
                                    std::string_view schema_url) {
   auto scope = std::make_shared<const InstrumentationScope>(InstrumentationScope{
       std::string(name), std::string(version), std::string(schema_url), {}});
-  return std::make_shared<Tracer>(nullptr, std::move(scope));
+  return std::shared_ptr<Tracer>(new Tracer(nullptr, std::move(scope)));
 }
 
 bool shutdown(std::chrono::milliseconds timeout) {

@@ -1,7 +1,7 @@
 #include <fstream>
 
 #include "internal.hpp"
-#include "tracehop/trace/log.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::trace::detail {
 

@@ -1,6 +1,6 @@
 #include <tracehop/otlp/exporter.hpp>
 #include <tracehop/trace.hpp>
-#include <tracehop/trace/configure.hpp>
+#include <tracehop/configure.hpp>
 
 #include <iostream>
 

@@ -13,6 +13,8 @@
 #include "server_fixture.hpp"
 #include "tracehop/http/session.hpp"
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using namespace std::chrono_literals;

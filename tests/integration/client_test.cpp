@@ -19,6 +19,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using test::run;

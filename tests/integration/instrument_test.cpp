@@ -17,6 +17,8 @@
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/instrument/server.hpp"
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using namespace std::chrono_literals;

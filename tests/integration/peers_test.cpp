@@ -8,10 +8,12 @@
 #include "process.hpp"
 #include "run.hpp"
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 
 #include <boost/asio/use_future.hpp>
 #include <boost/json.hpp>
+
+namespace asio = boost::asio;
 
 using namespace tracehop;
 using namespace tracehop::http;

@@ -11,6 +11,8 @@
 #include "tracehop/http/session.hpp"
 #include "tracehop/instrument/client.hpp"
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using namespace std::chrono_literals;

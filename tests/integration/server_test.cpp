@@ -9,6 +9,8 @@
 #include "test_util.hpp"
 #include "tracehop/http/session.hpp"
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using test::RawClient;

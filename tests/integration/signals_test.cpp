@@ -12,6 +12,8 @@
 #include <boost/asio/use_future.hpp>
 #include <mutex>
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace tracehop::http;
 using test::run;

@@ -5,10 +5,12 @@
 #include "tls_server.hpp"
 #include "run.hpp"
 #include "tracehop/http/session.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
 
 #include <boost/asio/use_future.hpp>
 #include <atomic>
+
+namespace asio = boost::asio;
 
 using namespace tracehop;
 using namespace tracehop::http;

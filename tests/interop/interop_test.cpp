@@ -16,6 +16,8 @@
 #include "js_packages.hpp"
 #include "tracehop_cli.hpp"
 
+namespace asio = boost::asio;
+
 using namespace tracehop;
 using namespace std::chrono_literals;
 using test::ChildProcess;

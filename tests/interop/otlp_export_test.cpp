@@ -15,7 +15,7 @@
 #include "tracehop_cli.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/otlp/exporter.hpp"
-#include "tracehop/trace/configure.hpp"
+#include "tracehop/configure.hpp"
 #include "tracehop/trace/span_processor.hpp"
 
 using namespace tracehop;

@@ -7,7 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
+
+namespace asio = boost::asio;
 
 namespace tracehop::test {
 

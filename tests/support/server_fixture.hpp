@@ -15,7 +15,9 @@
 #include <thread>
 
 #include "tracehop/http/server.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
+
+namespace asio = boost::asio;
 
 namespace tracehop::test {
 

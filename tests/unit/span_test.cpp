@@ -119,7 +119,13 @@ TEST(Span, NonRecordingSpanIgnoresEverything) {
   s.set_attribute("a", 1);
   s.add_event("e");
   s.end();
-  EXPECT_EQ(s.data_for_testing(), nullptr);
+  tracehop::test::MemoryProvider p({.sampler = always_off_sampler()});
+  Span dropped = p.tracer->start_span("dropped");
+  EXPECT_TRUE(dropped);  // a valid context, propagated, but nothing recorded
+  EXPECT_FALSE(dropped.is_recording());
+  dropped.set_attribute("a", 1);
+  dropped.end();
+  EXPECT_TRUE(p.spans().empty());
 }
 
 TEST(SpanLimits, CountsAreEnforcedAndDroppedCounted) {

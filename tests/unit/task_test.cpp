@@ -7,7 +7,9 @@
 #include <thread>
 
 #include "test_util.hpp"
-#include "tracehop/http/task.hpp"
+#include "tracehop/task.hpp"
+
+namespace asio = boost::asio;
 
 using namespace tracehop;
 namespace tt = tracehop::trace;

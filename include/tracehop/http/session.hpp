@@ -34,19 +34,17 @@ namespace detail {
 class Exchange;
 }  // namespace detail
 
-using Millis = std::chrono::milliseconds;
-
 /// Like aiohttp's ClientTimeout; an unset limit does not apply.
 struct ClientTimeout {
   /// The whole request: waiting for a connection, connecting, sending, and reading the
   /// response to its last byte (also through Response::read()).
-  std::optional<Millis> total = std::chrono::minutes(5);
+  std::optional<std::chrono::milliseconds> total = std::chrono::minutes(5);
   /// Waiting for a pooled connection plus making a new one.
-  std::optional<Millis> connect;
+  std::optional<std::chrono::milliseconds> connect;
   /// The TCP connect itself.
-  std::optional<Millis> sock_connect = std::chrono::seconds(30);
+  std::optional<std::chrono::milliseconds> sock_connect = std::chrono::seconds(30);
   /// The longest wait for data from the server while reading a response.
-  std::optional<Millis> sock_read;
+  std::optional<std::chrono::milliseconds> sock_read;
 };
 
 struct SessionOptions {

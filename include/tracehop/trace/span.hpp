@@ -115,10 +115,6 @@ class Span {
 
   explicit operator bool() const noexcept { return context_.valid(); }
 
-  /// For tests and processors: the live data of a recording span (nullptr otherwise). Reading
-  /// it while another thread mutates the span is a data race.
-  const SpanData* data_for_testing() const noexcept;
-
  private:
   friend class Tracer;
   void set_attribute_impl(AttributeKey&& key, AttributeValue&& value);

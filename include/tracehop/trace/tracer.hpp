@@ -65,6 +65,11 @@ class [[nodiscard]] ScopedSpan {
   int uncaught_at_start_;
 };
 
+class Tracer;
+/// A tracer that follows the global provider (late binding).
+std::shared_ptr<Tracer> get_tracer(std::string_view name, std::string_view version = {},
+                                   std::string_view schema_url = {});
+
 /// Starts spans for one instrumentation scope. Thread-safe.
 class Tracer {
  public:
@@ -76,11 +81,13 @@ class Tracer {
 
   const InstrumentationScope& scope() const noexcept { return *scope_; }
 
+ private:
+  friend class TracerProvider;
+  friend std::shared_ptr<Tracer> get_tracer(std::string_view, std::string_view, std::string_view);
   /// A tracer bound to `provider` (nullptr: the global provider, looked up at each span start).
   Tracer(std::shared_ptr<detail::ProviderState> provider,
          std::shared_ptr<const InstrumentationScope> scope) noexcept;
 
- private:
   std::shared_ptr<detail::ProviderState> provider_;
   std::shared_ptr<const InstrumentationScope> scope_;
 };
@@ -127,9 +134,6 @@ class TracerProvider {
 void set_tracer_provider(std::shared_ptr<TracerProvider> provider);
 /// The global provider, or nullptr.
 std::shared_ptr<TracerProvider> tracer_provider();
-/// A tracer that follows the global provider (late binding).
-std::shared_ptr<Tracer> get_tracer(std::string_view name, std::string_view version = {},
-                                   std::string_view schema_url = {});
 /// Flushes and shuts down the global provider; true if everything was exported in time.
 bool shutdown(std::chrono::milliseconds timeout = std::chrono::seconds(30));
 bool force_flush(std::chrono::milliseconds timeout = std::chrono::seconds(30));

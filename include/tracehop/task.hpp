@@ -28,8 +28,6 @@
 
 namespace tracehop {
 
-namespace asio = boost::asio;
-
 /// An executor that runs every function submitted to it with `slot` as the thread's current
 /// context slot, and otherwise behaves exactly like `Inner` (properties are forwarded).
 template <class Inner>
@@ -45,26 +43,26 @@ class ContextExecutor {
 
   template <class Property>
   auto query(const Property& p) const
-      noexcept(noexcept(asio::query(std::declval<const Inner&>(), p)))
-          -> decltype(asio::query(std::declval<const Inner&>(), p)) {
-    return asio::query(inner_, p);
+      noexcept(noexcept(boost::asio::query(std::declval<const Inner&>(), p)))
+          -> decltype(boost::asio::query(std::declval<const Inner&>(), p)) {
+    return boost::asio::query(inner_, p);
   }
 
   template <class Property>
   auto require(const Property& p) const
-      -> ContextExecutor<std::decay_t<decltype(asio::require(std::declval<const Inner&>(), p))>> {
-    return {asio::require(inner_, p), slot_};
+      -> ContextExecutor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>> {
+    return {boost::asio::require(inner_, p), slot_};
   }
 
   template <class Property>
   auto prefer(const Property& p) const
-      -> ContextExecutor<std::decay_t<decltype(asio::prefer(std::declval<const Inner&>(), p))>> {
-    return {asio::prefer(inner_, p), slot_};
+      -> ContextExecutor<std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), p))>> {
+    return {boost::asio::prefer(inner_, p), slot_};
   }
 
   template <class F>
   void execute(F&& f) const {
-    asio::execution::execute(inner_, Bound<std::decay_t<F>>{slot_.get(), std::forward<F>(f)});
+    boost::asio::execution::execute(inner_, Bound<std::decay_t<F>>{slot_.get(), std::forward<F>(f)});
   }
 
   friend bool operator==(const ContextExecutor& a, const ContextExecutor& b) noexcept {
@@ -99,26 +97,26 @@ class ContextExecutor {
 namespace detail {
 
 /// The executor underneath any tracehop wrapper, so a new task never inherits another task's slot.
-inline asio::any_io_executor plain_executor(const asio::any_io_executor& ex) {
-  if (auto* w = ex.target<ContextExecutor<asio::io_context::executor_type>>()) return w->inner_executor();
+inline boost::asio::any_io_executor plain_executor(const boost::asio::any_io_executor& ex) {
+  if (auto* w = ex.target<ContextExecutor<boost::asio::io_context::executor_type>>()) return w->inner_executor();
   // What asio stores after require(blocking.never) and friends on the wrapper above.
-  if (auto* w = ex.target<ContextExecutor<std::decay_t<decltype(asio::require(
-          std::declval<asio::io_context::executor_type>(), asio::execution::blocking.never))>>>())
-    return asio::any_io_executor(w->inner_executor());
-  if (auto* w = ex.target<ContextExecutor<asio::any_io_executor>>()) return w->inner_executor();
+  if (auto* w = ex.target<ContextExecutor<std::decay_t<decltype(boost::asio::require(
+          std::declval<boost::asio::io_context::executor_type>(), boost::asio::execution::blocking.never))>>>())
+    return boost::asio::any_io_executor(w->inner_executor());
+  if (auto* w = ex.target<ContextExecutor<boost::asio::any_io_executor>>()) return w->inner_executor();
   return ex;
 }
 template <class Inner>
-asio::any_io_executor plain_executor(const ContextExecutor<Inner>& ex) {
+boost::asio::any_io_executor plain_executor(const ContextExecutor<Inner>& ex) {
   return ex.inner_executor();
 }
-inline asio::any_io_executor plain_executor(const asio::io_context::executor_type& ex) { return ex; }
-inline asio::any_io_executor plain_executor(asio::io_context& io) { return io.get_executor(); }
+inline boost::asio::any_io_executor plain_executor(const boost::asio::io_context::executor_type& ex) { return ex; }
+inline boost::asio::any_io_executor plain_executor(boost::asio::io_context& io) { return io.get_executor(); }
 
-using IoExecutor = asio::io_context::executor_type;
+using IoExecutor = boost::asio::io_context::executor_type;
 
 /// A context-carrying executor for a new task whose context starts as `context`.
-inline ContextExecutor<asio::any_io_executor> task_executor(asio::any_io_executor plain,
+inline ContextExecutor<boost::asio::any_io_executor> task_executor(boost::asio::any_io_executor plain,
                                                             trace::Context context) {
   return {std::move(plain), std::make_shared<trace::ContextSlot>(std::move(context))};
 }
@@ -127,17 +125,17 @@ inline ContextExecutor<asio::any_io_executor> task_executor(asio::any_io_executo
 /// executor type when that is what `plain` holds (a resumption then costs a few nanoseconds
 /// more than a plain co_spawn's, against ~80 ns through a second layer of type erasure).
 template <class F>
-decltype(auto) with_task_executor(const asio::any_io_executor& plain, trace::Context context, F&& f) {
+decltype(auto) with_task_executor(const boost::asio::any_io_executor& plain, trace::Context context, F&& f) {
   auto slot = std::make_shared<trace::ContextSlot>(std::move(context));
   if (const auto* io = plain.target<IoExecutor>()) return f(ContextExecutor<IoExecutor>(*io, std::move(slot)));
-  return f(ContextExecutor<asio::any_io_executor>(plain, std::move(slot)));
+  return f(ContextExecutor<boost::asio::any_io_executor>(plain, std::move(slot)));
 }
 
 template <class T>
 using gathered_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 template <class T>
-asio::awaitable<gathered_t<T>> as_value(asio::awaitable<T> a) {
+boost::asio::awaitable<gathered_t<T>> as_value(boost::asio::awaitable<T> a) {
   if constexpr (std::is_void_v<T>) {
     co_await std::move(a);
     co_return std::monostate{};
@@ -167,7 +165,7 @@ std::tuple<R...> unpack_gathered(Results& results, std::index_sequence<I...>) {
 /// An executor for plain co_spawn whose tasks carry the current context (copied now): use it
 /// where a library spawns coroutines itself.
 template <class ExecutorOrContext>
-ContextExecutor<asio::any_io_executor> context_executor(ExecutorOrContext&& ex,
+ContextExecutor<boost::asio::any_io_executor> context_executor(ExecutorOrContext&& ex,
                                                         trace::Context context = trace::Context::current()) {
   return detail::task_executor(detail::plain_executor(ex), std::move(context));
 }
@@ -175,25 +173,25 @@ ContextExecutor<asio::any_io_executor> context_executor(ExecutorOrContext&& ex,
 /// Spawns `task` on `ex` (an executor or an io_context) as a new task that starts with the
 /// spawner's current context and keeps its own from then on. `token` as for co_spawn
 /// (default: detached, exceptions are rethrown from io_context::run).
-template <class ExecutorOrContext, class T, class CompletionToken = asio::detached_t>
-auto spawn(ExecutorOrContext&& ex, asio::awaitable<T> task, CompletionToken&& token = {}) {
+template <class ExecutorOrContext, class T, class CompletionToken = boost::asio::detached_t>
+auto spawn(ExecutorOrContext&& ex, boost::asio::awaitable<T> task, CompletionToken&& token = {}) {
   auto plain = detail::plain_executor(ex);
-  if constexpr (std::is_same_v<std::decay_t<CompletionToken>, asio::detached_t>) {
+  if constexpr (std::is_same_v<std::decay_t<CompletionToken>, boost::asio::detached_t>) {
     detail::with_task_executor(plain, trace::Context::current(), [&](auto exec) {
-      asio::co_spawn(std::move(exec), std::move(task), [](std::exception_ptr e, auto&&...) {
+      boost::asio::co_spawn(std::move(exec), std::move(task), [](std::exception_ptr e, auto&&...) {
         if (e) std::rethrow_exception(e);
       });
     });
   } else {
     // A token whose result type depends on the executor (deferred) needs one executor type.
-    return asio::co_spawn(detail::task_executor(std::move(plain), trace::Context::current()),
+    return boost::asio::co_spawn(detail::task_executor(std::move(plain), trace::Context::current()),
                           std::move(task), std::forward<CompletionToken>(token));
   }
 }
 
 /// Spawns a coroutine function (`f()` returns an awaitable) the same way. The function object
 /// is kept alive until the task ends, so a lambda coroutine may use its captures.
-template <class ExecutorOrContext, class F, class CompletionToken = asio::detached_t>
+template <class ExecutorOrContext, class F, class CompletionToken = boost::asio::detached_t>
   requires std::is_invocable_v<F>
 auto spawn(ExecutorOrContext&& ex, F&& f, CompletionToken&& token = {}) {
   return spawn(std::forward<ExecutorOrContext>(ex), detail::invoke_owned(std::forward<F>(f)),
@@ -204,15 +202,15 @@ auto spawn(ExecutorOrContext&& ex, F&& f, CompletionToken&& token = {}) {
 /// context, and returns all their results (std::monostate for void) once all are done. If any
 /// throws, the first exception (in argument order) is rethrown after all have finished.
 template <class... T>
-asio::awaitable<std::tuple<detail::gathered_t<T>...>> gather(asio::awaitable<T>... tasks) {
-  const auto plain = detail::plain_executor(co_await asio::this_coro::executor);
+boost::asio::awaitable<std::tuple<detail::gathered_t<T>...>> gather(boost::asio::awaitable<T>... tasks) {
+  const auto plain = detail::plain_executor(co_await boost::asio::this_coro::executor);
   const trace::Context context = trace::Context::current();
-  auto run = [&](auto ex) -> asio::awaitable<std::tuple<detail::gathered_t<T>...>> {
+  auto run = [&](auto ex) -> boost::asio::awaitable<std::tuple<detail::gathered_t<T>...>> {
     using Ex = decltype(ex);
-    auto results = co_await asio::experimental::make_parallel_group(
-                       asio::co_spawn(Ex(ex.inner_executor(), std::make_shared<trace::ContextSlot>(context)),
-                                      detail::as_value(std::move(tasks)), asio::deferred)...)
-                       .async_wait(asio::experimental::wait_for_all(), asio::use_awaitable);
+    auto results = co_await boost::asio::experimental::make_parallel_group(
+                       boost::asio::co_spawn(Ex(ex.inner_executor(), std::make_shared<trace::ContextSlot>(context)),
+                                      detail::as_value(std::move(tasks)), boost::asio::deferred)...)
+                       .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
     co_return detail::unpack_gathered<detail::gathered_t<T>...>(results, std::index_sequence_for<T...>{});
   };
   co_return co_await detail::with_task_executor(plain, context, run);

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "codec.hpp"
+#include "content_encoding.hpp"
 #include "fuzz_check.hpp"
 #include "tracehop/http/errors.hpp"
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "codec.hpp"
+#include "content_encoding.hpp"
 #include "deadline.hpp"
 #include "connector.hpp"
 #include "response_parser.hpp"

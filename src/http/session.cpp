@@ -4,7 +4,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "codec.hpp"
+#include "content_encoding.hpp"
 #include "exchange.hpp"
 #include "connector.hpp"
 #include "signal_emitter.hpp"

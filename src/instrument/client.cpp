@@ -4,7 +4,8 @@
 #include <chrono>
 #include <mutex>
 
-#include "common.hpp"
+#include "header_capture.hpp"
+#include "request_rules.hpp"
 #include "tracehop/instrument/carrier.hpp"
 #include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"

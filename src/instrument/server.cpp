@@ -1,6 +1,7 @@
 #include "tracehop/instrument/server.hpp"
 
-#include "common.hpp"
+#include "header_capture.hpp"
+#include "request_rules.hpp"
 #include "tracehop/instrument/carrier.hpp"
 #include "tracehop/instrument/semconv.hpp"
 #include "tracehop/trace/propagation.hpp"

@@ -32,12 +32,6 @@ using tracehop::detail::split_list;
 using tracehop::detail::trim;
 using tracehop::detail::trim_ows;
 
-/// Percent-encodes every byte outside the W3C baggage-octet set (and '%').
-std::string percent_encode_baggage(std::string_view s);
-
-/// The process's short name (for unknown_service:<name>).
-std::string process_name();
-
 // --- spans ---
 
 /// A span's lock: held for a few dozen instructions and almost never contended, so a spin lock
@@ -123,8 +117,5 @@ struct SpanPoolAllocator {
   template <class U>
   bool operator==(const SpanPoolAllocator<U>&) const noexcept { return true; }
 };
-
-/// Truncates attribute lists to `limit`, counting what was cut.
-void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& dropped);
 
 }  // namespace tracehop::trace::detail

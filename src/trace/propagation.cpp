@@ -57,6 +57,27 @@ std::optional<SpanContext> parse_traceparent(std::string_view value) noexcept {
 }
 
 namespace {
+
+// baggage-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E
+std::string percent_encode_baggage(std::string_view s) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool octet = c == 0x21 || (c >= 0x23 && c <= 0x2B && c != 0x25) ||
+                       (c >= 0x2D && c <= 0x3A) || (c >= 0x3C && c <= 0x5B) ||
+                       (c >= 0x5D && c <= 0x7E);
+    if (octet) {
+      out += ch;
+    } else {
+      out += '%';
+      out += digits[c >> 4];
+      out += digits[c & 0xf];
+    }
+  }
+  return out;
+}
 constexpr std::size_t kTraceparentSize = 55;
 
 void write_traceparent(const SpanContext& c, char* s) noexcept {
@@ -321,7 +342,7 @@ std::string format_baggage(const Baggage& baggage) {
   std::size_t members = 0;
   for (const auto& e : baggage.entries()) {
     if (e.name.empty() || !detail::is_token(e.name)) continue;
-    std::string member = e.name + '=' + detail::percent_encode_baggage(e.value);
+    std::string member = e.name + '=' + percent_encode_baggage(e.value);
     if (!e.metadata.empty()) member += ';' + e.metadata;
     const std::size_t need = member.size() + (out.empty() ? 0 : 1);
     if (member.size() > kMaxBaggageMemberBytes) continue;

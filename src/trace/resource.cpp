@@ -1,5 +1,7 @@
 #include "tracehop/trace/resource.hpp"
 
+#include <fstream>
+
 #include "internal.hpp"
 #include "tracehop/log.hpp"
 
@@ -8,6 +10,18 @@
 #endif
 
 namespace tracehop::trace {
+
+namespace {
+
+// The process's short name (for unknown_service:<name>).
+std::string process_name() {
+  std::ifstream comm("/proc/self/comm");
+  std::string name;
+  if (comm && std::getline(comm, name) && !name.empty()) return name;
+  return "tracehop";
+}
+
+}  // namespace
 
 Resource::Resource(Attributes attributes, std::string schema_url)
     : schema_url_(std::move(schema_url)) {
@@ -64,7 +78,7 @@ Resource Resource::from_env() {
 
 Resource Resource::create(const Resource& user) {
   return sdk()
-      .merge(Resource({{"service.name", "unknown_service:" + detail::process_name()}}))
+      .merge(Resource({{"service.name", "unknown_service:" + process_name()}}))
       .merge(from_env())
       .merge(user);
 }

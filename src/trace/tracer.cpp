@@ -82,6 +82,13 @@ void deallocate(void* block) noexcept {
 
 namespace {
 
+// Truncates attribute lists to `limit`, counting what was cut.
+void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& dropped) {
+  if (attrs.size() <= limit) return;
+  dropped += static_cast<std::uint32_t>(attrs.size() - limit);
+  attrs.erase(attrs.begin() + static_cast<std::ptrdiff_t>(limit), attrs.end());
+}
+
 struct Global {
   std::mutex mu;
   std::shared_ptr<TracerProvider> provider;

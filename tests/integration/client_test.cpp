@@ -2,7 +2,7 @@
 // peers for what a well-behaved server never sends.
 #include <gtest/gtest.h>
 
-#include "codec.hpp"
+#include "content_encoding.hpp"
 #include "raw_server.hpp"
 #include "server_fixture.hpp"
 #include "test_util.hpp"

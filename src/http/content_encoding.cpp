@@ -1,4 +1,4 @@
-#include "codec.hpp"
+#include "content_encoding.hpp"
 
 #include <zlib.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The `tracehop` subcommands (DESIGN.md §5): each returns the process exit code.
+// The `tracehop` subcommands (README: "The `tracehop` command"): each returns the process exit code.
 
 #include <cstddef>
 #include <optional>

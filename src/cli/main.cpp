@@ -1,4 +1,4 @@
-// The tracehop command (DESIGN.md §5): demo, fetch, serve, bench.
+// The tracehop command (README: "The `tracehop` command"): demo, fetch, serve, bench.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <system_error>

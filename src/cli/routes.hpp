@@ -1,5 +1,5 @@
 #pragma once
-// The routes of `tracehop serve` (DESIGN.md §5), also served by the demo's services.
+// The routes of `tracehop serve` (README: "The `tracehop` command"), also served by the demo's services.
 
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"

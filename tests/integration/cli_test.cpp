@@ -1,4 +1,4 @@
-// The `tracehop` command as a user runs it (DESIGN.md §5): serve's routes, the W3C test-service
+// The `tracehop` command as a user runs it (README: "The `tracehop` command"): serve's routes, the W3C test-service
 // protocol and graceful stop, fetch's flags and exit codes, bench's figures, and the spans each
 // writes with --spans-out, against real servers on loopback.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The current context follows each task across every co_await (DESIGN.md §3).
+// The current context follows each task across every co_await (docs/ARCHITECTURE.md, tracehop/task.hpp).
 #include <gtest/gtest.h>
 
 #include <boost/asio/steady_timer.hpp>

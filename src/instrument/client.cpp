@@ -43,14 +43,25 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
   const auto context = trace::Context::current();
   if (context.get(suppress_key())) return;
   HeadersCarrier carrier(p.headers);
-  std::string recorded_url(p.url.buffer());
-  if (!p.trace || matches_any(s.excluded, recorded_url)) {
+  const std::string_view url = p.url.buffer();
+  if (!p.trace || matches_any(s.excluded, url)) {
+    if (s.options.propagate_untraced) trace::inject(carrier, context);
+    return;
+  }
+
+  if (!s.tracer->enabled()) {
+    // No SDK (none installed, disabled, or shut down): the span would be the parent's context,
+    // recording nothing, so nothing of it is built; the hook and propagation are as always.
+    const auto& parent = context.span().span_context();
+    Span span = parent.valid() ? Span(parent) : Span();
+    run_hook(s.options.request_hook, "request_hook", span, p);
     if (s.options.propagate_untraced) trace::inject(carrier, context);
     return;
   }
 
   const bool known = is_known_method(p.method);
   const std::string_view method = known ? p.method : std::string_view("_OTHER");
+  std::string recorded_url(url);
   if (s.options.url_filter) {
     try {
       recorded_url = s.options.url_filter(recorded_url);

@@ -46,9 +46,9 @@ inline std::vector<std::regex> compile_patterns(const std::vector<std::string>& 
   return out;
 }
 
-inline bool matches_any(const std::vector<std::regex>& patterns, const std::string& text) {
+inline bool matches_any(const std::vector<std::regex>& patterns, std::string_view text) {
   for (const auto& re : patterns)
-    if (std::regex_search(text, re)) return true;
+    if (std::regex_search(text.begin(), text.end(), re)) return true;
   return false;
 }
 

@@ -110,6 +110,11 @@ Tracer::Tracer(std::shared_ptr<detail::ProviderState> provider,
                std::shared_ptr<const InstrumentationScope> scope) noexcept
     : provider_(std::move(provider)), scope_(std::move(scope)) {}
 
+bool Tracer::enabled() const noexcept {
+  const detail::ProviderState* state = provider_ ? provider_.get() : detail::global().state.load(std::memory_order_acquire);
+  return state && !state->shut_down.load(std::memory_order_relaxed);
+}
+
 Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
   detail::ProviderState* state = provider_.get();
   if (!state) state = detail::global().state.load(std::memory_order_acquire);

@@ -447,6 +447,32 @@ TEST_F(InstrumentTest, InstrumentingBeforeTheProviderAndBeforeTheSessionStillRec
   EXPECT_EQ(of_kind(spans(), SpanKind::Client).size(), 1u);
 }
 
+TEST_F(InstrumentTest, WithoutAnSdkTheHookRunsAndTheCallersContextStillPropagates) {
+  trace::set_tracer_provider(nullptr);  // instrumented, no provider (as with OTEL_SDK_DISABLED)
+  ClientOptions o;
+  int hooked = 0;
+  o.request_hook = [&](trace::Span& span, const RequestStartParams&) {
+    ++hooked;
+    EXPECT_FALSE(span.is_recording());
+  };
+  HttpClientInstrumentor{}.instrument(std::move(o));
+  const std::string caller = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+  json::value untraced, under_caller;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    untraced = co_await (co_await session.get(url("/echo"))).json();
+    trace::MapCarrier carrier;
+    carrier.set("traceparent", caller);
+    trace::Scope scope(trace::extract(carrier, trace::Context::current()));
+    under_caller = co_await (co_await session.get(url("/echo"))).json();
+    co_await session.close();
+  });
+  EXPECT_EQ(hooked, 2);
+  EXPECT_TRUE(header_values(untraced, "traceparent").empty());  // no context, nothing invented
+  EXPECT_EQ(header_values(under_caller, "traceparent"), std::vector<std::string>{caller});  // passed on as it came
+  EXPECT_TRUE(spans().empty());
+}
+
 TEST_F(InstrumentTest, AnInstrumentedSessionIsNotTracedTwiceAndKeepsItsOwnProvider) {
   HttpClientInstrumentor{}.instrument();
   test::MemoryProvider own;

@@ -204,3 +204,17 @@ TEST(TracerProvider, DefaultsComeFromTheEnvironment) {
   EXPECT_EQ(explicit_one.sampler().description(), "AlwaysOnSampler");
   EXPECT_EQ(explicit_one.limits().attribute_count, 128u);
 }
+
+TEST(Tracer, EnabledOnlyWhileAProviderCanRecord) {
+  MemoryProvider p;
+  EXPECT_TRUE(p.tracer->enabled());
+  auto global = get_tracer("late-bound");
+  set_tracer_provider(nullptr);
+  EXPECT_FALSE(global->enabled());
+  set_tracer_provider(p.provider);
+  EXPECT_TRUE(global->enabled());  // bound late, as its spans are
+  p.provider->shutdown();
+  EXPECT_FALSE(p.tracer->enabled());
+  EXPECT_FALSE(global->enabled());
+  set_tracer_provider(nullptr);
+}

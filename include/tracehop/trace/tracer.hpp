@@ -81,6 +81,11 @@ class Tracer {
 
   const InstrumentationScope& scope() const noexcept { return *scope_; }
 
+  /// Whether a span started now could be recorded: a provider is bound (or, for a tracer from
+  /// get_tracer(), installed globally) and not shut down. OpenTelemetry's Tracer.Enabled: an
+  /// instrumentation may skip building what only a recording span keeps when it is false.
+  bool enabled() const noexcept;
+
  private:
   friend class TracerProvider;
   friend std::shared_ptr<Tracer> get_tracer(std::string_view, std::string_view, std::string_view);

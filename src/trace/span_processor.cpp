@@ -102,16 +102,17 @@ void BatchSpanProcessor::run() {
   batch.reserve(options_.max_export_batch_size);
   std::unique_lock lk(mu_);
   for (;;) {
-    // Re-arm the producers' wake-up before looking at the queue: a producer that fills a batch
-    // after this point notifies (under mu_, so not before we wait); one that did before is seen
-    // by the check below. The exchange acquires what that producer queued.
-    wake_pending_.exchange(false, std::memory_order_acq_rel);
-    if (!stop_ && flush_requests_ == flushes_done_ && queued_now() < options_.max_export_batch_size) {
-      wake_.wait_for(lk, options_.schedule_delay, [&] {
-        return stop_ || flush_requests_ != flushes_done_ ||
-               queued_now() >= options_.max_export_batch_size;
-      });
-    }
+    // Re-arm the producers' wake-up before every look at the queue, also each time the wait
+    // wakes without work: a producer that fills a batch after this point notifies (under mu_,
+    // so not before we wait); one that did before is seen by the check. The exchange acquires
+    // what that producer queued. (Re-armed only before the first look, a wake-up that found no
+    // full batch, e.g. from a producer whose snapshot of the queue was ahead of ours, left the flag
+    // set, and the wait after it heard no one until the schedule delay: seen under load.)
+    auto ready = [&] {
+      wake_pending_.exchange(false, std::memory_order_acq_rel);
+      return stop_ || flush_requests_ != flushes_done_ || queued_now() >= options_.max_export_batch_size;
+    };
+    if (!ready()) wake_.wait_for(lk, options_.schedule_delay, ready);
     const std::uint64_t target = flush_requests_;
     const bool stop = stop_;
     const auto deadline = shutdown_deadline_;

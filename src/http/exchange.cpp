@@ -92,7 +92,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     const int resend_count = sent_++;
     std::shared_ptr<Signals> sig;
     std::optional<Headers> signalled_headers;  // a copy for subscribers to change (inject into)
-    if (!configs_.empty()) {
+    if (configs_) {
       sig = std::make_shared<Signals>(configs_);
       sig->set_origin(&origin);
       signalled_headers = headers;

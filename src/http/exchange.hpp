@@ -13,6 +13,7 @@
 
 #include "deadline.hpp"
 #include "connector.hpp"
+#include "signal_emitter.hpp"
 #include "tracehop/http/session.hpp"
 
 namespace tracehop::http::detail {
@@ -30,7 +31,7 @@ struct Outgoing {
 class Exchange {
  public:
   Exchange(std::shared_ptr<const void> session_state, Connector& connector, const SessionOptions& session,
-           RequestOptions request, ClientTimeout timeout, std::vector<TraceConfigPtr> configs, Outgoing out)
+           RequestOptions request, ClientTimeout timeout, ConfigList configs, Outgoing out)
       : session_state_(std::move(session_state)), connector_(connector), session_(session),
         request_(std::move(request)), timeout_(std::move(timeout)), configs_(std::move(configs)),
         out_(std::move(out)) {}
@@ -55,7 +56,7 @@ class Exchange {
   const SessionOptions& session_;
   RequestOptions request_;
   ClientTimeout timeout_;
-  std::vector<TraceConfigPtr> configs_;
+  ConfigList configs_;  // null: nobody listens
   Outgoing out_;
   Outgoing attempted_;   // an attempt's copy of out_, when a later attempt may follow
   Deadline deadline_;    // the current attempt's total

@@ -39,6 +39,27 @@ struct ClientSession::Impl {
   std::mutex configs_mu;  // serialises add_trace_config; requests only load
   std::atomic<std::shared_ptr<const std::vector<TraceConfigPtr>>> added_configs;
 
+  // The configs of this session's requests, merged once for as long as neither the session's
+  // added configs nor the process-wide ones change (a request then allocates nothing for them).
+  struct MergedConfigs {
+    detail::ConfigList added, global, merged;
+  };
+  std::atomic<std::shared_ptr<const MergedConfigs>> merged_configs;
+
+  detail::ConfigList request_configs() {
+    auto added = added_configs.load(std::memory_order_acquire);
+    auto global = detail::global_config_list();
+    if (!added && !global && options.trace_configs.empty()) return nullptr;
+    if (auto m = merged_configs.load(std::memory_order_acquire); m && m->added == added && m->global == global)
+      return m->merged;
+    std::vector<TraceConfigPtr> own = options.trace_configs;
+    if (added) own.insert(own.end(), added->begin(), added->end());
+    auto merged = detail::merge_configs(own, global);
+    merged_configs.store(std::make_shared<const MergedConfigs>(MergedConfigs{std::move(added), std::move(global), merged}),
+                         std::memory_order_release);
+    return merged;
+  }
+
   Url url_of(std::string_view text) {
     return urls.get(text, [&](std::string_view t) { return base ? resolve_url(*base, t) : parse_url(t); });
   }
@@ -140,11 +161,7 @@ detail::Exchange ClientSession::prepare(std::string_view method, std::string_vie
   if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
   if (o.compress) headers.set("Content-Encoding", *o.compress);
 
-  std::vector<TraceConfigPtr> own = opts.trace_configs;
-  if (auto added = impl_->added_configs.load(std::memory_order_acquire)) own.insert(own.end(), added->begin(), added->end());
-  auto configs = detail::request_configs(std::move(own));
-
-  return detail::Exchange(impl_, *impl_->connector, opts, std::move(o), std::move(timeout), std::move(configs),
+  return detail::Exchange(impl_, *impl_->connector, opts, std::move(o), std::move(timeout), impl_->request_configs(),
                           {std::string(method), std::move(url), std::move(headers), std::move(body)});
 }
 

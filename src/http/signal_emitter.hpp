@@ -2,6 +2,7 @@
 // Emitting the lifecycle signals of one physical request to every subscribed TraceConfig, and
 // which configs a request has (internal). A subscriber that throws is logged, never passed on.
 
+#include <boost/container/small_vector.hpp>
 #include <exception>
 #include <functional>
 #include <string>
@@ -13,15 +14,18 @@
 
 namespace tracehop::http::detail {
 
+/// An immutable list of configs, shared by every request that signals to it; null: none.
+using ConfigList = std::shared_ptr<const std::vector<TraceConfigPtr>>;
+
 // The lifecycle signals of one physical request: one SignalContext per subscribed config.
 class Signals final : public ConnectObserver {
  public:
-  explicit Signals(const std::vector<TraceConfigPtr>& configs) : configs_(configs), ctx_(configs.size()) {}
+  explicit Signals(ConfigList configs) : configs_(std::move(configs)), ctx_(configs_->size()) {}
 
   template <class Member, class MakeParams>
   void emit(Member member, MakeParams&& make) noexcept {
-    for (std::size_t i = 0; i < configs_.size(); ++i) {
-      const auto& subscribers = (*configs_[i]).*member;
+    for (std::size_t i = 0; i < ctx_.size(); ++i) {
+      const auto& subscribers = (*(*configs_)[i]).*member;
       if (subscribers.empty()) continue;
       try {
         const auto params = make(ctx_[i]);
@@ -53,13 +57,17 @@ class Signals final : public ConnectObserver {
                   Clock::duration d) noexcept {
     emit(member, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
   }
-  std::vector<TraceConfigPtr> configs_;
-  std::vector<SignalContext> ctx_;
+  ConfigList configs_;
+  boost::container::small_vector<SignalContext, 2> ctx_;  // most requests have one or two configs
   const Origin* origin_ = nullptr;
 };
 
-/// The configs a request signals to: the session's own, then the process-wide ones (unless one
-/// of the session's has the same non-empty group).
-std::vector<TraceConfigPtr> request_configs(std::vector<TraceConfigPtr> own);
+/// The process-wide configs as one list, replaced (never changed) when a config is added or
+/// removed; null when there are none. Cheap enough for every request.
+ConfigList global_config_list() noexcept;
+
+/// The configs a request signals to: `own` (a session's), then those of `global` that no config
+/// of `own` with the same non-empty group replaces; null when there are none.
+ConfigList merge_configs(const std::vector<TraceConfigPtr>& own, const ConfigList& global);
 
 }  // namespace tracehop::http::detail

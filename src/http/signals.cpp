@@ -10,13 +10,20 @@ namespace tracehop::http {
 namespace {
 
 struct GlobalConfigs {
-  std::mutex mu;
-  std::vector<TraceConfigPtr> configs;
-  std::atomic<bool> any{false};  // read by every request without the lock
+  std::mutex mu;  // serialises changes; requests only load `list`
+  std::atomic<bool> any{false};
+  std::atomic<detail::ConfigList> list;
 };
 GlobalConfigs& global_configs() {
   static GlobalConfigs* g = new GlobalConfigs;  // never destroyed: requests may run during exit
   return *g;
+}
+
+// Replaces the list (under g.mu).
+void publish(GlobalConfigs& g, std::vector<TraceConfigPtr> configs) {
+  g.any = !configs.empty();
+  g.list.store(configs.empty() ? nullptr : std::make_shared<const std::vector<TraceConfigPtr>>(std::move(configs)),
+               std::memory_order_release);
 }
 
 }  // namespace
@@ -24,33 +31,40 @@ GlobalConfigs& global_configs() {
 void add_global_trace_config(TraceConfigPtr config) {
   auto& g = global_configs();
   std::lock_guard lk(g.mu);
-  g.configs.push_back(std::move(config));
-  g.any = true;
+  auto configs = global_trace_configs();
+  configs.push_back(std::move(config));
+  publish(g, std::move(configs));
 }
 
 void remove_global_trace_config(const TraceConfigPtr& config) {
   auto& g = global_configs();
   std::lock_guard lk(g.mu);
-  std::erase(g.configs, config);
-  g.any = !g.configs.empty();
+  auto configs = global_trace_configs();
+  std::erase(configs, config);
+  publish(g, std::move(configs));
 }
 
 std::vector<TraceConfigPtr> global_trace_configs() {
-  auto& g = global_configs();
-  std::lock_guard lk(g.mu);
-  return g.configs;
+  const auto list = detail::global_config_list();
+  return list ? *list : std::vector<TraceConfigPtr>{};
 }
 
-std::vector<TraceConfigPtr> detail::request_configs(std::vector<TraceConfigPtr> configs) {
-  if (!global_configs().any.load(std::memory_order_acquire)) return configs;
-  const auto own = configs.size();
-  for (auto& c : global_trace_configs()) {
-    const bool replaced = !c->group.empty() && std::any_of(configs.begin(), configs.begin() + own, [&](const auto& mine) {
-      return mine->group == c->group;
-    });
-    if (!replaced) configs.push_back(std::move(c));
-  }
-  return configs;
+detail::ConfigList detail::global_config_list() noexcept {
+  auto& g = global_configs();
+  if (!g.any.load(std::memory_order_acquire)) return nullptr;
+  return g.list.load(std::memory_order_acquire);
+}
+
+detail::ConfigList detail::merge_configs(const std::vector<TraceConfigPtr>& own, const ConfigList& global) {
+  if (own.empty()) return global;
+  auto configs = own;
+  if (global)
+    for (const auto& c : *global) {
+      const bool replaced = !c->group.empty() &&
+                            std::any_of(own.begin(), own.end(), [&](const auto& mine) { return mine->group == c->group; });
+      if (!replaced) configs.push_back(c);
+    }
+  return std::make_shared<const std::vector<TraceConfigPtr>>(std::move(configs));
 }
 
 }  // namespace tracehop::http

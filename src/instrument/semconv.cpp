@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
-#include <cstdlib>
 
 #include "common/env.hpp"
 

@@ -182,6 +182,17 @@ auto spawn(ExecutorOrContext&& ex, boost::asio::awaitable<T> task, CompletionTok
         if (e) std::rethrow_exception(e);
       });
     });
+  } else if constexpr (std::is_same_v<decltype(boost::asio::co_spawn(
+                                          std::declval<ContextExecutor<detail::IoExecutor>>(), std::move(task),
+                                          std::forward<CompletionToken>(token))),
+                                      decltype(boost::asio::co_spawn(
+                                          std::declval<ContextExecutor<boost::asio::any_io_executor>>(),
+                                          std::move(task), std::forward<CompletionToken>(token)))>) {
+    // use_awaitable and most tokens: the result does not depend on the executor, so the task
+    // gets the small wrapper (stored in any_io_executor without a heap allocation per copy).
+    return detail::with_task_executor(plain, trace::Context::current(), [&](auto exec) {
+      return boost::asio::co_spawn(std::move(exec), std::move(task), std::forward<CompletionToken>(token));
+    });
   } else {
     // A token whose result type depends on the executor (deferred) needs one executor type.
     return boost::asio::co_spawn(detail::task_executor(std::move(plain), trace::Context::current()),

@@ -8,6 +8,8 @@
 #include <array>
 #include <charconv>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -83,9 +85,19 @@ constexpr bool is_token(std::string_view t) noexcept {
 
 /// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
 /// of the value smuggle header fields or a second message).
-constexpr bool is_field_value(std::string_view v) noexcept {
-  for (char c : v)
-    if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
+/// (Eight bytes a step: it runs on every header field of every request.)
+inline bool is_field_value(std::string_view v) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+  constexpr auto has_zero_byte = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    std::uint64_t x;
+    std::memcpy(&x, v.data() + i, 8);
+    if (has_zero_byte(x) | has_zero_byte(x ^ (ones * '\r')) | has_zero_byte(x ^ (ones * '\n'))) [[unlikely]]
+      return false;
+  }
+  for (; i < v.size(); ++i)
+    if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0') [[unlikely]] return false;
   return true;
 }
 

@@ -35,8 +35,11 @@ bool cancelled(const std::exception_ptr& e) {
 asio::awaitable<Response> Exchange::attempt(bool last) {
   deadline_ = Deadline::after(timeout_.total, TimeoutKind::Total);
   if (last) return follow(out_);
-  attempted_ = out_;
-  return follow(attempted_);
+  if (attempted_)
+    *attempted_ = out_;
+  else
+    attempted_ = std::make_unique<Outgoing>(out_);
+  return follow(*attempted_);
 }
 
 const RetryPolicy* Exchange::retry_policy() const noexcept {
@@ -66,8 +69,8 @@ asio::awaitable<Response> Exchange::follow(Outgoing& out) {
     }
     co_await resp.read();  // drain it, so the connection can carry the next hop
     const Url next = resolve_url(url, *location);
-    if (const auto& sig = st.signals)
-      sig->emit(&TraceConfig::on_request_redirect,
+    if (st.signals)
+      st.signals->emit(&TraceConfig::on_request_redirect,
                 [&](SignalContext& c) { return RedirectParams{c, st.method, url, resp, next}; });
     // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
     if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
@@ -90,19 +93,18 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
 
   for (int attempt = 0;; ++attempt) {
     const int resend_count = sent_++;
-    std::shared_ptr<Signals> sig;
-    std::optional<Headers> signalled_headers;  // a copy for subscribers to change (inject into)
-    if (configs_) {
-      sig = std::make_shared<Signals>(configs_);
+    auto st = std::make_unique<ResponseState>();
+    Signals* const sig = configs_ ? &st->signals.emplace(configs_) : nullptr;
+    RequestHeaders hop_headers(headers);  // what subscribers add goes out on this hop only
+    if (sig) {
       sig->set_origin(&origin);
-      signalled_headers = headers;
       sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
-        return RequestStartParams{c, method, url, *signalled_headers, resend_count, request_.trace, origin};
+        return RequestStartParams{c, method, url, hop_headers, resend_count, request_.trace, origin};
       });
     }
-    const Headers& hop_headers = signalled_headers ? *signalled_headers : headers;
     auto signal_exception = [&](std::exception_ptr e) {
       if (!sig) return;
+      st->end_signalled = true;  // this physical request ends here: no end signal from ~ResponseState
       const bool was_cancelled = cancelled(e);
       sig->emit(&TraceConfig::on_request_exception,
                 [&](SignalContext& c) { return RequestExceptionParams{c, method, url, e, was_cancelled}; });
@@ -114,13 +116,12 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
                                                session_.connector.force_close);
 
     Lease lease;
-    auto st = std::make_unique<ResponseState>();
     auto& parser = st->parser.emplace();
     parser.body_limit(session_.max_body_bytes);
     if (method == "HEAD") parser.skip(true);
     bool retry = false;
     try {
-      lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig.get());
+      lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);
       auto& conn = lease.connection();
       Deadline limit = deadline;
       limit.check(reading);
@@ -173,7 +174,6 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     st->force_close = session_.connector.force_close;
     st->max_body_bytes = session_.max_body_bytes;
     st->lease = std::move(lease);
-    st->signals = sig;
     const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
     if (no_body) {
       st->body_done = true;

@@ -26,12 +26,22 @@ struct Outgoing {
   std::string body;
 };
 
+/// What of a request's RequestOptions its exchange still needs once the bytes are prepared.
+struct RequestRules {
+  std::optional<RetryPolicy> retry;
+  bool allow_redirects = true;
+  int max_redirects = 10;
+  std::optional<bool> raise_for_status;
+  bool trace = true;
+};
+
 /// One request() on its way: owns what it sends and its options, and keeps the session's state
-/// alive for as long as it runs (the ClientSession may be destroyed meanwhile).
+/// alive for as long as it runs (the ClientSession may be destroyed meanwhile). Kept small: it
+/// lives in the retry loop's coroutine frame, which Asio recycles only up to about 1 KiB.
 class Exchange {
  public:
   Exchange(std::shared_ptr<const void> session_state, Connector& connector, const SessionOptions& session,
-           RequestOptions request, ClientTimeout timeout, ConfigList configs, Outgoing out)
+           RequestRules request, ClientTimeout timeout, ConfigList configs, Outgoing out)
       : session_state_(std::move(session_state)), connector_(connector), session_(session),
         request_(std::move(request)), timeout_(std::move(timeout)), configs_(std::move(configs)),
         out_(std::move(out)) {}
@@ -54,11 +64,11 @@ class Exchange {
   std::shared_ptr<const void> session_state_;
   Connector& connector_;
   const SessionOptions& session_;
-  RequestOptions request_;
+  RequestRules request_;
   ClientTimeout timeout_;
   ConfigList configs_;  // null: nobody listens
   Outgoing out_;
-  Outgoing attempted_;   // an attempt's copy of out_, when a later attempt may follow
+  std::unique_ptr<Outgoing> attempted_;  // an attempt's copy of out_, when a later attempt may follow
   Deadline deadline_;    // the current attempt's total
   int sent_ = 0;         // physical requests so far
 };

@@ -35,7 +35,7 @@ struct ResponseState {
   bool streaming = false;
   std::unique_ptr<Inflater> inflater;
   std::size_t streamed_bytes = 0;
-  std::shared_ptr<Signals> signals;  // null when nobody listens
+  std::optional<Signals> signals;  // none when nobody listens (in place: no allocation)
   bool end_signalled = false;
 
   void signal_end(std::size_t body_bytes) noexcept {

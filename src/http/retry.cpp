@@ -60,6 +60,14 @@ std::optional<std::chrono::milliseconds> RetryPolicy::retry_after(const Headers&
 
 namespace tracehop::http::detail {
 
+namespace {
+// A coroutine of its own, so that the timer is not part of every request's frame.
+boost::asio::awaitable<void> sleep_for(std::chrono::milliseconds wait) {
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, wait);
+  co_await timer.async_wait(boost::asio::use_awaitable);
+}
+}  // namespace
+
 boost::asio::awaitable<Response> with_retries(Exchange exchange) {
   const RetryPolicy* const retry = exchange.retry_policy();
   const bool raise = exchange.raises_for_status();
@@ -101,10 +109,7 @@ boost::asio::awaitable<Response> with_retries(Exchange exchange) {
     log_debug("retrying " + exchange.outgoing().method + " " + std::string(exchange.outgoing().url.buffer()) + " after " + why + " in " +
               std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
               std::to_string(retry->attempts) + ")");
-    if (wait->count() > 0) {
-      boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, *wait);
-      co_await timer.async_wait(boost::asio::use_awaitable);
-    }
+    if (wait->count() > 0) co_await sleep_for(*wait);
   }
 }
 

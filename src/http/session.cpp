@@ -161,7 +161,8 @@ detail::Exchange ClientSession::prepare(std::string_view method, std::string_vie
   if (!content_type.empty() && !headers.contains("Content-Type")) headers.add("Content-Type", content_type);
   if (o.compress) headers.set("Content-Encoding", *o.compress);
 
-  return detail::Exchange(impl_, *impl_->connector, opts, std::move(o), std::move(timeout), impl_->request_configs(),
+  detail::RequestRules rules{std::move(o.retry), o.allow_redirects, o.max_redirects, o.raise_for_status, o.trace};
+  return detail::Exchange(impl_, *impl_->connector, opts, std::move(rules), std::move(timeout), impl_->request_configs(),
                           {std::string(method), std::move(url), std::move(headers), std::move(body)});
 }
 

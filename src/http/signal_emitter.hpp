@@ -2,9 +2,9 @@
 // Emitting the lifecycle signals of one physical request to every subscribed TraceConfig, and
 // which configs a request has (internal). A subscriber that throws is logged, never passed on.
 
-#include <boost/container/small_vector.hpp>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,15 +20,17 @@ using ConfigList = std::shared_ptr<const std::vector<TraceConfigPtr>>;
 // The lifecycle signals of one physical request: one SignalContext per subscribed config.
 class Signals final : public ConnectObserver {
  public:
-  explicit Signals(ConfigList configs) : configs_(std::move(configs)), ctx_(configs_->size()) {}
+  explicit Signals(ConfigList configs)
+      : configs_(std::move(configs)),
+        more_(configs_->size() > kInPlace ? std::make_unique<SignalContext[]>(configs_->size() - kInPlace) : nullptr) {}
 
   template <class Member, class MakeParams>
   void emit(Member member, MakeParams&& make) noexcept {
-    for (std::size_t i = 0; i < ctx_.size(); ++i) {
+    for (std::size_t i = 0; i < configs_->size(); ++i) {
       const auto& subscribers = (*(*configs_)[i]).*member;
       if (subscribers.empty()) continue;
       try {
-        const auto params = make(ctx_[i]);
+        const auto params = make(i < kInPlace ? in_place_[i] : more_[i - kInPlace]);
         for (const auto& f : subscribers) f(params);
       } catch (const std::exception& e) {
         log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
@@ -57,8 +59,10 @@ class Signals final : public ConnectObserver {
                   Clock::duration d) noexcept {
     emit(member, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
   }
+  static constexpr std::size_t kInPlace = 2;  // most requests have one or two configs
   ConfigList configs_;
-  boost::container::small_vector<SignalContext, 2> ctx_;  // most requests have one or two configs
+  SignalContext in_place_[kInPlace];            // one per config
+  std::unique_ptr<SignalContext[]> more_;
   const Origin* origin_ = nullptr;
 };
 

@@ -1,6 +1,8 @@
 #include "wire.hpp"
 
 #include <boost/beast/http/error.hpp>
+#include <charconv>
+#include <cstring>
 
 #include "rfc9110.hpp"
 
@@ -10,25 +12,39 @@ namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
 std::string serialize_request(std::string_view method, std::string_view target, std::string_view host,
-                              const Headers& headers, const std::string& body, bool close) {
+                              const RequestHeaders& headers, const std::string& body, bool close) {
   if (!is_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
-  std::size_t size = method.size() + target.size() + host.size() + body.size() + 64;
-  for (const auto& [n, v] : headers) size += n.size() + v.size() + 4;
-  std::string out;
-  out.reserve(size);
-  out.append(method).append(" ").append(target).append(" HTTP/1.1\r\n");
-  if (!headers.contains("Host")) out.append("Host: ").append(host).append("\r\n");  // a caller's Host wins
+  // Checked and measured in one pass, then written into a buffer of exactly that size.
+  const bool own_host = headers.contains("Host");  // a caller's Host wins
   bool has_length = false;
-  for (const auto& [n, v] : headers) {
+  std::size_t fields = 0;
+  headers.for_each([&](std::string_view n, std::string_view v) {
     if (!is_token(n) || !is_field_value(v))
-      throw ClientError(make_error_code(errc::invalid_header), "invalid header field '" + n + "'");
+      throw ClientError(make_error_code(errc::invalid_header), "invalid header field '" + std::string(n) + "'");
     if (n.size() == 14 && field_name_equal(n, "Content-Length")) has_length = true;
-    out.append(n).append(": ").append(v).append("\r\n");
-  }
+    fields += n.size() + v.size() + 4;
+  });
+  char length[24];
+  std::size_t length_size = 0;
   if (!has_length && (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH"))
-    out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
-  if (close) out.append("Connection: close\r\n");
-  out.append("\r\n").append(body);
+    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, body.size()).ptr - length);
+  constexpr std::string_view kClose = "Connection: close\r\n";
+  const std::size_t size = method.size() + 1 + target.size() + 11 + (own_host ? 0 : 6 + host.size() + 2) + fields +
+                           (length_size ? 16 + length_size + 2 : 0) + (close ? kClose.size() : 0) + 2 + body.size();
+  std::string out(size, '\0');
+  char* p = out.data();
+  auto put = [&p](std::initializer_list<std::string_view> parts) {
+    for (const auto part : parts) {
+      std::memcpy(p, part.data(), part.size());
+      p += part.size();
+    }
+  };
+  put({method, " ", target, " HTTP/1.1\r\n"});
+  if (!own_host) put({"Host: ", host, "\r\n"});
+  headers.for_each([&](std::string_view n, std::string_view v) { put({n, ": ", v, "\r\n"}); });
+  if (length_size) put({"Content-Length: ", {length, length_size}, "\r\n"});
+  if (close) put({kClose});
+  put({"\r\n", body});
   return out;
 }
 

@@ -8,18 +8,19 @@
 
 #include "deadline.hpp"
 #include "connection.hpp"
-#include "tracehop/http/headers.hpp"
+#include "tracehop/http/request_headers.hpp"
 #include "tracehop/http/url.hpp"
 
 namespace tracehop::http::detail {
 
-/// The request line, Host (from `host` unless `headers` has one), the headers in their order,
+/// The request line, Host (from `host` unless `headers` has one), the headers in their order
+/// (those subscribers added last),
 /// Content-Length when there is a body or the method expects one (unless the caller set it),
 /// `Connection: close` if `close`, the blank line, the body. Throws ClientError
 /// (errc::invalid_header) for a method or field name that is not a token or a value with CR, LF
 /// or NUL: they would let a caller smuggle headers.
 std::string serialize_request(std::string_view method, std::string_view target, std::string_view host,
-                              const Headers& headers, const std::string& body, bool close);
+                              const RequestHeaders& headers, const std::string& body, bool close);
 
 /// Writes what the socket takes at once, without waiting: most requests fit its send buffer, and
 /// then no asynchronous operation (nor its timer) is needed. TLS connections write through the TLS

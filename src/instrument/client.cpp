@@ -23,92 +23,100 @@ const trace::ContextKey<bool>& suppress_key() { return trace::suppress_instrumen
 struct Settings {
   ClientOptions options;
   SemconvMode mode = SemconvMode::Old;
-  std::vector<std::regex> excluded;
+  std::vector<UrlPattern> excluded;
   CaptureLists capture;
   std::vector<std::string> sensitive;
   std::shared_ptr<trace::Tracer> tracer;
 };
 
-// One physical request's span, kept in the request's SignalContext.
+// One physical request's span, kept in the request's SignalContext (in place: no allocation).
 struct RequestSpan {
   Span span;
   double wait_ms = 0;
   bool reused = false;
   bool ended = false;
 };
+static_assert(sizeof(RequestSpan) <= http::SignalContext::kInPlace);
 
-RequestSpan* state_of(http::SignalContext& ctx) { return std::any_cast<RequestSpan>(&ctx.data); }
+RequestSpan* state_of(http::SignalContext& ctx) { return ctx.get<RequestSpan>(); }
 
 void on_start(const Settings& s, const http::RequestStartParams& p) {
-  const auto context = trace::Context::current();
-  if (context.get(suppress_key())) return;
+  // The current context, read in place (not copied) each time: a user's function may have
+  // attached another meanwhile.
+  const auto context = []() -> const trace::Context& { return trace::current_slot().get(); };
+  if (context().get(suppress_key())) return;
   HeadersCarrier carrier(p.headers);
   const std::string_view url = p.url.buffer();
   if (!p.trace || matches_any(s.excluded, url)) {
-    if (s.options.propagate_untraced) trace::inject(carrier, context);
+    if (s.options.propagate_untraced) trace::inject(carrier, context());
     return;
   }
 
   if (!s.tracer->enabled()) {
     // No SDK (none installed, disabled, or shut down): the span would be the parent's context,
     // recording nothing, so nothing of it is built; the hook and propagation are as always.
-    const auto& parent = context.span().span_context();
+    const auto& parent = context().span().span_context();
     Span span = parent.valid() ? Span(parent) : Span();
     run_hook(s.options.request_hook, "request_hook", span, p);
-    if (s.options.propagate_untraced) trace::inject(carrier, context);
+    if (s.options.propagate_untraced) trace::inject(carrier, context());
     return;
   }
 
   const bool known = is_known_method(p.method);
-  const std::string_view method = known ? p.method : std::string_view("_OTHER");
-  std::string recorded_url(url);
-  if (s.options.url_filter) {
-    try {
-      recorded_url = s.options.url_filter(recorded_url);
-    } catch (...) {  // what the filter was to hide stays hidden: the query goes
-      tracehop::log_error("tracehop instrumentation: the url_filter threw; the URL is recorded without its query");
-      recorded_url.resize(std::min(recorded_url.find('?'), recorded_url.size()));
-    }
-  }
-  recorded_url = redact_url(std::move(recorded_url), s.sensitive);
-  const auto& origin = p.origin;
-
-  // Method, URL and server go in at start, so that samplers see them.
-  trace::StartSpanOptions start;
-  start.kind = trace::SpanKind::Client;
-  start.parent = context;
-  auto& a = start.attributes;
-  a.reserve(9);
-  if (reports_old(s.mode)) {
-    a.push_back({"http.method", method});
-    a.push_back({"http.url", recorded_url});
-    a.push_back({"net.peer.name", origin.host});
-    a.push_back({"net.peer.port", static_cast<std::int64_t>(origin.port)});
-  }
-  if (reports_stable(s.mode)) {
-    a.push_back({"http.request.method", method});
-    if (!known) a.push_back({"http.request.method_original", p.method});
-    a.push_back({"url.full", recorded_url});
-    a.push_back({"server.address", origin.host});
-    a.push_back({"server.port", static_cast<std::int64_t>(origin.port)});
-    if (p.resend_count > 0) a.push_back({"http.request.resend_count", static_cast<std::int64_t>(p.resend_count)});
-  }
-  std::string name;
+  std::string custom_name;
   if (s.options.span_name) {
     try {
-      name = s.options.span_name(p.method, p.url);
+      custom_name = s.options.span_name(p.method, p.url);
     } catch (...) {
       tracehop::log_error("tracehop instrumentation: the span_name function threw; the span is named by its method");
     }
   }
-  if (name.empty()) name = known ? std::string(p.method) : "HTTP";
+  const std::string_view name = !custom_name.empty() ? std::string_view(custom_name)
+                                : known                ? p.method
+                                                       : std::string_view("HTTP");
 
-  Span span = s.tracer->start_span(name, std::move(start));
+  // Method, URL and server are start attributes, so that samplers see them; they are built only
+  // if the sampler reads them or the span records (an unsampled request builds none).
+  auto start_attributes = [&](trace::Attributes& a) {
+    const std::string_view method = known ? p.method : std::string_view("_OTHER");
+    std::string recorded_url(url);
+    if (s.options.url_filter) {
+      try {
+        recorded_url = s.options.url_filter(recorded_url);
+      } catch (...) {  // what the filter was to hide stays hidden: the query goes
+        tracehop::log_error("tracehop instrumentation: the url_filter threw; the URL is recorded without its query");
+        recorded_url.resize(std::min(recorded_url.find('?'), recorded_url.size()));
+      }
+    }
+    recorded_url = redact_url(std::move(recorded_url), s.sensitive);
+    const auto& origin = p.origin;
+    a.reserve(a.size() + 16);  // room for what the response adds: no reallocation later
+    if (reports_old(s.mode)) {
+      a.push_back({"http.method", method});
+      if (reports_stable(s.mode))
+        a.push_back({"http.url", recorded_url});
+      else
+        a.push_back({"http.url", std::move(recorded_url)});
+      a.push_back({"net.peer.name", origin.host});
+      a.push_back({"net.peer.port", static_cast<std::int64_t>(origin.port)});
+    }
+    if (reports_stable(s.mode)) {
+      a.push_back({"http.request.method", method});
+      if (!known) a.push_back({"http.request.method_original", p.method});
+      a.push_back({"url.full", std::move(recorded_url)});
+      a.push_back({"server.address", origin.host});
+      a.push_back({"server.port", static_cast<std::int64_t>(origin.port)});
+      if (p.resend_count > 0) a.push_back({"http.request.resend_count", static_cast<std::int64_t>(p.resend_count)});
+    }
+  };
+  trace::StartSpanOptions start;  // the parent is the current context
+  start.kind = trace::SpanKind::Client;
+  Span span = s.tracer->start_span(name, std::move(start), start_attributes);
   run_hook(s.options.request_hook, "request_hook", span, p);
   if (span.is_recording()) capture_headers(span, p.headers, s.capture.request);
   // After the hook, before the first byte: the injected span id is this span's.
-  if (span.is_recording() || s.options.propagate_untraced) trace::inject(carrier, context.with_span(span));
-  if (span.is_recording()) p.ctx.data = RequestSpan{std::move(span)};
+  if (span.is_recording() || s.options.propagate_untraced) trace::inject(carrier, context().with_span(span));
+  if (span.is_recording()) p.ctx.emplace<RequestSpan>(std::move(span));
 }
 
 void end_span(RequestSpan& r) {

@@ -43,7 +43,8 @@ inline CaptureLists capture_lists(const std::optional<std::vector<std::string>>&
 }
 
 /// Each listed header that is present, as a string array of its values.
-inline void capture_headers(trace::Span& span, const http::Headers& headers, const std::vector<CapturedHeader>& list) {
+template <class Fields>  // http::Headers or http::RequestHeaders
+void capture_headers(trace::Span& span, const Fields& headers, const std::vector<CapturedHeader>& list) {
   for (const auto& h : list) {
     auto values = headers.all(h.name);
     if (!values.empty()) span.set_attribute(h.key, std::vector<std::string>(values.begin(), values.end()));

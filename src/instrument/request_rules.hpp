@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
 #include <regex>
 #include <string>
 #include <string_view>
@@ -32,12 +33,24 @@ inline std::string type_name(const std::exception_ptr& e) {
 
 inline double millis(std::chrono::nanoseconds d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
+/// An excluded-URL pattern: a regular expression searched for in the URL; one without any
+/// regular-expression syntax is searched for as plain text, the same match without the
+/// allocations std::regex_search makes on every request.
+struct UrlPattern {
+  std::string text;                // the pattern; searched for as is when there is no `regex`
+  std::optional<std::regex> regex;
+};
+
 /// The patterns that compile (a bad one is logged and left out).
-inline std::vector<std::regex> compile_patterns(const std::vector<std::string>& patterns) {
-  std::vector<std::regex> out;
+inline std::vector<UrlPattern> compile_patterns(const std::vector<std::string>& patterns) {
+  std::vector<UrlPattern> out;
   for (const auto& pattern : patterns) {
+    if (pattern.find_first_of("\\^$.|?*+()[]{}") == std::string::npos) {
+      out.push_back({pattern, std::nullopt});
+      continue;
+    }
     try {
-      out.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+      out.push_back({pattern, std::regex(pattern, std::regex::ECMAScript | std::regex::optimize)});
     } catch (const std::regex_error& e) {
       tracehop::log_error("tracehop instrumentation: excluded URL pattern '" + pattern +
                        "' is not a regular expression (" + e.what() + "); ignored");
@@ -46,9 +59,10 @@ inline std::vector<std::regex> compile_patterns(const std::vector<std::string>& 
   return out;
 }
 
-inline bool matches_any(const std::vector<std::regex>& patterns, std::string_view text) {
-  for (const auto& re : patterns)
-    if (std::regex_search(text.begin(), text.end(), re)) return true;
+inline bool matches_any(const std::vector<UrlPattern>& patterns, std::string_view text) {
+  for (const auto& p : patterns)
+    if (p.regex ? std::regex_search(text.begin(), text.end(), *p.regex) : text.find(p.text) != std::string_view::npos)
+      return true;
   return false;
 }
 

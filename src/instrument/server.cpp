@@ -14,7 +14,7 @@ using namespace detail;
 
 struct Settings {
   ServerOptions options;
-  std::vector<std::regex> excluded;
+  std::vector<UrlPattern> excluded;
   CaptureLists capture;
   std::shared_ptr<trace::Tracer> tracer;
 };

@@ -1,6 +1,5 @@
 #include "tracehop/trace/context.hpp"
 
-#include <algorithm>
 #include <string>
 
 #include "tracehop/log.hpp"
@@ -27,18 +26,30 @@ ContextSlot::ContextSlot(Context base) noexcept
 
 Token ContextSlot::attach(Context context) {
   const auto id = next_token.fetch_add(1, std::memory_order_relaxed);
-  stack_.push_back(Entry{id, std::move(context)});
+  if (depth_ < kInPlace)
+    in_place_[depth_] = Entry{id, std::move(context)};
+  else
+    more_.push_back(Entry{id, std::move(context)});
+  ++depth_;
   return Token(id, id_);
 }
 
+void ContextSlot::pop() noexcept {
+  if (depth_ > kInPlace)
+    more_.pop_back();
+  else
+    in_place_[depth_ - 1] = Entry{};  // lets go of its span and values now
+  --depth_;
+}
+
 bool ContextSlot::detach(Token token) noexcept {
-  if (!stack_.empty() && stack_.back().id == token.id()) {
-    stack_.pop_back();
+  if (depth_ > 0 && at(depth_ - 1).id == token.id()) {
+    pop();
     return true;
   }
-  auto it = std::find_if(stack_.begin(), stack_.end(),
-                         [&](const Entry& e) { return e.id == token.id(); });
-  if (it == stack_.end()) {
+  std::size_t i = 0;
+  while (i < depth_ && at(i).id != token.id()) ++i;
+  if (i == depth_) {
     if (token.slot_ != id_) {
       log_debug("context detach for another task's slot ignored (a task unwound outside its "
                 "executor, e.g. destroyed with its io_context)");
@@ -50,7 +61,8 @@ bool ContextSlot::detach(Token token) noexcept {
   }
   log_error("context detached out of order: a context attached later is still current; "
             "removed the detached one and kept the current context");
-  stack_.erase(it);
+  for (; i + 1 < depth_; ++i) at(i) = std::move(at(i + 1));
+  pop();
   return false;
 }
 

@@ -18,6 +18,7 @@ class AlwaysOn final : public Sampler {
     return {SamplingDecision::RecordAndSample, {}, std::nullopt};
   }
   std::string description() const override { return "AlwaysOnSampler"; }
+  bool reads_attributes() const noexcept override { return false; }
 };
 
 class AlwaysOff final : public Sampler {
@@ -26,6 +27,7 @@ class AlwaysOff final : public Sampler {
     return {SamplingDecision::Drop, {}, std::nullopt};
   }
   std::string description() const override { return "AlwaysOffSampler"; }
+  bool reads_attributes() const noexcept override { return false; }
 };
 
 constexpr std::uint64_t kMaxRandomness = std::uint64_t{1} << 56;
@@ -46,6 +48,7 @@ class TraceIdRatio final : public Sampler {
     const bool keep = threshold_ < kMaxRandomness && randomness >= threshold_;
     return {keep ? SamplingDecision::RecordAndSample : SamplingDecision::Drop, {}, std::nullopt};
   }
+  bool reads_attributes() const noexcept override { return false; }
   std::string description() const override {
     char buf[64];
     std::snprintf(buf, sizeof buf, "TraceIdRatioBased{%f}", ratio_);
@@ -66,7 +69,10 @@ class ParentBased final : public Sampler {
                                                         : always_off_sampler()),
         local_sampled_(o.local_parent_sampled ? o.local_parent_sampled : always_on_sampler()),
         local_not_sampled_(o.local_parent_not_sampled ? o.local_parent_not_sampled
-                                                      : always_off_sampler()) {}
+                                                      : always_off_sampler()),
+        reads_attributes_(root_->reads_attributes() || remote_sampled_->reads_attributes() ||
+                          remote_not_sampled_->reads_attributes() || local_sampled_->reads_attributes() ||
+                          local_not_sampled_->reads_attributes()) {}
 
   SamplingResult should_sample(const SamplingParameters& p) const override {
     const auto& parent = p.parent.span().span_context();
@@ -82,9 +88,11 @@ class ParentBased final : public Sampler {
            ",localParentSampled:" + local_sampled_->description() +
            ",localParentNotSampled:" + local_not_sampled_->description() + "}";
   }
+  bool reads_attributes() const noexcept override { return reads_attributes_; }
 
  private:
   SamplerPtr root_, remote_sampled_, remote_not_sampled_, local_sampled_, local_not_sampled_;
+  bool reads_attributes_;
 };
 
 std::optional<double> parse_ratio(std::string_view arg) {

@@ -1,5 +1,6 @@
 #include "tracehop/trace/tracer.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <mutex>
 
@@ -89,6 +90,35 @@ void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& drop
   attrs.erase(attrs.begin() + static_cast<std::ptrdiff_t>(limit), attrs.end());
 }
 
+// The start attributes become the span's, storage and all (no copy), each kept as
+// set_attribute would keep it: no empty key, values truncated, a repeated key's value replacing
+// the first one's, none past the count limit. A span started without any allocates nothing.
+void adopt_attributes(Attributes& into, Attributes&& start, const SpanLimits& lim, std::uint32_t& dropped) {
+  into = std::move(start);
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < into.size(); ++i) {
+    auto& kv = into[i];
+    if (kv.key.view().empty()) {
+      ++dropped;
+      continue;
+    }
+    if (lim.attribute_value_length != SIZE_MAX) kv.value.truncate(lim.attribute_value_length);
+    auto same = std::find_if(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(kept),
+                             [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
+    if (same != into.begin() + static_cast<std::ptrdiff_t>(kept)) {
+      same->value = std::move(kv.value);
+    } else if (kept >= lim.attribute_count) {
+      ++dropped;
+    } else {
+      if (i != kept) into[kept] = std::move(kv);
+      ++kept;
+    }
+  }
+  into.erase(into.begin() + static_cast<std::ptrdiff_t>(kept), into.end());
+  // Room for the attributes set after start, as an empty span gets on its first one.
+  if (!into.empty()) into.reserve(std::min(lim.attribute_count, std::max<std::size_t>(into.size(), 8)));
+}
+
 struct Global {
   std::mutex mu;
   std::shared_ptr<TracerProvider> provider;
@@ -115,7 +145,8 @@ bool Tracer::enabled() const noexcept {
   return state && !state->shut_down.load(std::memory_order_relaxed);
 }
 
-Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
+Span Tracer::start(std::string_view name, StartSpanOptions options, void (*add_attributes)(void*, Attributes&),
+                   void* state_of_add) const {
   detail::ProviderState* state = provider_.get();
   if (!state) state = detail::global().state.load(std::memory_order_acquire);
 
@@ -134,6 +165,9 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
   // W3C Level 2: the random flag follows the parent; a new trace sets it if our ids are random.
   const bool random = has_parent ? parent.trace_flags().random() : state->random_trace_ids;
 
+  // The start attributes are built before the sampler decides only if it reads them.
+  const bool sampler_reads = state->sampler->reads_attributes();
+  if (add_attributes && sampler_reads) add_attributes(state_of_add, options.attributes);
   SamplingResult sr = state->sampler->should_sample(SamplingParameters{
       parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
 
@@ -142,6 +176,7 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
   SpanContext ctx(trace_id, span_id, flags, false,
                   sr.trace_state ? std::move(*sr.trace_state) : parent.trace_state());
   if (sr.decision == SamplingDecision::Drop) return Span(std::move(ctx));
+  if (add_attributes && !sampler_reads) add_attributes(state_of_add, options.attributes);
 
   // A bound tracer already owns its provider: copying that is cheaper than shared_from_this.
   auto impl = std::allocate_shared<detail::RecordingSpan>(
@@ -160,13 +195,11 @@ Span Tracer::start_span(std::string_view name, StartSpanOptions options) const {
     d.start_time = Clock::now();
     impl->steady_start = std::chrono::steady_clock::now();
   }
-  const std::size_t nattr = options.attributes.size() + sr.attributes.size();
-  d.attributes.reserve(std::min(lim.attribute_count, std::max<std::size_t>(nattr, 8)));
-  for (auto* list : {&options.attributes, &sr.attributes})
-    for (auto& kv : *list)
-      if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
-                         lim.attribute_value_length))
-        ++d.dropped_attributes;
+  detail::adopt_attributes(d.attributes, std::move(options.attributes), lim, d.dropped_attributes);
+  for (auto& kv : sr.attributes)
+    if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
+                       lim.attribute_value_length))
+      ++d.dropped_attributes;
   for (auto& l : options.links) {
     if (!l.context.valid()) continue;
     if (d.links.size() >= lim.link_count) {

@@ -34,7 +34,8 @@ struct Recorder {
     events.push_back(std::move(e));
   }
   static std::string id(const SignalContext& c) {
-    return c.data.has_value() ? std::to_string(std::any_cast<int>(c.data)) : "?";
+    const int* n = c.get<int>();
+    return n ? std::to_string(*n) : "?";
   }
 
   TraceConfigPtr config() {
@@ -42,7 +43,7 @@ struct Recorder {
     cfg->on_request_start.push_back([this](const RequestStartParams& p) {
       {
         std::lock_guard lk(mu);
-        p.ctx.data = next_id++;
+        p.ctx.emplace<int>(next_id++);
       }
       p.headers.set("X-Injected", "request-" + id(p.ctx));
       add("start " + id(p.ctx) + " " + std::string(p.method) + " " + std::string(p.url.encoded_path()) +

@@ -39,6 +39,16 @@ TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
   EXPECT_TRUE(is_field_value("any text, \t \xC3\xA9"));
   for (std::string_view bad : {std::string_view("a\rb"), std::string_view("a\nb"), std::string_view("a\0b", 3)})
     EXPECT_FALSE(is_field_value(bad));
+  // Long values are checked eight bytes at a time: a bad byte anywhere, and bytes above ASCII
+  // that differ from CR, LF and NUL in the high bit only, which are fine.
+  const std::string fine(37, '\x8d');
+  EXPECT_TRUE(is_field_value(fine + "\x8a\x80\x7f\x01"));
+  for (std::size_t i = 0; i < fine.size(); ++i)
+    for (char c : {'\r', '\n', '\0'}) {
+      std::string v = fine;
+      v[i] = c;
+      EXPECT_FALSE(is_field_value(v)) << i << ' ' << int(c);
+    }
 }
 
 TEST(CommonText, PercentDecodingRefusesMalformedEscapes) {

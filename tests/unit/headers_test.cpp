@@ -1,8 +1,18 @@
 #include <gtest/gtest.h>
 
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/request_headers.hpp"
 
 using tracehop::http::Headers;
+using tracehop::http::RequestHeaders;
+
+namespace {
+std::vector<std::pair<std::string, std::string>> fields_of(const RequestHeaders& h) {
+  std::vector<std::pair<std::string, std::string>> out;
+  h.for_each([&](std::string_view n, std::string_view v) { out.emplace_back(n, v); });
+  return out;
+}
+}  // namespace
 
 TEST(Headers, KeepsOrderAndSpellingLooksUpIgnoringCase) {
   Headers h{{"Accept", "application/json"}, {"X-Request-Id", "1"}};
@@ -34,4 +44,46 @@ TEST(Headers, EraseRemovesAllOfTheName) {
   EXPECT_EQ(h.erase("A"), 2u);
   EXPECT_EQ(h.size(), 1u);
   EXPECT_EQ(h.erase("A"), 0u);
+}
+
+TEST(RequestHeaders, ANewFieldIsAddedWithoutTouchingTheRequestsOwn) {
+  const Headers own{{"Accept", "*/*"}, {"X-Id", "1"}, {"x-id", "2"}};
+  RequestHeaders hop(own);
+  hop.set("traceparent", "00-abc-01");
+  hop.add("X-New", "n");
+  EXPECT_EQ(hop.size(), 5u);
+  EXPECT_EQ(hop.first("TRACEPARENT"), "00-abc-01");
+  EXPECT_EQ(hop.get("x-new"), "n");
+  EXPECT_EQ(hop.get("X-ID"), "1,2");
+  EXPECT_EQ(hop.all("traceparent"), (std::vector<std::string_view>{"00-abc-01"}));
+  EXPECT_TRUE(hop.contains("accept"));
+  EXPECT_FALSE(hop.first("missing"));
+  EXPECT_EQ(fields_of(hop), (std::vector<std::pair<std::string, std::string>>{
+                                {"Accept", "*/*"}, {"X-Id", "1"}, {"x-id", "2"}, {"traceparent", "00-abc-01"}, {"X-New", "n"}}));
+  EXPECT_EQ(own.size(), 3u);
+}
+
+TEST(RequestHeaders, ChangingAFieldThatIsThereChangesACopyInOrder) {
+  const Headers own{{"traceparent", "callers"}, {"Accept", "*/*"}};
+  RequestHeaders hop(own);
+  hop.set("baggage", "k=v");
+  hop.set("Traceparent", "ours");  // replaces the caller's, in its place, never duplicated
+  hop.add("baggage", "k2=v2");     // a second field of an added name
+  EXPECT_EQ(fields_of(hop), (std::vector<std::pair<std::string, std::string>>{
+                                {"traceparent", "ours"}, {"Accept", "*/*"}, {"baggage", "k=v"}, {"baggage", "k2=v2"}}));
+  EXPECT_EQ(hop.get("baggage"), "k=v,k2=v2");
+  EXPECT_EQ(hop.erase("ACCEPT"), 1u);
+  EXPECT_EQ(hop.erase("missing"), 0u);
+  EXPECT_EQ(hop.to_headers(), (Headers{{"traceparent", "ours"}, {"baggage", "k=v"}, {"baggage", "k2=v2"}}));
+  EXPECT_EQ(own, (Headers{{"traceparent", "callers"}, {"Accept", "*/*"}}));  // the request's own are untouched
+}
+
+TEST(RequestHeaders, SettingAnAddedFieldAgainKeepsOneField) {
+  const Headers own;
+  RequestHeaders hop(own);
+  hop.set("traceparent", "first");
+  hop.set("TRACEPARENT", "second");
+  EXPECT_EQ(fields_of(hop), (std::vector<std::pair<std::string, std::string>>{{"traceparent", "second"}}));
+  EXPECT_EQ(hop.erase("traceparent"), 1u);
+  EXPECT_EQ(hop.size(), 0u);
 }

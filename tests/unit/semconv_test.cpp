@@ -1,7 +1,8 @@
-// The semantic-conventions settings and URL redaction of the instrumentation, without I/O.
+// The semantic-conventions settings, URL redaction and excluded-URL patterns of the instrumentation, without I/O.
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
+#include "request_rules.hpp"
 #include "tracehop/instrument/semconv.hpp"
 
 using namespace tracehop;
@@ -23,4 +24,21 @@ TEST(Semconv, CredentialsAndSensitiveQueryValuesAreRedacted) {
   EXPECT_EQ(instrument::redact_url("http://h/plain?q=1"), "http://h/plain?q=1");
   EXPECT_EQ(instrument::redact_url("not a url at all"), "not a url at all");
   EXPECT_EQ(instrument::redact_url("http://h/p?mine=1", {"mine"}), "http://h/p?mine=REDACTED");
+}
+
+TEST(ExcludedUrls, PlainTextIsSearchedForAsIsAndRegularExpressionsAsSuch) {
+  using instrument::detail::compile_patterns;
+  using instrument::detail::matches_any;
+  test::LogCapture log;
+  const auto patterns = compile_patterns({"/healthz", "^https://internal\\.", "/items/[0-9]+$", "(unclosed"});
+  ASSERT_EQ(patterns.size(), 3u);  // the bad one is logged and left out
+  EXPECT_FALSE(patterns[0].regex);
+  EXPECT_TRUE(patterns[1].regex);
+  EXPECT_TRUE(log.contains("'(unclosed' is not a regular expression"));
+  EXPECT_TRUE(matches_any(patterns, "http://svc:8080/healthz?probe=1"));
+  EXPECT_TRUE(matches_any(patterns, "https://internal.example/x"));
+  EXPECT_FALSE(matches_any(patterns, "https://public.example/internal.x"));
+  EXPECT_TRUE(matches_any(patterns, "http://svc/items/42"));
+  EXPECT_FALSE(matches_any(patterns, "http://svc/items/42/reviews"));
+  EXPECT_FALSE(matches_any(patterns, "http://svc/HEALTHZ"));  // case matters, as in a regex
 }

@@ -13,7 +13,7 @@ namespace {
 
 std::string request(std::string_view method, const Headers& headers = {}, const std::string& body = {},
                     bool close = false) {
-  return serialize_request(method, "/p?q=1", "example.test:8080", headers, body, close);
+  return serialize_request(method, "/p?q=1", "example.test:8080", RequestHeaders(headers), body, close);
 }
 
 }  // namespace
@@ -28,6 +28,19 @@ TEST(Wire, RequestLineHostHeadersInOrderThenTheBody) {
 
 TEST(Wire, ACallersHostWinsAndIsNotSentTwice) {
   EXPECT_EQ(request("GET", {{"host", "other.test"}}), "GET /p?q=1 HTTP/1.1\r\nhost: other.test\r\n\r\n");
+}
+
+TEST(Wire, FieldsSubscribersAddedGoOutAfterTheRequestsOwn) {
+  const Headers own{{"Accept", "*/*"}};
+  RequestHeaders hop(own);
+  hop.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  hop.set("Host", "injected.test");
+  EXPECT_EQ(serialize_request("GET", "/", "example.test", hop, {}, false),
+            "GET / HTTP/1.1\r\nAccept: */*\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+            "\r\nHost: injected.test\r\n\r\n");
+  RequestHeaders bad(own);
+  bad.set("X-Split", "a\r\nInjected: yes");
+  EXPECT_THROW(serialize_request("GET", "/", "example.test", bad, {}, false), ClientError);
 }
 
 TEST(Wire, ContentLengthForABodyOrAMethodThatExpectsOneUnlessTheCallerSetIt) {

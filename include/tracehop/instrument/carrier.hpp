@@ -2,6 +2,7 @@
 // http::Headers as a TextMapCarrier, so propagators read and write HTTP headers directly.
 
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/request_headers.hpp"
 #include "tracehop/trace/propagation.hpp"
 
 namespace tracehop::instrument {
@@ -12,15 +13,23 @@ class HeadersCarrier final : public trace::TextMapCarrier {
  public:
   explicit HeadersCarrier(http::Headers& headers) noexcept : headers_(&headers), const_(&headers) {}
   explicit HeadersCarrier(const http::Headers& headers) noexcept : const_(&headers) {}
-  std::optional<std::string_view> get(std::string_view key) const override { return const_->get(key); }
+  /// A request's headers in its signals (RequestStartParams::headers).
+  explicit HeadersCarrier(http::RequestHeaders& headers) noexcept : request_(&headers) {}
+  std::optional<std::string_view> get(std::string_view key) const override {
+    return request_ ? request_->get(key) : const_->get(key);
+  }
   /// Does nothing on a carrier made from const headers.
   void set(std::string_view key, std::string_view value) override {
-    if (headers_) headers_->set(key, value);
+    if (request_)
+      request_->set(key, value);
+    else if (headers_)
+      headers_->set(key, value);
   }
 
  private:
   http::Headers* headers_ = nullptr;
-  const http::Headers* const_;
+  const http::Headers* const_ = nullptr;
+  http::RequestHeaders* request_ = nullptr;
 };
 
 }  // namespace tracehop::instrument

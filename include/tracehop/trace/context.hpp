@@ -58,17 +58,25 @@ class Context {
 
   /// The active span, or the invalid non-recording span.
   const Span& span() const noexcept { return span_; }
-  Context with_span(Span span) const {
+  Context with_span(Span span) const& {
     Context c = *this;
     c.span_ = std::move(span);
     return c;
   }
+  Context with_span(Span span) && {  // a temporary's values move on
+    span_ = std::move(span);
+    return std::move(*this);
+  }
 
   const Baggage& baggage() const noexcept { return baggage_; }
-  Context with_baggage(Baggage baggage) const {
+  Context with_baggage(Baggage baggage) const& {
     Context c = *this;
     c.baggage_ = std::move(baggage);
     return c;
+  }
+  Context with_baggage(Baggage baggage) && {
+    baggage_ = std::move(baggage);
+    return std::move(*this);
   }
 
   /// The value stored under `key`, or nullptr.
@@ -118,7 +126,7 @@ class ContextSlot {
   ContextSlot() noexcept;
   explicit ContextSlot(Context base) noexcept;
 
-  const Context& get() const noexcept { return stack_.empty() ? base_ : stack_.back().context; }
+  const Context& get() const noexcept { return depth_ == 0 ? base_ : at(depth_ - 1).context; }
   [[nodiscard]] Token attach(Context context);
   /// Restores the context that was current before `token`'s attach. A token that is not the
   /// innermost one is reported (logged, returns false): it is removed without disturbing the
@@ -127,16 +135,25 @@ class ContextSlot {
   /// logged at debug level only: that is what happens when a suspended task's frame is
   /// destroyed outside the task (say by ~io_context), and that task's contexts die with it.
   bool detach(Token token) noexcept;
-  std::size_t depth() const noexcept { return stack_.size(); }
+  std::size_t depth() const noexcept { return depth_; }
 
  private:
   struct Entry {
-    std::uint64_t id;
+    std::uint64_t id = 0;
     Context context;
   };
+  // The attached contexts, innermost last: the first kInPlace here (a task rarely nests deeper,
+  // and attaching then allocates nothing), the rest in `more_`.
+  static constexpr std::size_t kInPlace = 2;
+  Entry& at(std::size_t i) noexcept { return i < kInPlace ? in_place_[i] : more_[i - kInPlace]; }
+  const Entry& at(std::size_t i) const noexcept { return i < kInPlace ? in_place_[i] : more_[i - kInPlace]; }
+  void pop() noexcept;
+
   std::uint64_t id_;
   Context base_;
-  std::vector<Entry> stack_;
+  std::size_t depth_ = 0;
+  Entry in_place_[kInPlace];
+  std::vector<Entry> more_;
 };
 
 /// The slot current on this thread: a thread-local default slot, unless a task runtime has

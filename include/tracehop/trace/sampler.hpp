@@ -40,6 +40,10 @@ class Sampler {
  public:
   virtual ~Sampler() = default;
   virtual SamplingResult should_sample(const SamplingParameters& params) const = 0;
+  /// Whether should_sample reads `params.attributes`. A sampler that does not (every built-in
+  /// one) lets the SDK decide before the start attributes are built, so a span it drops costs
+  /// none of them. Default: true (a custom sampler sees every start attribute).
+  virtual bool reads_attributes() const noexcept { return true; }
   /// E.g. `ParentBased{root:AlwaysOnSampler,...}`; shown in debug output.
   virtual std::string description() const = 0;
 };

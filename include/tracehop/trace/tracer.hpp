@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "tracehop/trace/context.hpp"
@@ -75,7 +76,19 @@ class Tracer {
  public:
   /// Starts a span (not made current). Never throws for tracing reasons: with no provider
   /// installed, or after shutdown, the span is non-recording and carries the parent's context.
-  Span start_span(std::string_view name, StartSpanOptions options = {}) const;
+  Span start_span(std::string_view name, StartSpanOptions options = {}) const {
+    return start(name, std::move(options), nullptr, nullptr);
+  }
+  /// The same, with start attributes that `add_attributes(Attributes&)` appends to
+  /// `options.attributes` only when something reads them: the sampler (if it reads attributes)
+  /// or the recording span. What an instrumentation uses so that a dropped span builds none.
+  template <class F>
+    requires std::is_invocable_v<F&, Attributes&>
+  Span start_span(std::string_view name, StartSpanOptions options, F&& add_attributes) const {
+    return start(name, std::move(options),
+                 [](void* f, Attributes& a) { (*static_cast<std::remove_reference_t<F>*>(f))(a); },
+                 static_cast<void*>(std::addressof(add_attributes)));
+  }
   /// Starts a span and makes it current until the returned object is destroyed.
   ScopedSpan start_as_current_span(std::string_view name, StartSpanOptions options = {}) const;
 
@@ -89,6 +102,8 @@ class Tracer {
  private:
   friend class TracerProvider;
   friend std::shared_ptr<Tracer> get_tracer(std::string_view, std::string_view, std::string_view);
+  Span start(std::string_view name, StartSpanOptions options, void (*add_attributes)(void*, Attributes&),
+             void* state) const;
   /// A tracer bound to `provider` (nullptr: the global provider, looked up at each span start).
   Tracer(std::shared_ptr<detail::ProviderState> provider,
          std::shared_ptr<const InstrumentationScope> scope) noexcept;

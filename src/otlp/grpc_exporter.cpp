@@ -1,8 +1,11 @@
 // OTLP/gRPC: TraceService/Export with grpc++, a deadline of the export timeout, retries on the
 // codes the specification calls retryable.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/grpcpp.h>
 
 #include <fstream>
+#include <future>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -12,7 +15,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc_exporter.hpp"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "proto.hpp"
 
 namespace tracehop::otlp::detail {
@@ -20,7 +23,11 @@ namespace tracehop::otlp::detail {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Service = pb::collector::trace::v1::TraceService;
+namespace pb = opentelemetry::proto;
+
+// The request is already in protobuf's wire format (ProtobufEncoder), so the call is a generic
+// one: bytes in, bytes out, no generated request message built and serialized again.
+constexpr const char* kExportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
 
 // The wait a RetryInfo in the status details asks for, if there is one.
 std::optional<std::chrono::milliseconds> retry_delay(const grpc::Status& s) {
@@ -66,7 +73,18 @@ std::string read_file(const std::string& path) {
 
 struct GrpcExporter::Channel {
   std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<Service::Stub> stub;
+  std::unique_ptr<grpc::GenericStub> stub;
+  ProtobufEncoder encoder;
+
+  // Export, waiting for its answer (the batch thread's own time, bounded by the deadline).
+  grpc::Status call(grpc::ClientContext& context, std::string_view request, grpc::ByteBuffer& response) {
+    grpc::Slice slice(request.data(), request.size());
+    const grpc::ByteBuffer bytes(&slice, 1);
+    std::promise<grpc::Status> done;
+    stub->UnaryCall(&context, kExportMethod, grpc::StubOptions(), &bytes, &response,
+                    [&done](grpc::Status status) { done.set_value(std::move(status)); });
+    return done.get_future().get();
+  }
 };
 
 GrpcExporter::GrpcExporter(ExporterOptions options)
@@ -102,7 +120,7 @@ GrpcExporter::GrpcExporter(ExporterOptions options)
   if (options_.compression == Compression::Gzip) args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
   channel_ = std::make_unique<Channel>();
   channel_->channel = grpc::CreateCustomChannel(target, credentials, args);
-  channel_->stub = Service::NewStub(channel_->channel);
+  channel_->stub = std::make_unique<grpc::GenericStub>(channel_->channel);
 }
 
 GrpcExporter::~GrpcExporter() { shutdown(std::chrono::milliseconds(0)); }
@@ -111,17 +129,18 @@ trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPt
   if (shut_down_) return trace::ExportResult::Failure;
   if (spans.empty()) return trace::ExportResult::Success;
   try {
-    pb::collector::trace::v1::ExportTraceServiceRequest request;
-    fill_request(request, spans);
+    const std::string_view request = channel_->encoder.encode(spans);
     const auto deadline = Clock::now() + options_.timeout;
     for (int attempt = 1;; ++attempt) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() +
                            std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now()));
       for (const auto& [k, v] : metadata_) context.AddMetadata(k, v);
-      pb::collector::trace::v1::ExportTraceServiceResponse response;
+      grpc::ByteBuffer answer;
       accounting_.request();
-      const grpc::Status status = channel_->stub->Export(&context, request, &response);
+      grpc::Status status = channel_->call(context, request, answer);
+      pb::collector::trace::v1::ExportTraceServiceResponse response;
+      if (status.ok()) status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
       if (status.ok()) {
         std::uint64_t rejected = 0;
         if (response.has_partial_success()) {

@@ -7,6 +7,7 @@
 
 #include "accounting.hpp"
 #include "http_exporter.hpp"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "proto.hpp"
 #include "tracehop/task.hpp"
 #include "tracehop/otlp/encoding.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+namespace pb = opentelemetry::proto;
 
 bool retryable(int status) { return std::ranges::find(http::kRetryableStatuses, status) != http::kRetryableStatuses.end(); }
 
@@ -50,11 +52,13 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
   if (spans.empty()) return trace::ExportResult::Success;
   trace::ExportResult result = trace::ExportResult::Failure;
   try {
-    std::string body = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : to_otlp_protobuf(spans);
+    std::string json;  // (the protobuf encoding stays in the encoder's buffer)
+    const std::string_view body =
+        options_.protocol == Protocol::HttpJson ? std::string_view(json = to_otlp_json(spans)) : encoder_.encode(spans);
     io_.restart();
     // The exporter's requests are not traced (nor do they carry anyone's context).
     trace::Scope suppressed(trace::Context{}.with(trace::suppress_instrumentation_key(), true));
-    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(std::move(body), spans.size()); });
+    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(body, spans.size()); });
     io_.run();
   } catch (const std::exception& e) {
     accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
@@ -62,7 +66,7 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
   return result;
 }
 
-asio::awaitable<trace::ExportResult> HttpExporter::send(std::string body, std::size_t count) {
+asio::awaitable<trace::ExportResult> HttpExporter::send(std::string_view body, std::size_t count) {
   const auto deadline = Clock::now() + options_.timeout;
   for (int attempt = 1;; ++attempt) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -70,7 +74,7 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::string body, std::s
     std::optional<std::chrono::milliseconds> wait;
     if (left.count() > 0) {
       http::RequestOptions o;
-      o.data = body;
+      o.data = std::string(body);
       o.headers.add("Content-Type", options_.protocol == Protocol::HttpJson ? "application/json" : "application/x-protobuf");
       for (const auto& [k, v] : options_.headers) o.headers.add(k, v);
       if (options_.compression == Compression::Gzip) o.compress = "gzip";

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "accounting.hpp"
+#include "proto.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/otlp/exporter.hpp"
 
@@ -21,13 +22,14 @@ class HttpExporter final : public Exporter {
   ExporterStats stats() const noexcept override;
 
  private:
-  boost::asio::awaitable<trace::ExportResult> send(std::string body, std::size_t count);
+  boost::asio::awaitable<trace::ExportResult> send(std::string_view body, std::size_t count);
   // Rejected spans of a partial success (logged), 0 if the answer says none.
   std::uint64_t partial_success(const std::string& answer, const http::Headers& headers);
 
   ExporterOptions options_;
   std::string url_;
   Accounting accounting_;
+  ProtobufEncoder encoder_;
   boost::asio::io_context io_;
   std::unique_ptr<http::ClientSession> session_;
   std::atomic<bool> shut_down_{false};

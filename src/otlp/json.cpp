@@ -1,7 +1,10 @@
 #include "tracehop/otlp/json.hpp"
 
-#include <boost/json.hpp>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <system_error>
 
@@ -12,113 +15,241 @@
 
 namespace tracehop::otlp {
 
-namespace json = boost::json;
-
 namespace {
 
-// int64 as a decimal string, per OTLP/JSON.
-std::string nanos(trace::TimePoint t) { return std::to_string(detail::unix_nanos(t)); }
+// OTLP/JSON (the protobuf JSON mapping with OTLP's exceptions: ids as hex, enums as numbers),
+// written straight into one string: no document tree, no allocation per span, and a bounds check
+// per token rather than per character.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+  /// Appends what is still staged.
+  void finish() { flush(); }
 
-json::object any_value(const trace::AttributeValue& v) {
-  return std::visit(
-      [](const auto& x) -> json::object {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, bool>) {
-          return {{"boolValue", x}};
-        } else if constexpr (std::is_same_v<T, std::int64_t>) {
-          return {{"intValue", std::to_string(x)}};  // int64 as a string, per OTLP/JSON
-        } else if constexpr (std::is_same_v<T, double>) {
-          return {{"doubleValue", x}};
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return {{"stringValue", json::string_view(x)}};
-        } else {
-          json::array values;
-          for (const auto& e : x)
-            values.emplace_back(any_value(trace::AttributeValue(static_cast<typename T::value_type>(e))));
-          return {{"arrayValue", json::object{{"values", std::move(values)}}}};
+  JsonWriter& raw(std::string_view s) {
+    if (s.size() > kStage / 2) {  // large: straight to the output
+      flush();
+      out_.append(s);
+      last_ = s.back();
+      return *this;
+    }
+    std::memcpy(room(s.size()), s.data(), s.size());
+    n_ += s.size();
+    return *this;
+  }
+  /// `"key":`, preceded by a comma unless it opens an object. (A literal: copied inline.)
+  template <std::size_t N>
+  JsonWriter& key(const char (&k)[N]) {
+    static_assert(N < 64);
+    char* p = room(N + 3);
+    if (last() != '{') *p++ = ',';
+    *p++ = '"';
+    std::memcpy(p, k, N - 1);
+    p += N - 1;
+    *p++ = '"';
+    *p++ = ':';
+    n_ = static_cast<std::size_t>(p - stage_);
+    return *this;
+  }
+  JsonWriter& string(std::string_view v) {
+    raw("\"");
+    const std::size_t plain = plain_prefix(v);
+    raw(v.substr(0, plain));
+    if (plain < v.size()) escape_rest(v.substr(plain));
+    return raw("\"");
+  }
+  template <class N>
+  JsonWriter& number(N v) {
+    char* p = room(32);
+    n_ += static_cast<std::size_t>(std::to_chars(p, p + 32, v).ptr - p);
+    return *this;
+  }
+  /// A double; NaN and the infinities as the strings the protobuf JSON mapping uses.
+  JsonWriter& real(double v) {
+    if (std::isnan(v)) return raw("\"NaN\"");
+    if (std::isinf(v)) return raw(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+    return number(v);
+  }
+  /// An int64 or uint64 as a decimal string, as OTLP/JSON asks.
+  template <class N>
+  JsonWriter& quoted(N v) {
+    raw("\"");
+    number(v);
+    return raw("\"");
+  }
+  template <class Id>
+  JsonWriter& hex(const Id& id) {
+    const auto& bytes = id.bytes();
+    char* p = room(2 * bytes.size() + 2);
+    *p = '"';
+    trace::detail::write_hex(bytes.data(), bytes.size(), p + 1);
+    p[2 * bytes.size() + 1] = '"';
+    n_ += 2 * bytes.size() + 2;
+    return *this;
+  }
+  /// `[f(item), ...]`
+  template <class List, class F>
+  JsonWriter& array(const List& list, F&& f) {
+    raw("[");
+    bool first = true;
+    for (const auto& item : list) {
+      if (!first) raw(",");
+      first = false;
+      f(item);
+    }
+    return raw("]");
+  }
+
+ private:
+  // Tokens are staged here and appended a kilobyte at a time: each costs a bounds check, and
+  // the output is neither zero-filled nor checked per token.
+  static constexpr std::size_t kStage = 1024;
+
+  /// Room for `k` (at most kStage / 2) more bytes in the stage.
+  char* room(std::size_t k) {
+    if (n_ + k > kStage) flush();
+    return stage_ + n_;
+  }
+  void flush() {
+    if (n_ > 0) last_ = stage_[n_ - 1];
+    out_.append(stage_, n_);
+    n_ = 0;
+  }
+  char last() const noexcept { return n_ > 0 ? stage_[n_ - 1] : last_; }
+
+  /// How many leading bytes need no escape (no '"', '\\' or control character), eight a step.
+  static std::size_t plain_prefix(std::string_view v) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+    std::size_t i = 0;
+    for (; i + 8 <= v.size(); i += 8) {
+      std::uint64_t x;
+      std::memcpy(&x, v.data() + i, 8);
+      const std::uint64_t control = (x - ones * 0x20) & ~x & highs;  // a byte below 0x20
+      const std::uint64_t quote = x ^ (ones * '"'), slash = x ^ (ones * '\\');
+      if (control | ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs)) break;
+    }
+    while (i < v.size() && static_cast<unsigned char>(v[i]) >= 0x20 && v[i] != '"' && v[i] != '\\') ++i;
+    return i;
+  }
+  void escape_rest(std::string_view v) {
+    for (const char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c >= 0x20 && c != '"' && c != '\\') {
+        *room(1) = ch;
+        ++n_;
+        continue;
+      }
+      switch (c) {
+        case '"': raw("\\\""); break;
+        case '\\': raw("\\\\"); break;
+        case '\n': raw("\\n"); break;
+        case '\r': raw("\\r"); break;
+        case '\t': raw("\\t"); break;
+        default: {
+          char esc[7];
+          std::snprintf(esc, sizeof esc, "\\u%04x", c);
+          raw({esc, 6});
         }
-      },
-      v.variant());
+      }
+    }
+  }
+
+  std::string& out_;
+  char stage_[kStage];
+  std::size_t n_ = 0;  // staged bytes
+  char last_ = 0;      // the last byte appended to out_
+};
+
+template <class T>
+void any_value(JsonWriter& w, const T& x) {
+  w.raw("{");
+  if constexpr (std::is_same_v<T, bool>) {
+    w.key("boolValue").raw(x ? "true" : "false");
+  } else if constexpr (std::is_same_v<T, std::int64_t>) {
+    w.key("intValue").quoted(x);
+  } else if constexpr (std::is_same_v<T, double>) {
+    w.key("doubleValue").real(x);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    w.key("stringValue").string(x);
+  } else {
+    w.key("arrayValue").raw("{").key("values").array(x, [&](const auto& e) {
+      any_value(w, static_cast<typename T::value_type>(e));
+    });
+    w.raw("}");
+  }
+  w.raw("}");
 }
 
-json::array key_values(const trace::Attributes& attrs) {
-  json::array a;
-  a.reserve(attrs.size());
-  for (const auto& kv : attrs)
-    a.emplace_back(json::object{{"key", kv.key.view()}, {"value", any_value(kv.value)}});
-  return a;
+void key_values(JsonWriter& w, const trace::Attributes& attrs) {
+  w.array(attrs, [&](const trace::KeyValue& kv) {
+    w.raw("{").key("key").string(kv.key.view()).key("value");
+    std::visit([&](const auto& x) { any_value(w, x); }, kv.value.variant());
+    w.raw("}");
+  });
 }
 
-json::object otlp_span(const trace::SpanData& s) {
-  json::object o;
-  o["traceId"] = s.context.trace_id().to_hex();
-  o["spanId"] = s.context.span_id().to_hex();
-  if (!s.context.trace_state().empty()) o["traceState"] = s.context.trace_state().to_header();
-  if (s.parent_span_id.valid()) o["parentSpanId"] = s.parent_span_id.to_hex();
-  o["flags"] = detail::span_flags(s.context.trace_flags(), s.parent_remote);
-  o["name"] = s.name;
-  o["kind"] = detail::span_kind(s.kind);
-  o["startTimeUnixNano"] = nanos(s.start_time);
-  o["endTimeUnixNano"] = nanos(s.end_time);
-  o["attributes"] = key_values(s.attributes);
-  if (s.dropped_attributes) o["droppedAttributesCount"] = s.dropped_attributes;
-  json::array events;
-  for (const auto& e : s.events) {
-    json::object eo{{"timeUnixNano", nanos(e.time)}, {"name", e.name},
-                    {"attributes", key_values(e.attributes)}};
-    if (e.dropped_attributes) eo["droppedAttributesCount"] = e.dropped_attributes;
-    events.emplace_back(std::move(eo));
-  }
-  o["events"] = std::move(events);
-  if (s.dropped_events) o["droppedEventsCount"] = s.dropped_events;
-  json::array links;
-  for (const auto& l : s.links) {
-    json::object lo{{"traceId", l.context.trace_id().to_hex()},
-                    {"spanId", l.context.span_id().to_hex()},
-                    {"attributes", key_values(l.attributes)},
-                    {"flags", detail::span_flags(l.context.trace_flags(), l.context.remote())}};
-    if (!l.context.trace_state().empty()) lo["traceState"] = l.context.trace_state().to_header();
-    if (l.dropped_attributes) lo["droppedAttributesCount"] = l.dropped_attributes;
-    links.emplace_back(std::move(lo));
-  }
-  o["links"] = std::move(links);
-  if (s.dropped_links) o["droppedLinksCount"] = s.dropped_links;
-  json::object status;
-  if (s.status.code != trace::StatusCode::Unset) status["code"] = detail::status_code(s.status.code);
-  if (!s.status.description.empty()) status["message"] = s.status.description;
-  o["status"] = std::move(status);
-  return o;
+void otlp_span(JsonWriter& w, const trace::SpanData& s) {
+  w.raw("{").key("traceId").hex(s.context.trace_id()).key("spanId").hex(s.context.span_id());
+  if (!s.context.trace_state().empty()) w.key("traceState").string(s.context.trace_state().to_header());
+  if (s.parent_span_id.valid()) w.key("parentSpanId").hex(s.parent_span_id);
+  w.key("flags").number(detail::span_flags(s.context.trace_flags(), s.parent_remote));
+  w.key("name").string(s.name);
+  w.key("kind").number(detail::span_kind(s.kind));
+  w.key("startTimeUnixNano").quoted(detail::unix_nanos(s.start_time));
+  w.key("endTimeUnixNano").quoted(detail::unix_nanos(s.end_time));
+  key_values(w.key("attributes"), s.attributes);
+  if (s.dropped_attributes) w.key("droppedAttributesCount").number(s.dropped_attributes);
+  w.key("events").array(s.events, [&](const trace::Event& e) {
+    w.raw("{").key("timeUnixNano").quoted(detail::unix_nanos(e.time)).key("name").string(e.name);
+    key_values(w.key("attributes"), e.attributes);
+    if (e.dropped_attributes) w.key("droppedAttributesCount").number(e.dropped_attributes);
+    w.raw("}");
+  });
+  if (s.dropped_events) w.key("droppedEventsCount").number(s.dropped_events);
+  w.key("links").array(s.links, [&](const trace::Link& l) {
+    w.raw("{").key("traceId").hex(l.context.trace_id()).key("spanId").hex(l.context.span_id());
+    key_values(w.key("attributes"), l.attributes);
+    w.key("flags").number(detail::span_flags(l.context.trace_flags(), l.context.remote()));
+    if (!l.context.trace_state().empty()) w.key("traceState").string(l.context.trace_state().to_header());
+    if (l.dropped_attributes) w.key("droppedAttributesCount").number(l.dropped_attributes);
+    w.raw("}");
+  });
+  if (s.dropped_links) w.key("droppedLinksCount").number(s.dropped_links);
+  w.key("status").raw("{");
+  if (s.status.code != trace::StatusCode::Unset) w.key("code").number(detail::status_code(s.status.code));
+  if (!s.status.description.empty()) w.key("message").string(s.status.description);
+  w.raw("}}");
 }
 
 }  // namespace
 
 std::string to_otlp_json(std::span<const trace::SpanDataPtr> spans) {
-  json::array resource_spans;
-  for (const auto& group : detail::group_by_resource_and_scope(spans)) {
-    json::array scope_spans;
-    for (const auto& [scope, members] : group.scopes) {
-      json::array arr;
-      for (const auto* sp : members) arr.emplace_back(otlp_span(*sp));
-      json::object so;
-      json::object scope_obj;
-      if (scope) {
-        scope_obj["name"] = scope->name;
-        if (!scope->version.empty()) scope_obj["version"] = scope->version;
-        if (!scope->attributes.empty()) scope_obj["attributes"] = key_values(scope->attributes);
+  std::string out;
+  out.reserve(256 + 1024 * spans.size());  // enough for most spans: no growth, no fill
+  JsonWriter w(out);
+  w.raw("{").key("resourceSpans").array(detail::group_by_resource_and_scope(spans), [&](const detail::ResourceGroup& group) {
+    w.raw("{").key("resource").raw("{").key("attributes");
+    if (group.resource)
+      key_values(w, group.resource->attributes());
+    else
+      w.raw("[]");
+    w.raw("}").key("scopeSpans").array(group.scopes, [&](const detail::ScopeGroup& sg) {
+      w.raw("{").key("scope").raw("{");
+      if (const auto* scope = sg.scope) {
+        w.key("name").string(scope->name);
+        if (!scope->version.empty()) w.key("version").string(scope->version);
+        if (!scope->attributes.empty()) key_values(w.key("attributes"), scope->attributes);
       }
-      so["scope"] = std::move(scope_obj);
-      so["spans"] = std::move(arr);
-      if (scope && !scope->schema_url.empty()) so["schemaUrl"] = scope->schema_url;
-      scope_spans.emplace_back(std::move(so));
-    }
-    json::object ro;
-    ro["resource"] = json::object{
-        {"attributes", group.resource ? key_values(group.resource->attributes()) : json::array{}}};
-    ro["scopeSpans"] = std::move(scope_spans);
-    if (group.resource && !group.resource->schema_url().empty()) ro["schemaUrl"] = group.resource->schema_url();
-    resource_spans.emplace_back(std::move(ro));
-  }
-  return json::serialize(json::object{{"resourceSpans", std::move(resource_spans)}});
+      w.raw("}").key("spans").array(sg.spans, [&](const trace::SpanData* sp) { otlp_span(w, *sp); });
+      if (sg.scope && !sg.scope->schema_url.empty()) w.key("schemaUrl").string(sg.scope->schema_url);
+      w.raw("}");
+    });
+    if (group.resource && !group.resource->schema_url().empty()) w.key("schemaUrl").string(group.resource->schema_url());
+    w.raw("}");
+  });
+  w.raw("}");
+  w.finish();
+  return out;
 }
 
 OtlpJsonFileExporter::OtlpJsonFileExporter(const std::string& path) : out_(&std::cout) {

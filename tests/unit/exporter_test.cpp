@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "test_util.hpp"
@@ -111,6 +112,33 @@ TEST(OtlpJson, OneRequestGroupedByResourceAndScope) {
   }
   EXPECT_EQ(client.at("events").as_array().at(0).at("attributes").as_array().at(0).at("value").at("intValue"), "2");
   EXPECT_EQ(client.at("links").as_array().at(0).at("spanId"), "00f067aa0ba902b7");
+}
+
+TEST(OtlpJson, StringsAreEscapedAndOddDoublesFollowTheProtobufMapping) {
+  auto s = std::make_shared<SpanData>();
+  const std::string odd = std::string("quote \" backslash \\ newline \n tab \t bell \x07 nul ") + '\0' + " \xC3\xA9";
+  s->name = odd;
+  s->attributes = {{"text", odd},
+                   {"nan", std::numeric_limits<double>::quiet_NaN()},
+                   {"inf", -std::numeric_limits<double>::infinity()},
+                   {"small", 1e-300},
+                   {"whole", 3.0},
+                   {"min", std::numeric_limits<std::int64_t>::min()},
+                   {"long", std::string(1500, 'x') + "\"" + std::string(1500, 'y')}};
+  const auto line = to_otlp_json(std::vector<SpanDataPtr>{s});
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  const auto span = json::parse(line).at("resourceSpans").at(0).at("scopeSpans").at(0).at("spans").at(0);
+  EXPECT_EQ(span.at("name").as_string(), odd);
+  const auto& attrs = span.at("attributes").as_array();
+  EXPECT_EQ(attrs.at(0).at("value").at("stringValue").as_string(), odd);
+  EXPECT_EQ(attrs.at(1).at("value").at("doubleValue"), "NaN");
+  EXPECT_EQ(attrs.at(2).at("value").at("doubleValue"), "-Infinity");
+  EXPECT_EQ(attrs.at(3).at("value").at("doubleValue").as_double(), 1e-300);
+  EXPECT_EQ(attrs.at(4).at("value").at("doubleValue").to_number<double>(), 3.0);
+  EXPECT_EQ(attrs.at(5).at("value").at("intValue"), "-9223372036854775808");
+  EXPECT_EQ(attrs.at(6).at("value").at("stringValue").as_string(), std::string(1500, 'x') + "\"" + std::string(1500, 'y'));
+  EXPECT_TRUE(span.at("events").as_array().empty());
+  EXPECT_TRUE(span.at("status").as_object().empty());  // unset, no message
 }
 
 TEST(OtlpJsonFileExporter, AppendsOneLinePerExport) {

@@ -11,8 +11,8 @@ namespace tracehop::http::detail {
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
-std::string serialize_request(std::string_view method, std::string_view target, std::string_view host,
-                              const RequestHeaders& headers, const std::string& body, bool close) {
+std::string request_head(std::string_view method, std::string_view target, std::string_view host,
+                         const RequestHeaders& headers, std::size_t body_size, bool close) {
   if (!is_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
   // Checked and measured in one pass, then written into a buffer of exactly that size.
   const bool own_host = headers.contains("Host");  // a caller's Host wins
@@ -26,11 +26,11 @@ std::string serialize_request(std::string_view method, std::string_view target, 
   });
   char length[24];
   std::size_t length_size = 0;
-  if (!has_length && (!body.empty() || method == "POST" || method == "PUT" || method == "PATCH"))
-    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, body.size()).ptr - length);
+  if (!has_length && (body_size > 0 || method == "POST" || method == "PUT" || method == "PATCH"))
+    length_size = static_cast<std::size_t>(std::to_chars(length, length + sizeof length, body_size).ptr - length);
   constexpr std::string_view kClose = "Connection: close\r\n";
   const std::size_t size = method.size() + 1 + target.size() + 11 + (own_host ? 0 : 6 + host.size() + 2) + fields +
-                           (length_size ? 16 + length_size + 2 : 0) + (close ? kClose.size() : 0) + 2 + body.size();
+                           (length_size ? 16 + length_size + 2 : 0) + (close ? kClose.size() : 0) + 2;
   std::string out(size, '\0');
   char* p = out.data();
   auto put = [&p](std::initializer_list<std::string_view> parts) {
@@ -44,18 +44,23 @@ std::string serialize_request(std::string_view method, std::string_view target, 
   headers.for_each([&](std::string_view n, std::string_view v) { put({n, ": ", v, "\r\n"}); });
   if (length_size) put({"Content-Length: ", {length, length_size}, "\r\n"});
   if (close) put({kClose});
-  put({"\r\n", body});
+  put({"\r\n"});
   return out;
 }
 
-std::size_t write_now(Connection& conn, std::string_view bytes, boost::system::error_code& ec) {
+std::size_t write_now(Connection& conn, const RequestBytes& bytes, boost::system::error_code& ec) {
   if (conn.tls) return 0;
   auto& socket = conn.tcp().socket();
   if (!socket.non_blocking()) socket.non_blocking(true, ec);
   if (ec) return 0;
-  const std::size_t n = socket.write_some(asio::buffer(bytes), ec);
+  const std::size_t n = socket.write_some(bytes, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
   return n;
+}
+
+RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept {
+  const std::size_t head = bytes[0].size();
+  return {bytes[0] + std::min(written, head), bytes[1] + (written > head ? written - head : 0)};
 }
 
 void throw_io_error(const boost::system::error_code& ec, const Deadline& limit, const Origin& origin, const Url& url,

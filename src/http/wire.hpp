@@ -2,6 +2,8 @@
 // A request on the wire (internal): its bytes, written at once where the socket takes them, and
 // what a failed read or write of an exchange means as a typed error.
 
+#include <array>
+#include <boost/asio/buffer.hpp>
 #include <boost/system/error_code.hpp>
 #include <string>
 #include <string_view>
@@ -13,19 +15,24 @@
 
 namespace tracehop::http::detail {
 
-/// The request line, Host (from `host` unless `headers` has one), the headers in their order
-/// (those subscribers added last),
-/// Content-Length when there is a body or the method expects one (unless the caller set it),
-/// `Connection: close` if `close`, the blank line, the body. Throws ClientError
-/// (errc::invalid_header) for a method or field name that is not a token or a value with CR, LF
-/// or NUL: they would let a caller smuggle headers.
-std::string serialize_request(std::string_view method, std::string_view target, std::string_view host,
-                              const RequestHeaders& headers, const std::string& body, bool close);
+/// The head of a request: the request line, Host (from `host` unless `headers` has one), the
+/// headers in their order (those subscribers added last), Content-Length when there is a body
+/// (of `body_size` bytes) or the method expects one (unless the caller set it), `Connection:
+/// close` if `close`, the blank line. The body goes out after it as it is (not copied into it).
+/// Throws ClientError (errc::invalid_header) for a method or field name that is not a token or a
+/// value with CR, LF or NUL: they would let a caller smuggle headers.
+std::string request_head(std::string_view method, std::string_view target, std::string_view host,
+                         const RequestHeaders& headers, std::size_t body_size, bool close);
+
+/// A request on the wire: its head, then its body.
+using RequestBytes = std::array<boost::asio::const_buffer, 2>;
 
 /// Writes what the socket takes at once, without waiting: most requests fit its send buffer, and
 /// then no asynchronous operation (nor its timer) is needed. TLS connections write through the TLS
 /// stream only (0 here). Returns the bytes written; a socket error is left in `ec`.
-std::size_t write_now(Connection& conn, std::string_view bytes, boost::system::error_code& ec);
+std::size_t write_now(Connection& conn, const RequestBytes& bytes, boost::system::error_code& ec);
+/// What is left of `bytes` after the first `written`.
+RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept;
 
 /// Throws the error for a failed read or write of an exchange with `origin`: the timeout of
 /// `limit`, ClientPayloadError in the body (`in_body`) or past the size limit,

@@ -1,4 +1,4 @@
-// A request on the wire, without I/O: serialize_request's bytes, its refusals and its
+// A request on the wire, without I/O: request_head's bytes, its refusals and its
 // Content-Length rules; and which error each kind of deadline raises.
 #include <gtest/gtest.h>
 
@@ -7,13 +7,13 @@
 
 using namespace tracehop::http;
 using detail::Deadline;
-using detail::serialize_request;
+using detail::request_head;
 
 namespace {
 
 std::string request(std::string_view method, const Headers& headers = {}, const std::string& body = {},
                     bool close = false) {
-  return serialize_request(method, "/p?q=1", "example.test:8080", RequestHeaders(headers), body, close);
+  return request_head(method, "/p?q=1", "example.test:8080", RequestHeaders(headers), body.size(), close) + body;
 }
 
 }  // namespace
@@ -26,6 +26,20 @@ TEST(Wire, RequestLineHostHeadersInOrderThenTheBody) {
             "PUT /p?q=1 HTTP/1.1\r\nHost: example.test:8080\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndata");
 }
 
+TEST(Wire, TheBodyFollowsTheHeadUncopiedAndAPartialWriteResumesWhereItStopped) {
+  const std::string head = request_head("POST", "/", "h", RequestHeaders(Headers{}), 4, false);
+  EXPECT_EQ(head, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n");
+  const std::string body = "data";
+  const detail::RequestBytes wire{boost::asio::buffer(head), boost::asio::buffer(body)};
+  auto rest = detail::unwritten(wire, 3);
+  EXPECT_EQ(rest[0].size(), head.size() - 3);
+  EXPECT_EQ(rest[1].data(), body.data());
+  rest = detail::unwritten(wire, head.size() + 1);
+  EXPECT_EQ(rest[0].size(), 0u);
+  EXPECT_EQ(std::string_view(static_cast<const char*>(rest[1].data()), rest[1].size()), "ata");
+  EXPECT_EQ(boost::asio::buffer_size(detail::unwritten(wire, head.size() + 4)), 0u);
+}
+
 TEST(Wire, ACallersHostWinsAndIsNotSentTwice) {
   EXPECT_EQ(request("GET", {{"host", "other.test"}}), "GET /p?q=1 HTTP/1.1\r\nhost: other.test\r\n\r\n");
 }
@@ -35,12 +49,12 @@ TEST(Wire, FieldsSubscribersAddedGoOutAfterTheRequestsOwn) {
   RequestHeaders hop(own);
   hop.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   hop.set("Host", "injected.test");
-  EXPECT_EQ(serialize_request("GET", "/", "example.test", hop, {}, false),
+  EXPECT_EQ(request_head("GET", "/", "example.test", hop, 0, false),
             "GET / HTTP/1.1\r\nAccept: */*\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
             "\r\nHost: injected.test\r\n\r\n");
   RequestHeaders bad(own);
   bad.set("X-Split", "a\r\nInjected: yes");
-  EXPECT_THROW(serialize_request("GET", "/", "example.test", bad, {}, false), ClientError);
+  EXPECT_THROW(request_head("GET", "/", "example.test", bad, 0, false), ClientError);
 }
 
 TEST(Wire, ContentLengthForABodyOrAMethodThatExpectsOneUnlessTheCallerSetIt) {

@@ -26,10 +26,13 @@ ContextSlot::ContextSlot(Context base) noexcept
 
 Token ContextSlot::attach(Context context) {
   const auto id = next_token.fetch_add(1, std::memory_order_relaxed);
-  if (depth_ < kInPlace)
-    in_place_[depth_] = Entry{id, std::move(context)};
-  else
+  if (depth_ < kInPlace) {
+    auto& e = in_place_[depth_];
+    e.id = id;
+    e.context = std::move(context);
+  } else {
     more_.push_back(Entry{id, std::move(context)});
+  }
   ++depth_;
   return Token(id, id_);
 }

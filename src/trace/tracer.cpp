@@ -145,7 +145,7 @@ bool Tracer::enabled() const noexcept {
   return state && !state->shut_down.load(std::memory_order_relaxed);
 }
 
-Span Tracer::start(std::string_view name, StartSpanOptions options, void (*add_attributes)(void*, Attributes&),
+Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_attributes)(void*, Attributes&),
                    void* state_of_add) const {
   detail::ProviderState* state = provider_.get();
   if (!state) state = detail::global().state.load(std::memory_order_acquire);
@@ -166,8 +166,8 @@ Span Tracer::start(std::string_view name, StartSpanOptions options, void (*add_a
   const bool random = has_parent ? parent.trace_flags().random() : state->random_trace_ids;
 
   // The start attributes are built before the sampler decides only if it reads them.
-  const bool sampler_reads = state->sampler->reads_attributes();
-  if (add_attributes && sampler_reads) add_attributes(state_of_add, options.attributes);
+  const bool sampler_reads = add_attributes && state->sampler->reads_attributes();
+  if (sampler_reads) add_attributes(state_of_add, options.attributes);
   SamplingResult sr = state->sampler->should_sample(SamplingParameters{
       parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
 
@@ -216,7 +216,7 @@ Span Tracer::start(std::string_view name, StartSpanOptions options, void (*add_a
 }
 
 ScopedSpan Tracer::start_as_current_span(std::string_view name, StartSpanOptions options) const {
-  return ScopedSpan(start_span(name, std::move(options)));
+  return ScopedSpan(start(name, options, nullptr, nullptr));
 }
 
 ScopedSpan::ScopedSpan(Span span)

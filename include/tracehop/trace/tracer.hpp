@@ -77,7 +77,7 @@ class Tracer {
   /// Starts a span (not made current). Never throws for tracing reasons: with no provider
   /// installed, or after shutdown, the span is non-recording and carries the parent's context.
   Span start_span(std::string_view name, StartSpanOptions options = {}) const {
-    return start(name, std::move(options), nullptr, nullptr);
+    return start(name, options, nullptr, nullptr);
   }
   /// The same, with start attributes that `add_attributes(Attributes&)` appends to
   /// `options.attributes` only when something reads them: the sampler (if it reads attributes)
@@ -85,7 +85,7 @@ class Tracer {
   template <class F>
     requires std::is_invocable_v<F&, Attributes&>
   Span start_span(std::string_view name, StartSpanOptions options, F&& add_attributes) const {
-    return start(name, std::move(options),
+    return start(name, options,
                  [](void* f, Attributes& a) { (*static_cast<std::remove_reference_t<F>*>(f))(a); },
                  static_cast<void*>(std::addressof(add_attributes)));
   }
@@ -102,7 +102,8 @@ class Tracer {
  private:
   friend class TracerProvider;
   friend std::shared_ptr<Tracer> get_tracer(std::string_view, std::string_view, std::string_view);
-  Span start(std::string_view name, StartSpanOptions options, void (*add_attributes)(void*, Attributes&),
+  // Takes what it keeps (attributes, links) out of `options`.
+  Span start(std::string_view name, StartSpanOptions& options, void (*add_attributes)(void*, Attributes&),
              void* state) const;
   /// A tracer bound to `provider` (nullptr: the global provider, looked up at each span start).
   Tracer(std::shared_ptr<detail::ProviderState> provider,

@@ -22,6 +22,19 @@ using Clock = std::chrono::steady_clock;
 /// `scheme://host:port`: connections are pooled per origin.
 std::string origin_key(const Origin& o);
 
+/// The same key, built on the stack: looking a pooled connection up allocates nothing. (A host
+/// too long for the buffer, longer than any DNS name, takes the heap.)
+class OriginKey {
+ public:
+  explicit OriginKey(const Origin& o);
+  std::string_view view() const noexcept { return long_.empty() ? std::string_view(buffer_, size_) : long_; }
+
+ private:
+  char buffer_[300];
+  std::size_t size_ = 0;
+  std::string long_;
+};
+
 struct Connection {
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
   Connection(boost::asio::any_io_executor ex, Origin o) : stream(std::move(ex)), origin(std::move(o)), key(origin_key(origin)) {}

@@ -118,7 +118,7 @@ void Connector::purge_expired(Clock::time_point now) {
   }
 }
 
-std::unique_ptr<Connection> Connector::take_idle(const std::string& key, Clock::time_point) {
+std::unique_ptr<Connection> Connector::take_idle(std::string_view key, Clock::time_point) {
   auto it = idle_.find(key);
   while (it != idle_.end() && !it->second.empty()) {
     auto conn = std::move(it->second.back());  // the most recently used: least likely stale
@@ -171,6 +171,18 @@ void Connector::give_back(std::unique_ptr<Connection> conn, bool reusable) noexc
   conn->idle_since = Clock::now();
   idle_[conn->key].push_back(std::move(conn));
   grant_waiters();  // a waiter for another origin may now evict it
+}
+
+Lease Connector::try_idle(const Origin& origin, ConnectObserver* observer) {
+  const OriginKey key(origin);
+  std::lock_guard lk(mu_);
+  if (closed_) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
+  purge_expired(Clock::now());
+  auto conn = take_idle(key.view(), Clock::now());
+  if (!conn) return {};
+  ++reused_;
+  if (observer) observer->reused();
+  return Lease(shared_from_this(), std::move(conn), true);
 }
 
 asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& deadline,

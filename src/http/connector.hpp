@@ -58,6 +58,9 @@ class Connector : public std::enable_shared_from_this<Connector> {
   Connector(boost::asio::any_io_executor executor, ConnectorOptions options);
   ~Connector();
 
+  /// A pooled idle connection to `origin` if there is one (not a coroutine: the common case of a
+  /// keep-alive request costs no coroutine frame); else an empty lease. Throws if closed.
+  Lease try_idle(const Origin& origin, ConnectObserver* observer = nullptr);
   /// A connection to `origin`: a pooled idle one, or a new one from the dialer, waiting in FIFO
   /// order while the limits are reached. `deadline` bounds the wait and the connect (and says
   /// which timeout it is); `sock_connect` bounds the TCP connect alone.
@@ -90,7 +93,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void reserve(const std::string& key);
   void unreserve(const std::string& key);
   void purge_expired(Clock::time_point now);
-  std::unique_ptr<Connection> take_idle(const std::string& key, Clock::time_point now);
+  std::unique_ptr<Connection> take_idle(std::string_view key, Clock::time_point now);
   void grant_waiters();
   void close_connection(std::unique_ptr<Connection> conn);
 

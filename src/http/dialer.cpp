@@ -1,5 +1,8 @@
 #include "dialer.hpp"
 
+#include <charconv>
+#include <cstring>
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -15,13 +18,24 @@ namespace tracehop::http::detail {
 namespace asio = boost::asio;
 constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
-std::string origin_key(const Origin& o) {
+OriginKey::OriginKey(const Origin& o) {
   const bool v6 = o.host.find(':') != std::string::npos;
-  std::string key;
-  key.reserve(o.scheme.size() + o.host.size() + 11);
-  key.append(o.scheme).append(v6 ? "://[" : "://").append(o.host).append(v6 ? "]:" : ":");
-  return key.append(std::to_string(o.port));
+  char port[8];
+  const std::string_view port_text(port, static_cast<std::size_t>(std::to_chars(port, port + sizeof port, o.port).ptr - port));
+  const std::string_view parts[] = {o.scheme, v6 ? "://[" : "://", o.host, v6 ? "]:" : ":", port_text};
+  std::size_t size = 0;
+  for (const auto part : parts) size += part.size();
+  if (size > sizeof buffer_) {
+    for (const auto part : parts) long_.append(part);
+    return;
+  }
+  for (const auto part : parts) {
+    std::memcpy(buffer_ + size_, part.data(), part.size());
+    size_ += part.size();
+  }
 }
+
+std::string origin_key(const Origin& o) { return std::string(OriginKey(o).view()); }
 
 asio::ssl::context& Dialer::tls_context() {
   std::lock_guard lk(tls_mu_);

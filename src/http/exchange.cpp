@@ -122,7 +122,8 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     if (method == "HEAD") parser.skip(true);
     bool retry = false;
     try {
-      lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);
+      lease = connector_.try_idle(origin, sig);  // most keep-alive requests: no frame, no wait
+      if (!lease) lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);
       auto& conn = lease.connection();
       Deadline limit = deadline;
       limit.check(reading);

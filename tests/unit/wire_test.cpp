@@ -1,5 +1,5 @@
 // A request on the wire, without I/O: request_head's bytes, its refusals and its
-// Content-Length rules; and which error each kind of deadline raises.
+// Content-Length rules; which error each kind of deadline raises; the pool's origin keys.
 #include <gtest/gtest.h>
 
 #include "deadline.hpp"
@@ -111,4 +111,12 @@ TEST(Deadline, TheSoonerLimitBindsAndAPassedOneRaisesAtOnce) {
   EXPECT_THROW(passed.check([] { return std::string("late"); }), ServerTimeoutError);
   // A sooner limit never extends a deadline that has passed.
   EXPECT_EQ(passed.sooner(1s, TimeoutKind::SockRead).kind, TimeoutKind::Total);
+}
+
+TEST(PoolKey, SchemeHostPortWithIpv6InBracketsBuiltOnTheStackOrForLongHostsOnTheHeap) {
+  EXPECT_EQ(detail::OriginKey(Origin{"http", "127.0.0.1", 8080}).view(), "http://127.0.0.1:8080");
+  EXPECT_EQ(detail::OriginKey(Origin{"https", "::1", 443}).view(), "https://[::1]:443");
+  const std::string long_host(400, 'a');
+  EXPECT_EQ(detail::OriginKey(Origin{"http", long_host, 80}).view(), "http://" + long_host + ":80");
+  EXPECT_EQ(detail::origin_key(Origin{"http", "example.test", 65535}), "http://example.test:65535");
 }

@@ -219,15 +219,17 @@ ScopedSpan Tracer::start_as_current_span(std::string_view name, StartSpanOptions
   return ScopedSpan(start(name, options, nullptr, nullptr));
 }
 
-ScopedSpan::ScopedSpan(Span span)
-    : span_(std::move(span)),
-      scope_(Context::current().with_span(span_)),
-      uncaught_at_start_(std::uncaught_exceptions()) {}
+ScopedSpan::ScopedSpan(Span span) : span_(std::move(span)), uncaught_at_start_(std::uncaught_exceptions()) {
+  // An invalid span (no SDK) over a context without a valid span would make current what is
+  // current already: nothing is attached (what an instrumented library costs without an SDK).
+  const Context& current = current_slot().get();
+  if (span_.span_context().valid() || current.span().span_context().valid()) scope_.emplace(current.with_span(span_));
+}
 
 ScopedSpan::~ScopedSpan() {
   if (std::uncaught_exceptions() > uncaught_at_start_)
     span_.set_status(StatusCode::Error, "scope exited with an exception");
-  { Scope restore = std::move(scope_); }
+  scope_.reset();
   span_.end();
 }
 

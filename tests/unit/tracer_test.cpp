@@ -218,3 +218,25 @@ TEST(Tracer, EnabledOnlyWhileAProviderCanRecord) {
   EXPECT_FALSE(global->enabled());
   set_tracer_provider(nullptr);
 }
+
+TEST(Tracer, WithoutAnSdkAScopedSpanOverNoSpanAttachesNothing) {
+  set_tracer_provider(nullptr);
+  const auto tracer = get_tracer("no-sdk");
+  const auto depth = current_slot().depth();
+  {
+    auto scoped = tracer->start_as_current_span("nothing");
+    EXPECT_FALSE(scoped.span().span_context().valid());
+    EXPECT_EQ(current_slot().depth(), depth);  // it would make current what is current already
+    EXPECT_FALSE(current_span().span_context().valid());
+  }
+  // Over a valid parent the scoped span (the parent's context, without an SDK) is attached.
+  const SpanContext remote(*TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736"), *SpanId::from_hex("00f067aa0ba902b7"),
+                           TraceFlags(0x01), true);
+  const Scope parent(Context::current().with_span(Span(remote)));
+  {
+    auto scoped = tracer->start_as_current_span("child");
+    EXPECT_EQ(current_slot().depth(), depth + 2);
+    EXPECT_EQ(current_span().span_context().span_id(), remote.span_id());
+  }
+  EXPECT_EQ(current_slot().depth(), depth + 1);
+}

@@ -62,7 +62,7 @@ class [[nodiscard]] ScopedSpan {
   friend class Tracer;
   explicit ScopedSpan(Span span);
   Span span_;
-  Scope scope_;
+  std::optional<Scope> scope_;  // none when attaching would change nothing (see the constructor)
   int uncaught_at_start_;
 };
 

@@ -48,10 +48,11 @@ const RetryPolicy* Exchange::retry_policy() const noexcept {
 }
 
 asio::awaitable<Response> Exchange::follow(Outgoing& out) {
-  auto& [method, url, headers, body] = out;
+  auto& [method, shared_url, headers, body] = out;
   const auto& jar = session_.cookie_jar;
   const bool caller_cookie = headers.contains("Cookie");
   for (int redirects = 0;; ++redirects) {
+    const Url& url = *shared_url;
     if (jar && !caller_cookie) {
       headers.erase("Cookie");
       if (auto cookie = jar->header_for(url); !cookie.empty()) headers.add("Cookie", cookie);
@@ -80,13 +81,14 @@ asio::awaitable<Response> Exchange::follow(Outgoing& out) {
       headers.erase("Content-Length");
     }
     if (origin_of(next) != origin_of(url)) headers.erase("Authorization");  // no credentials to another origin
-    url = next;
+    shared_url = std::make_shared<const Url>(next);
   }
 }
 
 asio::awaitable<Response> Exchange::send(const Outgoing& out) {
   const Deadline& deadline = deadline_;
-  const auto& [method, url, headers, body] = out;
+  const auto& [method, shared_url, headers, body] = out;
+  const Url& url = *shared_url;
   const Origin origin = origin_of(url);
   const Deadline connect_deadline = deadline.sooner(timeout_.connect, TimeoutKind::Connect);
   auto reading = [&] { return "reading from " + origin.host_header(); };
@@ -169,7 +171,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     st->status = parser.status();
     st->reason = std::string(parser.reason());
     st->version = parser.version();
-    st->url = url;
+    st->url = shared_url;
     st->method = std::string(method);
     st->deadline = deadline;
     st->sock_read = timeout_.sock_read;

@@ -14,6 +14,7 @@
 #include "deadline.hpp"
 #include "connector.hpp"
 #include "signal_emitter.hpp"
+#include "url_cache.hpp"
 #include "tracehop/http/session.hpp"
 
 namespace tracehop::http::detail {
@@ -21,7 +22,7 @@ namespace tracehop::http::detail {
 /// What goes out for one request(): redirects change it.
 struct Outgoing {
   std::string method;
-  Url url;
+  SharedUrl url;  // shared with the session's URL cache and the responses
   Headers headers;
   std::string body;
 };

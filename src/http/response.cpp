@@ -35,7 +35,7 @@ const Headers& Response::headers() const noexcept {
   }
   return st.headers;
 }
-const Url& Response::url() const noexcept { return state().url; }
+const Url& Response::url() const noexcept { return *state().url; }
 int Response::version() const noexcept { return state().version; }
 int Response::redirects() const noexcept { return state().redirects; }
 
@@ -50,7 +50,7 @@ asio::awaitable<void> read_some(ResponseState& st) {
   limit.arm(conn.tcp(), [&] { return "reading from " + conn.origin.host_header(); });
   auto [ec, n] = co_await conn.with_stream(
       [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, *st.parser, as_tuple_awaitable); });
-  if (ec) throw_io_error(ec, limit, conn.origin, st.url, true);
+  if (ec) throw_io_error(ec, limit, conn.origin, *st.url, true);
 }
 
 // The body is in: the connection goes back to the pool if the server keeps it open.
@@ -110,7 +110,7 @@ asio::awaitable<std::string> Response::read_chunk() {
       std::string out = st.inflater ? st.inflater->feed(raw) : std::move(raw);
       st.streamed_bytes += out.size();
       if (st.streamed_bytes > st.max_body_bytes)
-        throw ClientPayloadError("response body from " + std::string(st.url.buffer()) + " exceeds " +
+        throw ClientPayloadError("response body from " + std::string(st.url->buffer()) + " exceeds " +
                                  std::to_string(st.max_body_bytes) + " bytes");
       if (!out.empty()) co_return out;
       if (parser.is_done()) {
@@ -133,7 +133,7 @@ asio::awaitable<boost::json::value> Response::json() {
   const std::string body = co_await read();
   boost::system::error_code ec;
   auto v = boost::json::parse(body, ec);
-  if (ec) throw ClientPayloadError("response body from " + std::string(state_->url.buffer()) + " is not JSON: " + ec.message());
+  if (ec) throw ClientPayloadError("response body from " + std::string(state_->url->buffer()) + " is not JSON: " + ec.message());
   co_return v;
 }
 

@@ -11,6 +11,7 @@
 #include "connector.hpp"
 #include "response_parser.hpp"
 #include "signal_emitter.hpp"
+#include "url_cache.hpp"
 #include "tracehop/http/response.hpp"
 
 namespace tracehop::http::detail {
@@ -18,7 +19,7 @@ namespace tracehop::http::detail {
 struct ResponseState {
   Lease lease;
   std::optional<ResponseParser> parser;  // in place: one allocation less
-  Url url;
+  SharedUrl url;  // the request's (never null once made)
   int status = 0;
   std::string reason;
   mutable Headers headers;  // filled from the parser on first use (Response::headers)
@@ -42,13 +43,13 @@ struct ResponseState {
     if (!signals || end_signalled) return;
     end_signalled = true;
     signals->emit(&TraceConfig::on_request_end,
-                  [&](SignalContext& c) { return RequestEndParams{c, method, url, body_bytes}; });
+                  [&](SignalContext& c) { return RequestEndParams{c, method, *url, body_bytes}; });
   }
   void signal_exception(std::exception_ptr e) noexcept {
     if (!signals || end_signalled) return;
     end_signalled = true;
     signals->emit(&TraceConfig::on_request_exception,
-                  [&](SignalContext& c) { return RequestExceptionParams{c, method, url, e, false}; });
+                  [&](SignalContext& c) { return RequestExceptionParams{c, method, *url, e, false}; });
   }
   ~ResponseState() { signal_end(body.size()); }
 };

@@ -106,7 +106,7 @@ boost::asio::awaitable<Response> with_retries(Exchange exchange) {
       wait = retry->backoff(attempt);
       why = e.what();
     }
-    log_debug("retrying " + exchange.outgoing().method + " " + std::string(exchange.outgoing().url.buffer()) + " after " + why + " in " +
+    log_debug("retrying " + exchange.outgoing().method + " " + std::string(exchange.outgoing().url->buffer()) + " after " + why + " in " +
               std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
               std::to_string(retry->attempts) + ")");
     if (wait->count() > 0) co_await sleep_for(*wait);

@@ -60,7 +60,7 @@ struct ClientSession::Impl {
     return merged;
   }
 
-  Url url_of(std::string_view text) {
+  detail::SharedUrl url_of(std::string_view text) {
     return urls.get(text, [&](std::string_view t) { return base ? resolve_url(*base, t) : parse_url(t); });
   }
 };
@@ -125,8 +125,12 @@ detail::Exchange ClientSession::prepare(std::string_view method, std::string_vie
   const auto& opts = impl_->options;
   if (impl_->connector->closed()) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
 
-  Url url = impl_->url_of(url_text);
-  append_query(url, o.params);
+  detail::SharedUrl url = impl_->url_of(url_text);
+  if (!o.params.empty()) {  // a URL of its own
+    Url with_query = *url;
+    append_query(with_query, o.params);
+    url = std::make_shared<const Url>(std::move(with_query));
+  }
   ClientTimeout timeout = o.timeout ? *o.timeout : opts.timeout;
 
   std::string body;

@@ -209,6 +209,25 @@ TEST_F(SignalsTest, ThrowingSubscriberIsLoggedNotFatal) {
   EXPECT_TRUE(logs.contains("bad subscriber"));
 }
 
+TEST_F(SignalsTest, AHeaderASubscriberMadeInvalidFailsTheRequestAsItsException) {
+  auto bad = std::make_shared<TraceConfig>();
+  bad->on_request_start.push_back([](const RequestStartParams& p) { p.headers.set("X-Split", "a\r\nInjected: yes"); });
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {rec.config(), bad}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    try {
+      co_await session.get(url("/echo-header"));
+      ADD_FAILURE() << "the request went out";
+    } catch (const ClientError& e) {
+      EXPECT_EQ(e.code(), make_error_code(errc::invalid_header));
+    }
+    co_await session.close();
+  });
+  ASSERT_FALSE(rec.events.empty());
+  EXPECT_EQ(rec.events.back(), "exception 0");  // not an end: nothing went out
+}
+
 TEST_F(SignalsTest, CancelledRequestIsSignalledAsCancelled) {
   run([&]() -> asio::awaitable<void> {
     SessionOptions options{.trace_configs = {rec.config()}};

@@ -173,16 +173,20 @@ void Connector::give_back(std::unique_ptr<Connection> conn, bool reusable) noexc
   grant_waiters();  // a waiter for another origin may now evict it
 }
 
-Lease Connector::try_idle(const Origin& origin, ConnectObserver* observer) {
-  const OriginKey key(origin);
-  std::lock_guard lk(mu_);
+Lease Connector::reuse_idle(std::string_view key, ConnectObserver* observer) {
   if (closed_) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
   purge_expired(Clock::now());
-  auto conn = take_idle(key.view(), Clock::now());
+  auto conn = take_idle(key, Clock::now());
   if (!conn) return {};
   ++reused_;
   if (observer) observer->reused();
   return Lease(shared_from_this(), std::move(conn), true);
+}
+
+Lease Connector::try_idle(const Origin& origin, ConnectObserver* observer) {
+  const OriginKey key(origin);
+  std::lock_guard lk(mu_);
+  return reuse_idle(key.view(), observer);
 }
 
 asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& deadline,
@@ -194,13 +198,7 @@ asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& 
   bool open_new = false;
   {
     std::lock_guard lk(mu_);
-    if (closed_) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
-    purge_expired(Clock::now());
-    if (auto conn = take_idle(key, Clock::now())) {
-      ++reused_;
-      if (observer) observer->reused();
-      co_return Lease(self, std::move(conn), true);
-    }
+    if (auto lease = reuse_idle(key, observer)) co_return lease;
     if (make_room(key)) {
       reserve(key);
       open_new = true;

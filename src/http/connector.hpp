@@ -94,6 +94,9 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void unreserve(const std::string& key);
   void purge_expired(Clock::time_point now);
   std::unique_ptr<Connection> take_idle(std::string_view key, Clock::time_point now);
+  /// An idle connection for `key` as a lease (counted and observed), else an empty one; throws
+  /// once closed. What try_idle() and acquire() both begin with.
+  Lease reuse_idle(std::string_view key, ConnectObserver* observer);
   void grant_waiters();
   void close_connection(std::unique_ptr<Connection> conn);
 

@@ -96,6 +96,8 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
   for (int attempt = 0;; ++attempt) {
     const int resend_count = sent_++;
     auto st = std::make_unique<ResponseState>();
+    st->url = shared_url;
+    st->method = std::string(method);
     Signals* const sig = configs_ ? &st->signals.emplace(configs_) : nullptr;
     RequestHeaders hop_headers(headers);  // what subscribers add goes out on this hop only
     if (sig) {
@@ -104,12 +106,9 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
         return RequestStartParams{c, method, url, hop_headers, resend_count, request_.trace, origin};
       });
     }
+    // This physical request ends here (and no end signal follows from ~ResponseState).
     auto signal_exception = [&](std::exception_ptr e) {
-      if (!sig) return;
-      st->end_signalled = true;  // this physical request ends here: no end signal from ~ResponseState
-      const bool was_cancelled = cancelled(e);
-      sig->emit(&TraceConfig::on_request_exception,
-                [&](SignalContext& c) { return RequestExceptionParams{c, method, url, e, was_cancelled}; });
+      if (sig) st->signal_exception(e, cancelled(e));
     };
 
     Lease lease;
@@ -171,8 +170,6 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     st->status = parser.status();
     st->reason = std::string(parser.reason());
     st->version = parser.version();
-    st->url = shared_url;
-    st->method = std::string(method);
     st->deadline = deadline;
     st->sock_read = timeout_.sock_read;
     st->force_close = session_.connector.force_close;

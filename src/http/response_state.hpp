@@ -45,11 +45,11 @@ struct ResponseState {
     signals->emit(&TraceConfig::on_request_end,
                   [&](SignalContext& c) { return RequestEndParams{c, method, *url, body_bytes}; });
   }
-  void signal_exception(std::exception_ptr e) noexcept {
+  void signal_exception(std::exception_ptr e, bool cancelled = false) noexcept {
     if (!signals || end_signalled) return;
     end_signalled = true;
     signals->emit(&TraceConfig::on_request_exception,
-                  [&](SignalContext& c) { return RequestExceptionParams{c, method, *url, e, false}; });
+                  [&](SignalContext& c) { return RequestExceptionParams{c, method, *url, e, cancelled}; });
   }
   ~ResponseState() { signal_end(body.size()); }
 };

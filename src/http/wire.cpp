@@ -15,12 +15,13 @@ std::string request_head(std::string_view method, std::string_view target, std::
                          const RequestHeaders& headers, std::size_t body_size, bool close) {
   if (!is_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
   // Checked and measured in one pass, then written into a buffer of exactly that size.
-  const bool own_host = headers.contains("Host");  // a caller's Host wins
+  bool own_host = false;  // a caller's Host wins
   bool has_length = false;
   std::size_t fields = 0;
   headers.for_each([&](std::string_view n, std::string_view v) {
     if (!is_token(n) || !is_field_value(v))
       throw ClientError(make_error_code(errc::invalid_header), "invalid header field '" + std::string(n) + "'");
+    if (n.size() == 4 && field_name_equal(n, "Host")) own_host = true;
     if (n.size() == 14 && field_name_equal(n, "Content-Length")) has_length = true;
     fields += n.size() + v.size() + 4;
   });

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <system_error>
 
+#include "common/text.hpp"
 #include "model.hpp"
 #include "tracehop/log.hpp"
 #include "tracehop/trace/resource.hpp"
@@ -119,14 +120,11 @@ class JsonWriter {
 
   /// How many leading bytes need no escape (no '"', '\\' or control character), eight a step.
   static std::size_t plain_prefix(std::string_view v) noexcept {
-    constexpr std::uint64_t ones = 0x0101010101010101, highs = 0x8080808080808080;
+    namespace swar = tracehop::detail::swar;
     std::size_t i = 0;
     for (; i + 8 <= v.size(); i += 8) {
-      std::uint64_t x;
-      std::memcpy(&x, v.data() + i, 8);
-      const std::uint64_t control = (x - ones * 0x20) & ~x & highs;  // a byte below 0x20
-      const std::uint64_t quote = x ^ (ones * '"'), slash = x ^ (ones * '\\');
-      if (control | ((quote - ones) & ~quote & highs) | ((slash - ones) & ~slash & highs)) break;
+      const std::uint64_t x = swar::load8(v.data() + i);
+      if (swar::has_below(x, 0x20) || swar::has_byte(x, '"') || swar::has_byte(x, '\\')) break;
     }
     while (i < v.size() && static_cast<unsigned char>(v[i]) >= 0x20 && v[i] != '"' && v[i] != '\\') ++i;
     return i;

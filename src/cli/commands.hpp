@@ -34,6 +34,7 @@ struct ServeOptions {
   unsigned short port = 8080;
   std::string name;  // service.name
   std::string spans_out;
+  bool no_trace = false;  // neither SDK nor instrumentation: the baseline
 };
 /// An instrumented server until SIGTERM or SIGINT; 0 after a graceful stop.
 int run_serve(const ServeOptions& options);

@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--host", serve.host, "the address to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
   serve_cmd->add_option("--name", serve.name, "the service.name of its spans");
-  serve_cmd->add_option("--spans-out", serve.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  auto* serve_spans = serve_cmd->add_option("--spans-out", serve.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  serve_cmd->add_flag("--no-trace", serve.no_trace, "no instrumentation at all (the baseline of bench/server-overhead)")
+      ->excludes(serve_spans);
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "a bounded load run on one session");

@@ -3,6 +3,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "routes.hpp"
@@ -15,11 +16,14 @@ namespace tracehop::cli {
 
 int run_serve(const ServeOptions& o) {
   namespace asio = boost::asio;
-  TelemetryOptions t;
-  t.service_name = o.name;
-  t.spans_out = o.spans_out;
-  Telemetry telemetry(t);
-  instrument::HttpClientInstrumentor{}.instrument();
+  std::optional<Telemetry> telemetry;
+  if (!o.no_trace) {
+    TelemetryOptions t;
+    t.service_name = o.name;
+    t.spans_out = o.spans_out;
+    telemetry.emplace(t);
+    instrument::HttpClientInstrumentor{}.instrument();
+  }
 
   asio::io_context io;
   http::ServerOptions so;
@@ -27,7 +31,7 @@ int run_serve(const ServeOptions& o) {
   so.port = o.port;
   http::Server server(io.get_executor(), so);
   http::ClientSession session(io.get_executor());
-  instrument::HttpServerInstrumentor::instrument(server);
+  if (!o.no_trace) instrument::HttpServerInstrumentor::instrument(server);
   add_serve_routes(server, session);
   // SIGTERM or SIGINT: stop accepting, let in-flight requests finish, then flush. (Handled
   // from before the first line, so whoever reads it may signal at once.)
@@ -42,8 +46,10 @@ int run_serve(const ServeOptions& o) {
   server.start();  // std::system_error if the address is taken: exit 1 from main
   std::cout << "listening on " << server.url() << std::endl;
   io.run();
-  instrument::HttpClientInstrumentor{}.uninstrument();
-  telemetry.shutdown();
+  if (telemetry) {
+    instrument::HttpClientInstrumentor{}.uninstrument();
+    telemetry->shutdown();
+  }
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <span>
 
 #include "router.hpp"
 #include "server_response.hpp"
@@ -140,6 +141,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
   detail::Router router;
   std::vector<Middleware> middleware;
   Handler chain;  // middleware around dispatch, built by start()
+  std::vector<std::shared_ptr<RequestObserver>> observers;
   tcp::acceptor acceptor;
   unsigned short bound_port = 0;
   std::atomic<bool> stopping{false};
@@ -186,14 +188,40 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  // The handler's answer, or a 500 for whatever it (or a middleware) threw.
+  // Tells each observer through `call`; what one throws is logged and goes no further.
+  template <class Call>
+  void tell(std::span<SignalContext> states, Call&& call) noexcept {
+    if (states.empty()) return;
+    for (std::size_t i = 0; i < observers.size(); ++i) {
+      try {
+        call(*observers[i], states[i]);
+      } catch (...) {
+        log_error("server: a request observer threw: " + describe(std::current_exception()));
+      }
+    }
+  }
+
+  // The handler's answer, or a 500 for whatever it (or a middleware) threw; the observers see
+  // the request begin and end around it.
   asio::awaitable<ServerResponse> handle(ServerRequest& req) {
+    SignalContext one;  // an observer's state: in this frame for the usual one, else on the heap
+    std::unique_ptr<SignalContext[]> many;
+    std::span<SignalContext> states;
+    if (observers.size() == 1) states = {&one, 1};
+    else if (!observers.empty()) {
+      many = std::make_unique<SignalContext[]>(observers.size());
+      states = {many.get(), observers.size()};
+    }
+    tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_request(req, state); });
     std::exception_ptr failure;
     try {
-      co_return co_await chain(req);
+      ServerResponse resp = co_await chain(req);
+      tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_response(req, resp, state); });
+      co_return std::move(resp);  // (g++ 12 copies a named local in co_return)
     } catch (...) {
       failure = std::current_exception();
     }
+    tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_exception(req, failure, state); });
     ++failures;
     log_error("server: " + request_name(req) + " threw: " + describe(failure) + "; answered 500");
     co_return detail::internal_server_error();
@@ -364,6 +392,8 @@ void Server::route(std::string_view method, std::string_view pattern, Handler ha
 }
 
 void Server::use(Middleware middleware) { impl_->middleware.push_back(std::move(middleware)); }
+
+void Server::observe(std::shared_ptr<RequestObserver> observer) { impl_->observers.push_back(std::move(observer)); }
 
 void Server::start() {
   auto& impl = *impl_;

@@ -19,13 +19,17 @@ SemconvMode semconv_mode_from_env() {
 }
 
 bool is_known_method(std::string_view method) {
-  static const std::vector<std::string> known = [] {
-    auto env = env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS");
-    if (!env.empty()) return env;
-    // The most used first: this runs on every request.
-    return std::vector<std::string>{"GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS", "CONNECT", "TRACE"};
-  }();
-  return std::find(known.begin(), known.end(), method) != known.end();
+  // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the list; empty: RFC 9110's and PATCH.
+  static const std::vector<std::string> listed = env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS");
+  if (!listed.empty()) return std::find(listed.begin(), listed.end(), method) != listed.end();
+  switch (method.size()) {  // this runs on every request
+    case 3: return method == "GET" || method == "PUT";
+    case 4: return method == "POST" || method == "HEAD";
+    case 5: return method == "PATCH" || method == "TRACE";
+    case 6: return method == "DELETE";
+    case 7: return method == "OPTIONS" || method == "CONNECT";
+    default: return false;
+  }
 }
 
 const std::vector<std::string>& default_sensitive_query_keys() {

@@ -1,5 +1,9 @@
 #include "tracehop/instrument/server.hpp"
 
+#include <charconv>
+#include <cstring>
+#include <optional>
+
 #include "header_capture.hpp"
 #include "request_rules.hpp"
 #include "tracehop/instrument/carrier.hpp"
@@ -20,43 +24,86 @@ struct Settings {
 };
 
 // `host[:port]` of the Host header, or the address the request came in on.
-std::pair<std::string, std::int64_t> server_of(const http::ServerRequest& r) {
+std::pair<std::string_view, std::int64_t> server_of(const http::ServerRequest& r) {
   if (const auto host = r.headers.first("Host"); host && !host->empty()) {
     std::string_view h = *host;
     std::int64_t port = 80;
     const auto close = h.rfind(']');
     const auto colon = h.rfind(':');
     if (colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
-      try {
-        port = std::stoll(std::string(h.substr(colon + 1)));
-      } catch (...) {
-      }
+      const auto digits = h.substr(colon + 1);
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+      if (ec == std::errc{} && end == digits.data() + digits.size()) port = n;
       h = h.substr(0, colon);
     }
     if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-    return {std::string(h), port};
+    return {h, port};
   }
   return {r.local_address, r.local_port};
 }
 
-trace::Attributes start_attributes(const http::ServerRequest& r, std::string_view method, bool known) {
-  trace::Attributes a;
-  a.reserve(13);
+void add_start_attributes(trace::Attributes& a, const http::ServerRequest& r, std::string_view method, bool known) {
+  a.reserve(a.size() + 16);  // room for what the response adds: no reallocation later
   a.push_back({"http.request.method", method});
   if (!known) a.push_back({"http.request.method_original", r.method});
   a.push_back({"url.scheme", "http"});
   a.push_back({"url.path", r.path});
   if (!r.query.empty()) a.push_back({"url.query", r.query});
   if (!r.route.empty()) a.push_back({"http.route", r.route});
-  auto [address, port] = server_of(r);
-  a.push_back({"server.address", std::move(address)});
+  const auto [address, port] = server_of(r);
+  a.push_back({"server.address", address});
   a.push_back({"server.port", port});
   a.push_back({"client.address", r.remote_address});
   a.push_back({"network.peer.address", r.remote_address});
   a.push_back({"network.peer.port", static_cast<std::int64_t>(r.remote_port)});
   a.push_back({"network.protocol.version", r.version == 10 ? "1.0" : "1.1"});
   if (const auto ua = r.headers.first("User-Agent")) a.push_back({"user_agent.original", *ua});
-  return a;
+}
+
+// A request's SERVER span, kept in its observer state: the context its handler runs in (the
+// extracted one with this span) is current from on_request until the answer or the failure.
+struct ServerSpan {
+  ServerSpan(Span s, trace::Context context) : span(std::move(s)), scope(std::in_place, std::move(context)) {}
+  Span span;
+  std::optional<trace::Scope> scope;
+};
+static_assert(sizeof(ServerSpan) <= http::SignalContext::kInPlace, "kept in place, not allocated");
+
+// Starts the SERVER span of `req` into `state`, and makes current the context its handler runs
+// in: the extracted one (its baggage) with this span. Attributes are built only for a span that
+// records them (or a sampler that reads them).
+void start_server_span(const Settings& s, http::ServerRequest& req, http::SignalContext& state) {
+  const HeadersCarrier carrier(std::as_const(req.headers));
+  trace::Context parent = trace::Context::current();
+  trace::extract_into(carrier, parent);
+  trace::StartSpanOptions start;
+  start.kind = trace::SpanKind::Server;
+  start.parent = parent;
+  const bool known = is_known_method(req.method);
+  const std::string_view method = known ? std::string_view(req.method) : std::string_view("_OTHER");
+  // `{method} {route}`, on the stack unless the route is long.
+  char buffer[128];
+  std::string long_name;
+  std::string_view name = known ? std::string_view(req.method) : std::string_view("HTTP");
+  if (!req.route.empty()) {
+    const std::size_t size = name.size() + 1 + req.route.size();
+    char* out = buffer;
+    if (size > sizeof buffer) {
+      long_name.resize(size);
+      out = long_name.data();
+    }
+    std::memcpy(out, name.data(), name.size());
+    out[name.size()] = ' ';
+    std::memcpy(out + name.size() + 1, req.route.data(), req.route.size());
+    name = std::string_view(out, size);
+  }
+  Span span = s.tracer->start_span(name, std::move(start), [&](trace::Attributes& a) { add_start_attributes(a, req, method, known); });
+  if (span.is_recording()) capture_headers(span, req.headers, s.capture.request);
+  run_hook(s.options.request_hook, "request_hook", span, std::as_const(req));
+  // The handler (and every middleware) runs with the SERVER span current, and the extracted baggage.
+  trace::Context context = std::move(parent).with_span(span);
+  state.emplace<ServerSpan>(std::move(span), std::move(context));
 }
 
 void set_status_code(Span& span, int status) {
@@ -76,7 +123,7 @@ void record_failure(Span& span, const std::exception_ptr& e, bool answered_500) 
   if (answered_500) span.set_attribute("http.response.status_code", std::int64_t{500});
 }
 
-// A streamed body runs after the middleware has returned: the SERVER span stays current and
+// A streamed body runs after the answer is built: the SERVER span is current again and stays
 // open until the body's end, and records a stream that fails.
 boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, trace::Context context,
                                       http::BodyWriter& out) {
@@ -91,69 +138,63 @@ boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, 
   span.end();
 }
 
-boost::asio::awaitable<http::ServerResponse> traced(std::shared_ptr<const Settings> s, http::ServerRequest& req,
-                                                   const http::Handler& next) {
-  if (!s->excluded.empty() && matches_any(s->excluded, req.target)) co_return co_await next(req);
+class Observer final : public http::RequestObserver {
+ public:
+  explicit Observer(Settings s) : s_(std::move(s)) {}
 
-  const HeadersCarrier carrier(std::as_const(req.headers));
-  const trace::Context parent = trace::extract(carrier, trace::Context::current());
-  const bool known = is_known_method(req.method);
-  const std::string_view method = known ? std::string_view(req.method) : std::string_view("_OTHER");
-  std::string name(known ? std::string_view(req.method) : std::string_view("HTTP"));
-  if (!req.route.empty()) name.append(" ").append(req.route);
-
-  trace::StartSpanOptions start;
-  start.kind = trace::SpanKind::Server;
-  start.parent = parent;
-  start.attributes = start_attributes(req, method, known);
-  Span span = s->tracer->start_span(name, std::move(start));
-  if (span.is_recording()) capture_headers(span, req.headers, s->capture.request);
-  run_hook(s->options.request_hook, "request_hook", span, std::as_const(req));
-
-  http::ServerResponse resp;
-  {
-    // The handler runs with the SERVER span current (and the extracted baggage).
-    trace::Scope scope(parent.with_span(span));
-    try {
-      resp = co_await next(req);
-    } catch (...) {
-      record_failure(span, std::current_exception(), true);
-      span.end();
-      throw;
-    }
+  void on_request(http::ServerRequest& req, http::SignalContext& state) override {
+    if (!s_.excluded.empty() && matches_any(s_.excluded, req.target)) return;
+    start_server_span(s_, req, state);
   }
-  set_status_code(span, resp.status);
-  if (span.is_recording()) capture_headers(span, resp.headers, s->capture.response);
-  run_hook(s->options.response_hook, "response_hook", span, std::as_const(req), std::as_const(resp));
-  if (resp.stream) {
+
+  void on_response(const http::ServerRequest& req, http::ServerResponse& resp, http::SignalContext& state) override {
+    auto* r = state.get<ServerSpan>();
+    if (!r) return;
+    // The handler's own scopes are closed: the current context is the one on_request attached.
+    trace::Context context = resp.stream ? trace::Context::current() : trace::Context{};
+    r->scope.reset();
+    auto& span = r->span;
+    set_status_code(span, resp.status);
+    if (span.is_recording()) capture_headers(span, resp.headers, s_.capture.response);
+    run_hook(s_.options.response_hook, "response_hook", span, req, std::as_const(resp));
+    if (!resp.stream) {
+      span.end();
+      return;
+    }
     // The server drops a stream it does not send (HEAD, 204, 304): the span ends with it then.
     struct EndWithStream {
       explicit EndWithStream(Span s) : span(std::move(s)) {}
       ~EndWithStream() { span.end(); }
       Span span;
     };
-    resp.stream = [inner = std::move(resp.stream), owner = std::make_shared<EndWithStream>(span),
-                   context = parent.with_span(span)](http::BodyWriter& out) {
+    resp.stream = [inner = std::move(resp.stream), owner = std::make_shared<EndWithStream>(std::move(span)),
+                   context = std::move(context)](http::BodyWriter& out) {
       return streamed(inner, owner->span, context, out);
     };
-    co_return resp;
   }
-  span.end();
-  co_return resp;
-}
+
+  void on_exception(const http::ServerRequest&, const std::exception_ptr& error, http::SignalContext& state) override {
+    auto* r = state.get<ServerSpan>();
+    if (!r) return;
+    r->scope.reset();
+    record_failure(r->span, error, true);
+    r->span.end();
+  }
+
+ private:
+  Settings s_;
+};
 
 }  // namespace
 
 void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions options) {
-  auto s = std::make_shared<Settings>();
-  s->excluded = compile_patterns(options.excluded_urls.value_or(tracehop::detail::env_list("TRACEHOP_SERVER_EXCLUDED_URLS")));
-  s->capture = capture_lists(options.capture_request_headers, options.capture_response_headers, "SERVER");
-  s->tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
-                                      : trace::get_tracer(kServerScope, TRACEHOP_VERSION);
-  s->options = std::move(options);
-  server.use([s = std::shared_ptr<const Settings>(std::move(s))](http::ServerRequest& req, const http::Handler& next) {
-    return traced(s, req, next);
-  });
+  Settings s;
+  s.excluded = compile_patterns(options.excluded_urls.value_or(tracehop::detail::env_list("TRACEHOP_SERVER_EXCLUDED_URLS")));
+  s.capture = capture_lists(options.capture_request_headers, options.capture_response_headers, "SERVER");
+  s.tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
+                                     : trace::get_tracer(kServerScope, TRACEHOP_VERSION);
+  s.options = std::move(options);
+  server.observe(std::make_shared<Observer>(std::move(s)));
 }
 
 }  // namespace tracehop::instrument

@@ -112,15 +112,20 @@ class TraceContextPropagator final : public TextMapPropagator {
   }
 
   Context extract(const TextMapCarrier& carrier, const Context& context) const override {
+    Context c = context;
+    extract_into(carrier, c);
+    return c;
+  }
+  void extract_into(const TextMapCarrier& carrier, Context& context) const override {
     auto tp = carrier.get("traceparent");
-    if (!tp) return context;
+    if (!tp) return;
     auto sc = parse_traceparent(*tp);
-    if (!sc) return context;  // an invalid traceparent takes its tracestate with it
+    if (!sc) return;  // an invalid traceparent takes its tracestate with it
     TraceState ts;
     if (auto header = carrier.get("tracestate"))
       if (auto parsed = TraceState::parse(*header)) ts = std::move(*parsed);
-    return context.with_span(Span(SpanContext(sc->trace_id(), sc->span_id(), sc->trace_flags(),
-                                              true, std::move(ts))));
+    context = std::move(context).with_span(
+        Span(SpanContext(sc->trace_id(), sc->span_id(), sc->trace_flags(), true, std::move(ts))));
   }
 
   std::vector<std::string> fields() const override { return {"traceparent", "tracestate"}; }
@@ -141,10 +146,15 @@ class BaggagePropagator final : public TextMapPropagator {
     if (!header.empty()) carrier.set("baggage", header);
   }
   Context extract(const TextMapCarrier& carrier, const Context& context) const override {
+    Context c = context;
+    extract_into(carrier, c);
+    return c;
+  }
+  void extract_into(const TextMapCarrier& carrier, Context& context) const override {
     auto header = carrier.get("baggage");
-    if (!header) return context;
+    if (!header) return;
     auto b = parse_baggage(*header, context.baggage());
-    return context.with_baggage(std::move(b));
+    context = std::move(context).with_baggage(std::move(b));
   }
   std::vector<std::string> fields() const override { return {"baggage"}; }
 };
@@ -259,8 +269,11 @@ class CompositePropagator final : public TextMapPropagator {
   }
   Context extract(const TextMapCarrier& carrier, const Context& context) const override {
     Context c = context;
-    for (const auto& p : ps_) c = p->extract(carrier, c);
+    extract_into(carrier, c);
     return c;
+  }
+  void extract_into(const TextMapCarrier& carrier, Context& context) const override {
+    for (const auto& p : ps_) p->extract_into(carrier, context);
   }
   std::vector<std::string> fields() const override {
     std::vector<std::string> out;
@@ -278,6 +291,7 @@ class NoopPropagator final : public TextMapPropagator {
  public:
   void inject(TextMapCarrier&, const Context&) const override {}
   Context extract(const TextMapCarrier&, const Context& context) const override { return context; }
+  void extract_into(const TextMapCarrier&, Context&) const override {}
   std::vector<std::string> fields() const override { return {}; }
 };
 
@@ -413,5 +427,7 @@ void inject(TextMapCarrier& carrier, const Context& context) {
 Context extract(const TextMapCarrier& carrier, const Context& context) {
   return current_propagator().extract(carrier, context);
 }
+
+void extract_into(const TextMapCarrier& carrier, Context& context) { current_propagator().extract_into(carrier, context); }
 
 }  // namespace tracehop::trace

@@ -2,16 +2,20 @@
 // replaced operator new (its own test binary): tracing that records nothing (an unsampled
 // request, a URL excluded, `trace = false`, a parent that was not sampled) allocates nothing
 // more than an untraced request; a sampled one at most 4 more. (Asio's coroutine frames come
-// from aligned_alloc, not operator new, and are the same either way.)
+// from aligned_alloc, not operator new, and are the same either way.) The same for the SERVER
+// span: unsampled, nothing more than an uninstrumented server; sampled, at most 4 more.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 #include "run.hpp"
 #include "server_fixture.hpp"
 #include "tracehop/http/session.hpp"
+#include "tracehop/http/server.hpp"
 #include "tracehop/instrument/client.hpp"
+#include "tracehop/instrument/server.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/tracer.hpp"
@@ -56,11 +60,27 @@ namespace {
 constexpr int kWarmup = 20;
 constexpr int kCounted = 50;
 
+boost::asio::awaitable<http::ServerResponse> item(http::ServerRequest&) {
+  co_return http::ServerResponse::json(200, {{"sku", "SKU-9931"}, {"price", 12.5}});
+}
+
+// Allocations on this thread over `kCounted` sequential requests on one keep-alive connection,
+// after a warm-up.
+boost::asio::awaitable<std::size_t> counted_requests(http::ClientSession& session, const std::string& target,
+                                                     const http::RequestOptions& options) {
+  for (int i = 0; i < kWarmup + kCounted; ++i) {
+    if (i == kWarmup) counting = true;
+    auto resp = co_await session.get(target, options);
+    co_await resp.read();
+    EXPECT_EQ(resp.status(), 200);
+  }
+  counting = false;
+  co_return std::exchange(allocations, 0);
+}
+
 struct Allocations : ::testing::Test {
   void SetUp() override {
-    server.server().route("GET", "/items/{sku}", [](http::ServerRequest&) -> boost::asio::awaitable<http::ServerResponse> {
-      co_return http::ServerResponse::json(200, {{"sku", "SKU-9931"}, {"price", 12.5}});
-    });
+    server.server().route("GET", "/items/{sku}", item);
     server.start();
     url = "http://127.0.0.1:" + std::to_string(server.port()) + "/items/SKU-9931";
   }
@@ -73,23 +93,13 @@ struct Allocations : ::testing::Test {
     return p;
   }
 
-  /// Allocations per `kCounted` sequential requests on one keep-alive connection, after a warm-up.
   std::size_t count(std::function<void(http::ClientSession&)> setup = {}, http::RequestOptions options = {},
                     std::string path_query = {}) {
     std::size_t counted = 0;
     run([&]() -> boost::asio::awaitable<void> {
       http::ClientSession session(co_await boost::asio::this_coro::executor);
       if (setup) setup(session);
-      const std::string target = url + path_query;
-      for (int i = 0; i < kWarmup + kCounted; ++i) {
-        if (i == kWarmup) counting = true;
-        auto resp = co_await session.get(target, options);
-        co_await resp.read();
-        EXPECT_EQ(resp.status(), 200);
-      }
-      counting = false;
-      counted = allocations;
-      allocations = 0;
+      counted = co_await counted_requests(session, url + path_query, options);
       co_await session.close();
     });
     return counted;
@@ -131,6 +141,54 @@ TEST_F(Allocations, ASampledRequestAllocatesAtMostFourMore) {
   const std::size_t untraced = count();
   const auto on = provider(trace::always_on_sampler());
   const std::size_t sampled = count([&](auto& s) { instrument(s, on); });
+  EXPECT_LE(sampled, untraced + 4 * kCounted) << "per request: untraced " << double(untraced) / kCounted
+                                               << ", sampled " << double(sampled) / kCounted;
+  on->shutdown();
+}
+
+// The server half: a server on the client's own thread, so the count is both halves; only the
+// server's instrumentation differs between the counts.
+std::size_t count_with_server(const std::function<void(http::Server&)>& setup, http::RequestOptions options = {}) {
+  std::size_t counted = 0;
+  run([&]() -> boost::asio::awaitable<void> {
+    const auto executor = co_await boost::asio::this_coro::executor;
+    http::Server server(executor);
+    server.route("GET", "/items/{sku}", item);
+    if (setup) setup(server);
+    server.start();
+    http::ClientSession session(executor);
+    counted = co_await counted_requests(session, server.url() + "/items/SKU-9931", options);
+    co_await session.close();
+    co_await server.stop();
+  });
+  return counted;
+}
+
+void instrument_server(http::Server& server, std::shared_ptr<trace::TracerProvider> p) {
+  instrument::ServerOptions o;
+  o.tracer_provider = std::move(p);
+  instrument::HttpServerInstrumentor::instrument(server, std::move(o));
+}
+
+TEST_F(Allocations, AServerSpanThatRecordsNothingAllocatesNothing) {
+  const std::size_t untraced = count_with_server({});
+  ASSERT_GT(untraced, 0u);
+  const auto off = provider(trace::always_off_sampler());
+  EXPECT_EQ(count_with_server([&](auto& s) { instrument_server(s, off); }), untraced) << "always_off";
+
+  // A request whose traceparent was not sampled, to a parent-based sampler.
+  const auto parent_based = provider(trace::parent_based_sampler(trace::always_on_sampler()));
+  http::RequestOptions unsampled;
+  unsampled.headers.add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00");
+  const std::size_t with_header = count_with_server({}, unsampled);
+  EXPECT_EQ(count_with_server([&](auto& s) { instrument_server(s, parent_based); }, unsampled), with_header)
+      << "unsampled parent";
+}
+
+TEST_F(Allocations, ASampledServerSpanAllocatesAtMostFourMore) {
+  const std::size_t untraced = count_with_server({});
+  const auto on = provider(trace::always_on_sampler());
+  const std::size_t sampled = count_with_server([&](auto& s) { instrument_server(s, on); });
   EXPECT_LE(sampled, untraced + 4 * kCounted) << "per request: untraced " << double(untraced) / kCounted
                                                << ", sampled " << double(sampled) / kCounted;
   on->shutdown();

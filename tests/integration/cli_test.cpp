@@ -165,6 +165,27 @@ TEST(CliServe, TestServiceProtocolCallsEachUrlInOrderInsideTheServerSpan) {
   EXPECT_EQ(get("POST", again.url() + "/test", std::move(bad)).status, 400);
 }
 
+// The baseline of bench/server-overhead: the same routes with no tracing at all, so the /test
+// route's own calls carry no trace context, not even the caller's.
+TEST(CliServe, NoTraceServesWithoutInstrumentation) {
+  Recorder recorder;
+  test::ChildProcess process({kCli, "serve", "--port", "0", "--no-trace"}, kEnv);
+  const auto line = process.read_line(std::chrono::seconds(10));
+  ASSERT_TRUE(line && line->starts_with("listening on http://127.0.0.1:")) << line.value_or("(nothing)");
+  const std::string url = line->substr(std::string("listening on ").size());
+  EXPECT_EQ(get("GET", url + "/items/SKU-9931").json.at("sku"), "SKU-9931");
+  RequestOptions o;
+  o.headers.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  o.data = json::serialize(json::array{json::object{{"url", recorder.url("/first")}, {"arguments", json::array{}}}});
+  EXPECT_EQ(get("POST", url + "/test", std::move(o)).status, 200);
+  const auto calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].traceparent, "");
+  EXPECT_EQ(process.stop(SIGTERM), 0);
+
+  EXPECT_EQ(run_command({kCli, "serve", "--no-trace", "--spans-out", "-"}, kEnv).exit_code, 2);  // nothing to write
+}
+
 TEST(CliServe, SigtermFinishesInFlightRequestsAndFlushesSpans) {
   Recorder recorder;
   Serve serve("graceful");

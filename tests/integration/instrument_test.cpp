@@ -586,6 +586,32 @@ TEST_F(InstrumentTest, ServerSpanIsAnErrorOnlyFor5xxAndForAThrowingHandler) {
   EXPECT_EQ(str_attr(*servers[0], "url.scheme"), "http");
   EXPECT_EQ(str_attr(*servers[0], "client.address"), "127.0.0.1");
   EXPECT_EQ(str_attr(*servers[0], "user_agent.original"), "tracehop/0.1");
+  EXPECT_EQ(str_attr(*servers[0], "http.request.method"), "GET");
+  EXPECT_EQ(str_attr(*servers[0], "server.address"), "127.0.0.1");  // from the Host header
+  EXPECT_EQ(int_attr(*servers[0], "server.port"), server.port());
+  EXPECT_GT(int_attr(*servers[0], "network.peer.port"), 0);
+  EXPECT_EQ(str_attr(*servers[0], "network.protocol.version"), "1.1");
+}
+
+TEST_F(InstrumentTest, ServerAddressAndPortComeFromTheHostHeader) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    for (const char* host : {"[::1]:9999", "shop.example", "shop.example:no-port"}) {
+      RequestOptions o;
+      o.headers.set("Host", host);
+      auto resp = co_await session.get(url("/items/a"), std::move(o));
+      co_await resp.read();
+    }
+    co_await session.close();
+  });
+  const auto servers = of_kind(spans(), SpanKind::Server);
+  ASSERT_EQ(servers.size(), 3u);
+  EXPECT_EQ(str_attr(*servers[0], "server.address"), "::1");
+  EXPECT_EQ(int_attr(*servers[0], "server.port"), 9999);
+  EXPECT_EQ(str_attr(*servers[1], "server.address"), "shop.example");
+  EXPECT_EQ(int_attr(*servers[1], "server.port"), 80);
+  EXPECT_EQ(str_attr(*servers[2], "server.address"), "shop.example");
+  EXPECT_EQ(int_attr(*servers[2], "server.port"), 80);  // not a number: the default
 }
 
 TEST_F(InstrumentTest, ServerSpanRecordsAnyThrownValueAndAStreamThatFailsAfterItBegan) {

@@ -200,3 +200,35 @@ TEST(TraceContext, FieldsNameBothHeaders) {
   auto f = trace_context_propagator()->fields();
   EXPECT_EQ(f, (std::vector<std::string>{"traceparent", "tracestate"}));
 }
+
+// extract_into is extract in place: the same result for every built-in propagator, in a
+// composite too, and the context untouched when the carrier holds nothing valid.
+TEST(TraceContext, ExtractIntoGivesWhatExtractGives) {
+  const auto composite = composite_propagator(
+      {trace_context_propagator(), baggage_propagator(), b3_propagator(B3Format::Multi)});
+  const auto base_span = *parse_traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+  const Context base = Context{}.with_span(Span(base_span)).with_baggage(Baggage().set("tenant", "acme"));
+  const std::vector<std::vector<std::pair<std::string, std::string>>> carriers{
+      {},
+      {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}, {"tracestate", "k=v"}},
+      {{"traceparent", "00-not-a-traceparent"}, {"baggage", "user=alice"}},
+      {{"baggage", "user=alice,tenant=globex"}},
+      {{"X-B3-TraceId", "4bf92f3577b34da6a3ce929d0e0e4736"}, {"X-B3-SpanId", "00f067aa0ba902b7"}, {"X-B3-Sampled", "1"}},
+  };
+  for (const auto& headers : carriers) {
+    MapCarrier carrier;
+    for (const auto& [name, value] : headers) carrier.add(name, value);
+    for (const auto& p : {trace_context_propagator(), baggage_propagator(), composite}) {
+      const Context expected = p->extract(carrier, base);
+      Context in_place = base;
+      p->extract_into(carrier, in_place);
+      EXPECT_EQ(in_place.span().span_context(), expected.span().span_context()) << headers.size() << " headers";
+      EXPECT_EQ(in_place.baggage(), expected.baggage()) << headers.size() << " headers";
+    }
+  }
+  MapCarrier none;
+  Context untouched = base;
+  composite->extract_into(none, untouched);
+  EXPECT_EQ(untouched.span().span_context(), base_span);
+  EXPECT_EQ(untouched.baggage().get("tenant"), "acme");
+}

@@ -1,7 +1,7 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: routes with path templates, coroutine handlers,
 // streamed bodies, keep-alive, limits and timeouts, graceful stop. Enough for tests, the demo and
-// `tracehop serve`; the server instrumentation wraps its handlers through middleware.
+// `tracehop serve`; the server instrumentation is a RequestObserver (the server knows no spans).
 //
 // Faults stay in their connection: a handler or middleware that throws anything gets the client
 // a 500 (the exception is logged with the route), an error reading or writing one connection
@@ -13,6 +13,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "tracehop/http/headers.hpp"
+#include "tracehop/http/signal_context.hpp"
 
 namespace tracehop::http {
 
@@ -89,6 +91,21 @@ using Handler = std::function<boost::asio::awaitable<ServerResponse>(ServerReque
 using Middleware =
     std::function<boost::asio::awaitable<ServerResponse>(ServerRequest&, const Handler& next)>;
 
+/// Sees each routed request begin and end, in the connection's task, around every middleware
+/// and the handler: what an instrumentation subscribes with (the server instrumentation is
+/// one). Unlike a middleware it costs no coroutine of its own. `state` is this observer's, from
+/// on_request to the end. An observer that throws is logged; the request goes on.
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  /// The request is read and routed (ServerRequest::route is set); nothing has run for it.
+  virtual void on_request(ServerRequest& request, SignalContext& state) = 0;
+  /// The answer, before it is sent; it may still change (say, its stream wrapped).
+  virtual void on_response(const ServerRequest& request, ServerResponse& response, SignalContext& state) = 0;
+  /// A middleware or the handler threw `error`: the server answers 500.
+  virtual void on_exception(const ServerRequest& request, const std::exception_ptr& error, SignalContext& state) = 0;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";  // a literal address: 127.0.0.1, ::1, 0.0.0.0
   unsigned short port = 0;         // 0: any free port (see Server::port())
@@ -115,6 +132,8 @@ class Server {
   /// the headers of its GET answer) unless a HEAD route for the path comes first.
   void route(std::string_view method, std::string_view pattern, Handler handler);
   void use(Middleware middleware);
+  /// Adds an observer (see RequestObserver); observers see a request in the order added.
+  void observe(std::shared_ptr<RequestObserver> observer);
 
   /// Binds, listens and starts accepting. Throws std::system_error (e.g. address in use).
   void start();

@@ -47,6 +47,12 @@ class TextMapPropagator {
   /// `context` with what the carrier holds added; unchanged if the carrier holds nothing
   /// valid (malformed values are ignored, never thrown).
   virtual Context extract(const TextMapCarrier& carrier, const Context& context) const = 0;
+  /// The same as `context = extract(carrier, context)`, but the built-in propagators leave
+  /// `context` untouched, not copied, when the carrier holds nothing for them: what a server
+  /// runs on every request, most of which carry no trace context.
+  virtual void extract_into(const TextMapCarrier& carrier, Context& context) const {
+    context = extract(carrier, context);
+  }
   /// The keys inject() may set.
   virtual std::vector<std::string> fields() const = 0;
 };
@@ -79,6 +85,8 @@ void set_global_propagator(PropagatorPtr propagator);
 void inject(TextMapCarrier& carrier, const Context& context = Context::current());
 /// Extracts with the global propagator on top of `context` (default: the current one).
 Context extract(const TextMapCarrier& carrier, const Context& context = Context::current());
+/// Extracts with the global propagator into `context` (see TextMapPropagator::extract_into).
+void extract_into(const TextMapCarrier& carrier, Context& context);
 
 // --- Building blocks, public for tests, fuzzers and other carriers ---
 

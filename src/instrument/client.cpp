@@ -92,21 +92,21 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     const auto& origin = p.origin;
     a.reserve(a.size() + 16);  // room for what the response adds: no reallocation later
     if (reports_old(s.mode)) {
-      a.push_back({"http.method", method});
+      append(a, "http.method", method);
       if (reports_stable(s.mode))
-        a.push_back({"http.url", recorded_url});
+        append(a, "http.url", recorded_url);
       else
-        a.push_back({"http.url", std::move(recorded_url)});
-      a.push_back({"net.peer.name", origin.host});
-      a.push_back({"net.peer.port", static_cast<std::int64_t>(origin.port)});
+        append(a, "http.url", std::move(recorded_url));
+      append(a, "net.peer.name", origin.host);
+      append(a, "net.peer.port", static_cast<std::int64_t>(origin.port));
     }
     if (reports_stable(s.mode)) {
-      a.push_back({"http.request.method", method});
-      if (!known) a.push_back({"http.request.method_original", p.method});
-      a.push_back({"url.full", std::move(recorded_url)});
-      a.push_back({"server.address", origin.host});
-      a.push_back({"server.port", static_cast<std::int64_t>(origin.port)});
-      if (p.resend_count > 0) a.push_back({"http.request.resend_count", static_cast<std::int64_t>(p.resend_count)});
+      append(a, "http.request.method", method);
+      if (!known) append(a, "http.request.method_original", p.method);
+      append(a, "url.full", std::move(recorded_url));
+      append(a, "server.address", origin.host);
+      append(a, "server.port", static_cast<std::int64_t>(origin.port));
+      if (p.resend_count > 0) append(a, "http.request.resend_count", static_cast<std::int64_t>(p.resend_count));
     }
   };
   trace::StartSpanOptions start;  // the parent is the current context

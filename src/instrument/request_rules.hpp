@@ -1,6 +1,6 @@
 #pragma once
 // The rules both instrumentations apply to a request (internal): excluded URLs, users' hooks that
-// must never break a request, and the `error.type` of a failure.
+// must never break a request, the `error.type` of a failure, and how start attributes are added.
 
 #include <chrono>
 #include <exception>
@@ -18,6 +18,13 @@
 namespace tracehop::instrument::detail {
 
 using trace::Span;
+
+/// Appends `key = value` built in place: `push_back({key, value})` would build a KeyValue, move
+/// it in and destroy the first (a variant visited twice), for every attribute of every span.
+template <class V>
+void append(trace::Attributes& attributes, trace::AttributeKey key, V&& value) {
+  attributes.emplace_back(std::move(key), std::forward<V>(value));
+}
 
 /// The `error.type` of a failed request: the exception's type, demangled, or `_OTHER` for what
 /// is not a std::exception (the semantic conventions' fallback).

@@ -52,13 +52,11 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
   if (spans.empty()) return trace::ExportResult::Success;
   trace::ExportResult result = trace::ExportResult::Failure;
   try {
-    std::string json;  // (the protobuf encoding stays in the encoder's buffer)
-    const std::string_view body =
-        options_.protocol == Protocol::HttpJson ? std::string_view(json = to_otlp_json(spans)) : encoder_.encode(spans);
+    if (options_.protocol != Protocol::HttpJson) encoder_.encode(spans);  // kept in its buffer for every attempt
     io_.restart();
     // The exporter's requests are not traced (nor do they carry anyone's context).
     trace::Scope suppressed(trace::Context{}.with(trace::suppress_instrumentation_key(), true));
-    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(body, spans.size()); });
+    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(spans); });
     io_.run();
   } catch (const std::exception& e) {
     accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
@@ -66,15 +64,22 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
   return result;
 }
 
-asio::awaitable<trace::ExportResult> HttpExporter::send(std::string_view body, std::size_t count) {
+std::string HttpExporter::body(std::span<const trace::SpanDataPtr> spans, std::string& json) {
+  if (options_.protocol != Protocol::HttpJson) return std::string(encoder_.view());
+  return json.empty() ? to_otlp_json(spans) : std::move(json);
+}
+
+asio::awaitable<trace::ExportResult> HttpExporter::send(std::span<const trace::SpanDataPtr> spans) {
   const auto deadline = Clock::now() + options_.timeout;
+  const std::size_t count = spans.size();
+  std::string json = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : std::string();
   for (int attempt = 1;; ++attempt) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     std::string reason;
     std::optional<std::chrono::milliseconds> wait;
     if (left.count() > 0) {
       http::RequestOptions o;
-      o.data = std::string(body);
+      o.data = body(spans, json);
       o.headers.add("Content-Type", options_.protocol == Protocol::HttpJson ? "application/json" : "application/x-protobuf");
       for (const auto& [k, v] : options_.headers) o.headers.add(k, v);
       if (options_.compression == Compression::Gzip) o.compress = "gzip";

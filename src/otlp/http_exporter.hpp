@@ -22,7 +22,10 @@ class HttpExporter final : public Exporter {
   ExporterStats stats() const noexcept override;
 
  private:
-  boost::asio::awaitable<trace::ExportResult> send(std::string_view body, std::size_t count);
+  boost::asio::awaitable<trace::ExportResult> send(std::span<const trace::SpanDataPtr> spans);
+  // The body of an attempt: the protobuf encoding, copied from the encoder's reused buffer; the
+  // JSON document, given whole to the first attempt (a retry, rare, writes it again).
+  std::string body(std::span<const trace::SpanDataPtr> spans, std::string& json);
   // Rejected spans of a partial success (logged), 0 if the answer says none.
   std::uint64_t partial_success(const std::string& answer, const http::Headers& headers);
 

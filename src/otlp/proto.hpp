@@ -18,6 +18,8 @@ class ProtobufEncoder {
   /// number order, proto3 defaults left out, as the generated code writes them. The view is
   /// valid until the next call.
   std::string_view encode(std::span<const trace::SpanDataPtr> spans);
+  /// What the last encode() wrote.
+  std::string_view view() const noexcept { return out_; }
 
  private:
   std::string out_;

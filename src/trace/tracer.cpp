@@ -95,22 +95,27 @@ void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& drop
 // the first one's, none past the count limit. A span started without any allocates nothing.
 void adopt_attributes(Attributes& into, Attributes&& start, const SpanLimits& lim, std::uint32_t& dropped) {
   into = std::move(start);
+  std::uint64_t lengths = 0;  // bit n: a kept key has n characters (n < 64); a key can only repeat one
   std::size_t kept = 0;
   for (std::size_t i = 0; i < into.size(); ++i) {
     auto& kv = into[i];
-    if (kv.key.view().empty()) {
+    const std::size_t length = kv.key.view().size();
+    if (length == 0) {
       ++dropped;
       continue;
     }
     if (lim.attribute_value_length != SIZE_MAX) kv.value.truncate(lim.attribute_value_length);
-    auto same = std::find_if(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(kept),
-                             [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
+    const std::uint64_t bit = length < 64 ? std::uint64_t{1} << length : 0;
+    auto same = into.begin() + static_cast<std::ptrdiff_t>(kept);
+    if (bit == 0 || (lengths & bit))  // most keys of a list differ in length: no search
+      same = std::find_if(into.begin(), same, [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
     if (same != into.begin() + static_cast<std::ptrdiff_t>(kept)) {
       same->value = std::move(kv.value);
     } else if (kept >= lim.attribute_count) {
       ++dropped;
     } else {
       if (i != kept) into[kept] = std::move(kv);
+      lengths |= bit;
       ++kept;
     }
   }

@@ -156,6 +156,30 @@ TEST(SpanLimits, CountsAreEnforcedAndDroppedCounted) {
   EXPECT_EQ(d.dropped_links, 1u);
 }
 
+TEST(SpanLimits, ARepeatedStartKeyKeepsItsFirstPlaceAndLastValue) {
+  MemoryProvider p;
+  // "axcd" and "aycd" have the same length: both stay; so do two different keys of 70 characters.
+  const std::string long_a(70, 'a'), long_b = std::string(69, 'a') + "b";
+  Attributes start{{"k", 1}, {"axcd", 2}, {"aycd", 3}, {"k", 4}, {"other", 5}};
+  for (int i = 0; i < 66; ++i) start.push_back({AttributeKey("key" + std::to_string(i)), i});
+  start.push_back({AttributeKey(long_a), 1});
+  start.push_back({AttributeKey(long_b), 2});
+  start.push_back({AttributeKey(long_a), 3});
+  start.push_back({"key60", "again"});
+  p.tracer->start_span("op", {.attributes = start}).end();
+  const auto& d = *p.spans().at(0);
+  ASSERT_EQ(d.attributes.size(), 72u);
+  EXPECT_EQ(d.attributes[0].key.view(), "k");
+  EXPECT_EQ(*d.attributes[0].value.get_if<std::int64_t>(), 4);
+  EXPECT_EQ(*find_attribute(d.attributes, "axcd")->get_if<std::int64_t>(), 2);
+  EXPECT_EQ(*find_attribute(d.attributes, "aycd")->get_if<std::int64_t>(), 3);
+  EXPECT_EQ(d.attributes[3].key.view(), "other");
+  EXPECT_EQ(*find_attribute(d.attributes, "key60")->get_if<std::string>(), "again");
+  EXPECT_EQ(*find_attribute(d.attributes, long_a)->get_if<std::int64_t>(), 3);
+  EXPECT_EQ(*find_attribute(d.attributes, long_b)->get_if<std::int64_t>(), 2);
+  EXPECT_EQ(d.dropped_attributes, 0u);
+}
+
 TEST(SpanLimits, FromEnv) {
   using tracehop::test::ScopedEnv;
   ScopedEnv a("OTEL_ATTRIBUTE_COUNT_LIMIT", "10");

@@ -109,9 +109,8 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
       if (p.resend_count > 0) append(a, "http.request.resend_count", static_cast<std::int64_t>(p.resend_count));
     }
   };
-  trace::StartSpanOptions start;  // the parent is the current context
-  start.kind = trace::SpanKind::Client;
-  Span span = s.tracer->start_span(name, std::move(start), start_attributes);
+  // The parent is the current context. (Options built in the call: one object, not a moved pair.)
+  Span span = s.tracer->start_span(name, {.kind = trace::SpanKind::Client}, start_attributes);
   run_hook(s.options.request_hook, "request_hook", span, p);
   if (span.is_recording()) capture_headers(span, p.headers, s.capture.request);
   // After the hook, before the first byte: the injected span id is this span's.

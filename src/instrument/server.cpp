@@ -80,9 +80,6 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   const HeadersCarrier carrier(std::as_const(req.headers));
   trace::Context parent = trace::Context::current();
   trace::extract_into(carrier, parent);
-  trace::StartSpanOptions start;
-  start.kind = trace::SpanKind::Server;
-  start.parent = parent;
   const bool known = is_known_method(req.method);
   const std::string_view method = known ? std::string_view(req.method) : std::string_view("_OTHER");
   // `{method} {route}`, on the stack unless the route is long.
@@ -101,7 +98,8 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
     std::memcpy(out + name.size() + 1, req.route.data(), req.route.size());
     name = std::string_view(out, size);
   }
-  Span span = s.tracer->start_span(name, std::move(start), [&](trace::Attributes& a) { add_start_attributes(a, req, method, known); });
+  Span span = s.tracer->start_span(name, {.kind = trace::SpanKind::Server, .parent = parent},
+                                   [&](trace::Attributes& a) { add_start_attributes(a, req, method, known); });
   if (!s.capture.request.empty() && span.is_recording()) capture_headers(span, req.headers, s.capture.request);
   run_hook(s.options.request_hook, "request_hook", span, std::as_const(req));
   // The handler (and every middleware) runs with the SERVER span current, and the extracted baggage.

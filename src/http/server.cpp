@@ -217,7 +217,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     try {
       ServerResponse resp = co_await chain(req);
       tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_response(req, resp, state); });
-      co_return std::move(resp);  // (g++ 12 copies a named local in co_return)
+      co_return std::move(resp);
     } catch (...) {
       failure = std::current_exception();
     }

@@ -19,7 +19,7 @@ namespace tracehop::instrument {
 struct ServerOptions {
   /// Runs after the span opens, before the handler.
   std::function<void(trace::Span&, const http::ServerRequest&)> request_hook;
-  /// Runs once the handler has answered, before the span ends.
+  /// Runs once the handler has answered, before the span ends (the span still current).
   std::function<void(trace::Span&, const http::ServerRequest&, const http::ServerResponse&)> response_hook;
   /// Default: the global provider, looked up at each span.
   std::shared_ptr<trace::TracerProvider> tracer_provider;
@@ -33,8 +33,8 @@ struct ServerOptions {
 
 class HttpServerInstrumentor {
  public:
-  /// Adds the instrumentation to `server` as a middleware; call it before start(), and before
-  /// server.use() of other middleware so that their time is inside the SERVER span.
+  /// Adds the instrumentation to `server` as a RequestObserver; call it before start(). Every
+  /// middleware runs inside the SERVER span, whenever it was added.
   static void instrument(http::Server& server, ServerOptions options = {});
 };
 

@@ -188,11 +188,12 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
   }
 
-  // Tells each observer through `call`; what one throws is logged and goes no further.
+  // Tells each observer through `call`, in the order added or (`reverse`, a request's end) the
+  // reverse; what one throws is logged and goes no further.
   template <class Call>
-  void tell(std::span<SignalContext> states, Call&& call) noexcept {
-    if (states.empty()) return;
-    for (std::size_t i = 0; i < observers.size(); ++i) {
+  void tell(std::span<SignalContext> states, bool reverse, Call&& call) noexcept {
+    for (std::size_t k = 0; k < states.size(); ++k) {
+      const std::size_t i = reverse ? states.size() - 1 - k : k;
       try {
         call(*observers[i], states[i]);
       } catch (...) {
@@ -212,16 +213,16 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
       many = std::make_unique<SignalContext[]>(observers.size());
       states = {many.get(), observers.size()};
     }
-    tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_request(req, state); });
+    tell(states, false, [&](RequestObserver& o, SignalContext& state) { o.on_request(req, state); });
     std::exception_ptr failure;
     try {
       ServerResponse resp = co_await chain(req);
-      tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_response(req, resp, state); });
+      tell(states, true, [&](RequestObserver& o, SignalContext& state) { o.on_response(req, resp, state); });
       co_return std::move(resp);
     } catch (...) {
       failure = std::current_exception();
     }
-    tell(states, [&](RequestObserver& o, SignalContext& state) { o.on_exception(req, failure, state); });
+    tell(states, true, [&](RequestObserver& o, SignalContext& state) { o.on_exception(req, failure, state); });
     ++failures;
     log_error("server: " + request_name(req) + " threw: " + describe(failure) + "; answered 500");
     co_return detail::internal_server_error();

@@ -155,7 +155,8 @@ class Observer final : public http::RequestObserver {
     set_status_code(span, resp.status);
     if (!s_.capture.response.empty() && span.is_recording()) capture_headers(span, resp.headers, s_.capture.response);
     run_hook(s_.options.response_hook, "response_hook", span, req, std::as_const(resp));
-    if (resp.stream) {
+    const bool streamed_body = static_cast<bool>(resp.stream);
+    if (streamed_body) {
       // The server drops a stream it does not send (HEAD, 204, 304): the span ends with it then.
       struct EndWithStream {
         explicit EndWithStream(Span s) : span(std::move(s)) {}
@@ -169,7 +170,7 @@ class Observer final : public http::RequestObserver {
       };
     }
     r->scope.reset();
-    span.end();  // (a no-op for a span the stream took)
+    if (!streamed_body) span.end();  // (a stream's span ends with the stream)
   }
 
   void on_exception(const http::ServerRequest&, const std::exception_ptr& error, http::SignalContext& state) override {

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
 #include <algorithm>
+#include <utility>
 
 #include "accounting.hpp"
 #include "http_exporter.hpp"
@@ -66,7 +67,7 @@ trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPt
 
 std::string HttpExporter::body(std::span<const trace::SpanDataPtr> spans, std::string& json) {
   if (options_.protocol != Protocol::HttpJson) return std::string(encoder_.view());
-  return json.empty() ? to_otlp_json(spans) : std::move(json);
+  return json.empty() ? to_otlp_json(spans) : std::exchange(json, std::string());
 }
 
 asio::awaitable<trace::ExportResult> HttpExporter::send(std::span<const trace::SpanDataPtr> spans) {

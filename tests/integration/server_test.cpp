@@ -176,23 +176,26 @@ TEST(Server, MiddlewareSeesTheRouteAndWrapsTheHandler) {
 
 namespace {
 
-// Writes down what it sees, in order; its state carries the request's route from start to end.
+// Writes down what it sees, in order (each line after its tag); its state carries the request's
+// route from start to end.
 struct Recorder final : RequestObserver {
-  explicit Recorder(std::vector<std::string>& into, bool fail = false) : log(into), throws(fail) {}
+  explicit Recorder(std::vector<std::string>& into, bool fail = false, std::string name = "")
+      : log(into), throws(fail), tag(std::move(name)) {}
   void on_request(ServerRequest& r, SignalContext& state) override {
-    log.push_back("request " + r.route);
+    log.push_back(tag + "request " + r.route);
     state.emplace<std::string>(r.route);
     if (throws) throw std::runtime_error("observer failed");
   }
   void on_response(const ServerRequest&, ServerResponse& resp, SignalContext& state) override {
-    log.push_back("response " + std::to_string(resp.status) + " " + *state.get<std::string>());
+    log.push_back(tag + "response " + std::to_string(resp.status) + " " + *state.get<std::string>());
     resp.headers.set("X-Observed", "yes");
   }
   void on_exception(const ServerRequest&, const std::exception_ptr&, SignalContext& state) override {
-    log.push_back("exception " + *state.get<std::string>());
+    log.push_back(tag + "exception " + *state.get<std::string>());
   }
   std::vector<std::string>& log;
   bool throws;
+  std::string tag;
 };
 
 }  // namespace
@@ -218,6 +221,24 @@ TEST(Server, ObserversSeeEachRequestAroundItsMiddlewareAndHandler) {
   EXPECT_EQ(log, (std::vector<std::string>{"request /items/{sku}", "middleware /items/{sku}", "response 200 /items/{sku}",
                                            "request /boom", "middleware /boom", "exception /boom", "request ",
                                            "middleware ", "response 404 "}));
+}
+
+TEST(Server, ObserversSeeTheEndInTheReverseOrderOfTheBeginning) {
+  ServerThread st;
+  add_routes(st.server());
+  std::vector<std::string> log;
+  st.server().observe(std::make_shared<Recorder>(log, false, "A "));
+  st.server().observe(std::make_shared<Recorder>(log, false, "B "));
+  st.start();
+  RawClient c(st.port());
+  c.send("GET /items/z HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u);
+  c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 500", 0), 0u);
+  EXPECT_EQ(log, (std::vector<std::string>{"A request /items/{sku}", "B request /items/{sku}",
+                                           "B response 200 /items/{sku}", "A response 200 /items/{sku}",
+                                           "A request /boom", "B request /boom", "B exception /boom",
+                                           "A exception /boom"}));
 }
 
 TEST(Server, AnObserverThatThrowsIsLoggedAndTheRequestGoesOn) {

@@ -118,7 +118,8 @@ struct ServerOptions {
   std::chrono::milliseconds keepalive_timeout{15'000};
 };
 
-/// Thread-safety: configure (route, use) before start(); the rest may be called from any thread.
+/// Thread-safety: configure (route, use, observe) before start(); the rest may be called from any
+/// thread.
 class Server {
  public:
   Server(boost::asio::any_io_executor executor, ServerOptions options);
@@ -132,7 +133,8 @@ class Server {
   /// the headers of its GET answer) unless a HEAD route for the path comes first.
   void route(std::string_view method, std::string_view pattern, Handler handler);
   void use(Middleware middleware);
-  /// Adds an observer (see RequestObserver); observers see a request in the order added.
+  /// Adds an observer (see RequestObserver). Observers see a request begin in the order added and
+  /// end in the reverse order, as nested scopes do.
   void observe(std::shared_ptr<RequestObserver> observer);
 
   /// Binds, listens and starts accepting. Throws std::system_error (e.g. address in use).

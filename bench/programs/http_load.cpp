@@ -1,34 +1,21 @@
 // http_load URL CONCURRENCY SECONDS: a keep-alive GET loop with ClientSession on one thread,
 // CONCURRENCY requests in flight, for SECONDS. Prints one JSON object: requests, errors,
 // seconds, requests_per_second, cpu_us_per_request (user + system CPU of this process).
-#include <sys/resource.h>
-
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <string>
 
+#include "load_report.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/task.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono;
 
-static double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+using tracehop::bench::cpu_seconds;
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: http_load URL CONCURRENCY SECONDS\n");
-    return 2;
-  }
-  const std::string url = argv[1];
-  const int concurrency = std::stoi(argv[2]);
-  const auto run_for = duration_cast<steady_clock::duration>(duration<double>(std::stod(argv[3])));
+  const auto [url, concurrency, run_for] = tracehop::bench::load_args(argc, argv, "http_load");
 
   asio::io_context io(1);
   tracehop::http::SessionOptions options{
@@ -58,8 +45,5 @@ int main(int argc, char** argv) {
   io.run();
   const double secs = duration<double>(steady_clock::now() - t0).count();
   const double cpu = cpu_seconds() - cpu0;
-  std::printf("{\"requests\": %ld, \"errors\": %ld, \"seconds\": %.3f, \"requests_per_second\": %.0f, "
-              "\"cpu_us_per_request\": %.2f}\n",
-              requests.load(), errors.load(), secs, static_cast<double>(requests.load()) / secs,
-              requests.load() ? cpu / static_cast<double>(requests.load()) * 1e6 : 0.0);
+  tracehop::bench::print_load(requests.load(), errors.load(), secs, cpu);
 }

@@ -24,7 +24,7 @@ ContextSlot::ContextSlot() noexcept : id_(next_slot_id.fetch_add(1, std::memory_
 ContextSlot::ContextSlot(Context base) noexcept
     : id_(next_slot_id.fetch_add(1, std::memory_order_relaxed)), base_(std::move(base)) {}
 
-Token ContextSlot::attach(Context context) {
+Token ContextSlot::attach(Context&& context) {
   const auto id = next_token.fetch_add(1, std::memory_order_relaxed);
   if (depth_ < kInPlace) {
     auto& e = in_place_[depth_];
@@ -77,7 +77,7 @@ ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept {
 
 Context Context::current() { return current_slot().get(); }
 
-Token attach(Context context) { return current_slot().attach(std::move(context)); }
+Token attach(Context&& context) { return current_slot().attach(std::move(context)); }
 bool detach(Token token) noexcept { return current_slot().detach(token); }
 
 Span current_span() { return current_slot().get().span(); }

@@ -127,7 +127,8 @@ class ContextSlot {
   explicit ContextSlot(Context base) noexcept;
 
   const Context& get() const noexcept { return depth_ == 0 ? base_ : at(depth_ - 1).context; }
-  [[nodiscard]] Token attach(Context context);
+  [[nodiscard]] Token attach(Context&& context);
+  [[nodiscard]] Token attach(const Context& context) { return attach(Context(context)); }
   /// Restores the context that was current before `token`'s attach. A token that is not the
   /// innermost one is reported (logged, returns false): it is removed without disturbing the
   /// contexts attached after it, so the current context stays what it was. A token detached
@@ -164,13 +165,16 @@ ContextSlot& current_slot() noexcept;
 ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept;
 
 /// Attaches `context` to the current slot. Pair with detach(), or use Scope.
-[[nodiscard]] Token attach(Context context);
+[[nodiscard]] Token attach(Context&& context);
+[[nodiscard]] inline Token attach(const Context& context) { return attach(Context(context)); }
 bool detach(Token token) noexcept;
 
 /// RAII attach/detach of a context (the usual way to make a context current).
 class [[nodiscard]] Scope {
  public:
-  explicit Scope(Context context) : token_(attach(std::move(context))) {}
+  // (By reference, not by value: a context is six words, moved once into the slot, not thrice.)
+  explicit Scope(Context&& context) : token_(attach(std::move(context))) {}
+  explicit Scope(const Context& context) : token_(attach(context)) {}
   ~Scope() {
     if (token_) detach(token_);
   }

@@ -83,8 +83,6 @@ constexpr bool is_token(std::string_view t) noexcept {
   return true;
 }
 
-/// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
-/// of the value smuggle header fields or a second message).
 /// Scanning text eight bytes a step (SWAR), for the checks that run on every header and every
 /// exported string.
 namespace swar {
@@ -102,7 +100,9 @@ constexpr bool has_byte(std::uint64_t x, char c) noexcept {
 }
 }  // namespace swar
 
-/// (Eight bytes a step: it runs on every header field of every request.)
+/// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
+/// of the value smuggle header fields or a second message). Eight bytes a step: it runs on every
+/// header field of every request.
 inline bool is_field_value(std::string_view v) noexcept {
   std::size_t i = 0;
   for (; i + 8 <= v.size(); i += 8) {

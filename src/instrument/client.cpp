@@ -112,10 +112,11 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
   // The parent is the current context. (Options built in the call: one object, not a moved pair.)
   Span span = s.tracer->start_span(name, {.kind = trace::SpanKind::Client}, start_attributes);
   run_hook(s.options.request_hook, "request_hook", span, p);
-  if (span.is_recording()) capture_headers(span, p.headers, s.capture.request);
+  const bool recording = span.is_recording();  // (after the hook, which may end it; asked once: it locks)
+  if (recording) capture_headers(span, p.headers, s.capture.request);
   // After the hook, before the first byte: the injected span id is this span's.
-  if (span.is_recording() || s.options.propagate_untraced) trace::inject(carrier, context().with_span(span));
-  if (span.is_recording()) p.ctx.emplace<RequestSpan>(std::move(span));
+  if (recording || s.options.propagate_untraced) trace::inject(carrier, context().with_span(span));
+  if (recording) p.ctx.emplace<RequestSpan>(std::move(span));
 }
 
 void end_span(RequestSpan& r) {

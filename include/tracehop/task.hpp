@@ -7,6 +7,8 @@
 // every completion of the task passes through. spawn() gives each new task a fresh slot copied
 // from the spawner's current context, so a child's scopes never leak into its parent.
 
+#include "tracehop/asio_config.hpp"  // first: it checks how Asio is configured
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -120,8 +120,8 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
       // The request goes out as its head and its body, written here: Beast's serializer costs a
       // third of a keep-alive request's client CPU (bench/http-vs-wrk); the body is not copied.
       // (A header a subscriber made invalid is this request's exception, signalled as such.)
-      const std::string head = request_head(method, request_target(url), origin.host_header(), hop_headers,
-                                            body.size(), session_.connector.force_close);
+      const std::string_view head = request_head(st->head, method, request_target(url), origin.host_header(),
+                                                 hop_headers, body.size(), session_.connector.force_close);
       const RequestBytes wire{asio::buffer(head), asio::buffer(body)};
       lease = connector_.try_idle(origin, sig);  // most keep-alive requests: no frame, no wait
       if (!lease) lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);

@@ -2,15 +2,16 @@
 // A response parser on Beast's basic_parser that keeps the header fields as they came, in one
 // string, instead of building a beast::http::fields (an allocation per field): most callers
 // look at one or two fields, and Response::headers() builds the ordered multimap on first use.
-// The body collects into one string. Internal.
+// A usual header (up to 16 fields, 320 bytes) is kept in place: the parser lives in the
+// response's state, which is allocated anyway. The body collects into one string. Internal.
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/container/small_vector.hpp>
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "tracehop/http/headers.hpp"
 
@@ -18,10 +19,10 @@ namespace tracehop::http::detail {
 
 class ResponseParser final : public boost::beast::http::basic_parser<false> {
  public:
-  ResponseParser() { fields_.reserve(8); }
+  ResponseParser() = default;
 
   int status() const noexcept { return status_; }
-  std::string_view reason() const noexcept { return std::string_view(raw_).substr(0, reason_size_); }
+  std::string_view reason() const noexcept { return {raw_.data(), reason_size_}; }
   int version() const noexcept { return version_; }
 
   /// The first field of that name (case-insensitive), if any.
@@ -48,10 +49,10 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     Span name, value;
   };
 
-  std::string_view slice(Span s) const noexcept { return std::string_view(raw_).substr(s.offset, s.size); }
+  std::string_view slice(Span s) const noexcept { return {raw_.data() + s.offset, s.size}; }
   Span keep(std::string_view s) {
     const Span out{static_cast<std::uint32_t>(raw_.size()), static_cast<std::uint32_t>(s.size())};
-    raw_.append(s);
+    raw_.insert(raw_.end(), s.begin(), s.end());
     return out;
   }
 
@@ -64,8 +65,7 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
     }
     status_ = code;
     version_ = version;
-    raw_.reserve(reason.size() + 256);
-    raw_.assign(reason.data(), reason.size());
+    raw_.assign(reason.begin(), reason.end());
     reason_size_ = reason.size();
   }
   void on_field_impl(boost::beast::http::field, boost::core::string_view name, boost::core::string_view value,
@@ -92,8 +92,8 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
   int status_ = 0;
   int version_ = 11;
   std::size_t reason_size_ = 0;
-  std::string raw_;  // the reason, then each field's name and value
-  std::vector<Field> fields_;
+  boost::container::small_vector<char, 320> raw_;  // the reason, then each field's name and value
+  boost::container::small_vector<Field, 16> fields_;
   std::string body_;
 };
 

@@ -12,6 +12,7 @@
 #include "response_parser.hpp"
 #include "signal_emitter.hpp"
 #include "url_cache.hpp"
+#include "wire.hpp"
 #include "tracehop/http/response.hpp"
 
 namespace tracehop::http::detail {
@@ -19,6 +20,7 @@ namespace tracehop::http::detail {
 struct ResponseState {
   Lease lease;
   std::optional<ResponseParser> parser;  // in place: one allocation less
+  HeadBuffer head;  // the request's head, while it is written (in place, as the parser's header)
   SharedUrl url;  // the request's (never null once made)
   int status = 0;
   std::string reason;

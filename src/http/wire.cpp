@@ -11,8 +11,8 @@ namespace tracehop::http::detail {
 namespace bhttp = boost::beast::http;
 namespace asio = boost::asio;
 
-std::string request_head(std::string_view method, std::string_view target, std::string_view host,
-                         const RequestHeaders& headers, std::size_t body_size, bool close) {
+std::string_view request_head(HeadBuffer& out, std::string_view method, std::string_view target, std::string_view host,
+                              const RequestHeaders& headers, std::size_t body_size, bool close) {
   if (!is_token(method)) throw ClientError(make_error_code(errc::invalid_header), "invalid method '" + std::string(method) + "'");
   // Checked and measured in one pass, then written into a buffer of exactly that size.
   bool own_host = false;  // a caller's Host wins
@@ -32,7 +32,7 @@ std::string request_head(std::string_view method, std::string_view target, std::
   constexpr std::string_view kClose = "Connection: close\r\n";
   const std::size_t size = method.size() + 1 + target.size() + 11 + (own_host ? 0 : 6 + host.size() + 2) + fields +
                            (length_size ? 16 + length_size + 2 : 0) + (close ? kClose.size() : 0) + 2;
-  std::string out(size, '\0');
+  out.resize(size, boost::container::default_init);
   char* p = out.data();
   auto put = [&p](std::initializer_list<std::string_view> parts) {
     for (const auto part : parts) {
@@ -46,7 +46,7 @@ std::string request_head(std::string_view method, std::string_view target, std::
   if (length_size) put({"Content-Length: ", {length, length_size}, "\r\n"});
   if (close) put({kClose});
   put({"\r\n"});
-  return out;
+  return {out.data(), size};
 }
 
 std::size_t write_now(Connection& conn, const RequestBytes& bytes, boost::system::error_code& ec) {

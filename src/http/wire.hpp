@@ -4,6 +4,7 @@
 
 #include <array>
 #include <boost/asio/buffer.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/system/error_code.hpp>
 #include <string>
 #include <string_view>
@@ -21,8 +22,11 @@ namespace tracehop::http::detail {
 /// close` if `close`, the blank line. The body goes out after it as it is (not copied into it).
 /// Throws ClientError (errc::invalid_header) for a method or field name that is not a token or a
 /// value with CR, LF or NUL: they would let a caller smuggle headers.
-std::string request_head(std::string_view method, std::string_view target, std::string_view host,
-                         const RequestHeaders& headers, std::size_t body_size, bool close);
+/// Written into `out` (a usual head fits in place: the buffer is part of the response's state,
+/// allocated anyway); returns the head, a view of `out`.
+using HeadBuffer = boost::container::small_vector<char, 256>;
+std::string_view request_head(HeadBuffer& out, std::string_view method, std::string_view target, std::string_view host,
+                              const RequestHeaders& headers, std::size_t body_size, bool close);
 
 /// A request on the wire: its head, then its body.
 using RequestBytes = std::array<boost::asio::const_buffer, 2>;

@@ -1,6 +1,7 @@
 #include <tracehop/otlp/exporter.hpp>
 #include <tracehop/trace.hpp>
 #include <tracehop/configure.hpp>
+#include <tracehop/http/session.hpp>  // Asio: compiles only with the setting tracehop::http passes on
 
 #include <iostream>
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "deadline.hpp"
+#include "response_parser.hpp"
 #include "wire.hpp"
 
 using namespace tracehop::http;
@@ -11,9 +12,16 @@ using detail::request_head;
 
 namespace {
 
+// request_head into a fresh buffer, as a string.
+std::string head_of(std::string_view method, std::string_view target, std::string_view host,
+                    const RequestHeaders& headers, std::size_t body_size, bool close) {
+  detail::HeadBuffer buffer;
+  return std::string(request_head(buffer, method, target, host, headers, body_size, close));
+}
+
 std::string request(std::string_view method, const Headers& headers = {}, const std::string& body = {},
                     bool close = false) {
-  return request_head(method, "/p?q=1", "example.test:8080", RequestHeaders(headers), body.size(), close) + body;
+  return head_of(method, "/p?q=1", "example.test:8080", RequestHeaders(headers), body.size(), close) + body;
 }
 
 }  // namespace
@@ -27,7 +35,7 @@ TEST(Wire, RequestLineHostHeadersInOrderThenTheBody) {
 }
 
 TEST(Wire, TheBodyFollowsTheHeadUncopiedAndAPartialWriteResumesWhereItStopped) {
-  const std::string head = request_head("POST", "/", "h", RequestHeaders(Headers{}), 4, false);
+  const std::string head = head_of("POST", "/", "h", RequestHeaders(Headers{}), 4, false);
   EXPECT_EQ(head, "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\n");
   const std::string body = "data";
   const detail::RequestBytes wire{boost::asio::buffer(head), boost::asio::buffer(body)};
@@ -40,6 +48,18 @@ TEST(Wire, TheBodyFollowsTheHeadUncopiedAndAPartialWriteResumesWhereItStopped) {
   EXPECT_EQ(boost::asio::buffer_size(detail::unwritten(wire, head.size() + 4)), 0u);
 }
 
+TEST(Wire, AHeadLargerThanTheBufferInPlaceIsWholeAndAReusedBufferHoldsOnlyTheNewHead) {
+  detail::HeadBuffer buffer;
+  const std::string long_value(400, 'v');
+  const Headers big{{"X-Long", long_value}};
+  const auto large = request_head(buffer, "GET", "/", "h", RequestHeaders(big), 0, false);
+  EXPECT_EQ(large, "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + long_value + "\r\n\r\n");
+  EXPECT_EQ(large.data(), buffer.data());
+  const auto small = request_head(buffer, "GET", "/", "h", RequestHeaders(Headers{}), 0, false);
+  EXPECT_EQ(small, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+  EXPECT_EQ(buffer.size(), small.size());
+}
+
 TEST(Wire, ACallersHostWinsAndIsNotSentTwice) {
   EXPECT_EQ(request("GET", {{"host", "other.test"}}), "GET /p?q=1 HTTP/1.1\r\nhost: other.test\r\n\r\n");
 }
@@ -49,12 +69,12 @@ TEST(Wire, FieldsSubscribersAddedGoOutAfterTheRequestsOwn) {
   RequestHeaders hop(own);
   hop.set("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
   hop.set("Host", "injected.test");
-  EXPECT_EQ(request_head("GET", "/", "example.test", hop, 0, false),
+  EXPECT_EQ(head_of("GET", "/", "example.test", hop, 0, false),
             "GET / HTTP/1.1\r\nAccept: */*\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
             "\r\nHost: injected.test\r\n\r\n");
   RequestHeaders bad(own);
   bad.set("X-Split", "a\r\nInjected: yes");
-  EXPECT_THROW(request_head("GET", "/", "example.test", bad, 0, false), ClientError);
+  EXPECT_THROW(head_of("GET", "/", "example.test", bad, 0, false), ClientError);
 }
 
 TEST(Wire, ContentLengthForABodyOrAMethodThatExpectsOneUnlessTheCallerSetIt) {
@@ -119,4 +139,31 @@ TEST(PoolKey, SchemeHostPortWithIpv6InBracketsBuiltOnTheStackOrForLongHostsOnThe
   const std::string long_host(400, 'a');
   EXPECT_EQ(detail::OriginKey(Origin{"http", long_host, 80}).view(), "http://" + long_host + ":80");
   EXPECT_EQ(detail::origin_key(Origin{"http", "example.test", 65535}), "http://example.test:65535");
+}
+
+TEST(ResponseParser, FieldsPastItsRoomInPlaceAreKeptWholeAndInOrder) {
+  // 24 fields, about 900 bytes: past the 16 fields and 320 bytes the parser keeps in place.
+  std::string response = "HTTP/1.1 203 Non-Authoritative Information\r\n";
+  for (int i = 0; i < 24; ++i) response += "X-F" + std::to_string(i) + ": " + std::string(30, static_cast<char>('a' + i)) + "\r\n";
+  response += "Content-Length: 2\r\n\r\nok";
+  detail::ResponseParser parser;
+  parser.eager(true);
+  boost::system::error_code ec;
+  EXPECT_EQ(parser.put(boost::asio::buffer(response), ec), response.size());
+  ASSERT_FALSE(ec) << ec.message();
+  ASSERT_TRUE(parser.is_done());
+  EXPECT_EQ(parser.status(), 203);
+  EXPECT_EQ(parser.reason(), "Non-Authoritative Information");
+  int i = 0;
+  parser.each_field([&](std::string_view name, std::string_view value) {
+    if (i < 24) {
+      EXPECT_EQ(name, "X-F" + std::to_string(i));
+      EXPECT_EQ(value, std::string(30, static_cast<char>('a' + i)));
+    }
+    ++i;
+  });
+  EXPECT_EQ(i, 25);
+  EXPECT_EQ(parser.field("x-f23"), std::string(30, 'x'));
+  EXPECT_EQ(parser.field("content-length"), "2");
+  EXPECT_EQ(parser.body(), "ok");
 }

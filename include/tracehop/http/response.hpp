@@ -6,6 +6,8 @@
 //   resp.raise_for_status();          // ClientResponseError for >= 400
 //   auto item = co_await resp.json(); // or read(), text(), read_chunk()
 
+#include "tracehop/asio_config.hpp"  // first: it checks how Asio is configured
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>
 #include <memory>

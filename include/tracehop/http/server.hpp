@@ -8,6 +8,8 @@
 // (reset, broken pipe, timeout) ends that connection, and nothing thrown inside a connection
 // reaches io_context::run().
 
+#include "tracehop/asio_config.hpp"  // first: it checks how Asio is configured
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>

@@ -9,6 +9,8 @@
 //   auto item = co_await resp.json();
 //   co_await session.close();
 
+#include "tracehop/asio_config.hpp"  // first: it checks how Asio is configured
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/value.hpp>

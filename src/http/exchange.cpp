@@ -71,7 +71,7 @@ asio::awaitable<Response> Exchange::follow(Outgoing& out) {
     co_await resp.read();  // drain it, so the connection can carry the next hop
     const Url next = resolve_url(url, *location);
     if (st.signals)
-      st.signals->emit(&TraceConfig::on_request_redirect,
+      st.signals->emit(kRequestRedirect,
                 [&](SignalContext& c) { return RedirectParams{c, st.method, url, resp, next}; });
     // 303, and 301/302 after a POST, become a GET without a body (as browsers and aiohttp do).
     if (resp.status() == 303 || ((resp.status() == 301 || resp.status() == 302) && method == "POST")) {
@@ -102,7 +102,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     RequestHeaders hop_headers(headers);  // what subscribers add goes out on this hop only
     if (sig) {
       sig->set_origin(&origin);
-      sig->emit(&TraceConfig::on_request_start, [&](SignalContext& c) {
+      sig->emit(kRequestStart, [&](SignalContext& c) {
         return RequestStartParams{c, method, url, hop_headers, resend_count, request_.trace, origin};
       });
     }
@@ -138,7 +138,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
       }
       if (!ec) {
         if (sig)
-          sig->emit(&TraceConfig::on_request_headers_sent,
+          sig->emit(kRequestHeadersSent,
                     [&](SignalContext& c) { return RequestHeadersSentParams{c, method, url, hop_headers}; });
         limit = deadline.sooner(timeout_.sock_read, TimeoutKind::SockRead);
         limit.arm(conn.tcp(), reading);
@@ -183,7 +183,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     ResponseState* raw = st.get();
     Response resp = ResponseAccess::make(std::move(st));
     if (sig)
-      sig->emit(&TraceConfig::on_response_headers,
+      sig->emit(kResponseHeaders,
                 [&](SignalContext& c) { return ResponseHeadersParams{c, method, url, resp}; });
     if (no_body) raw->signal_end(0);
     co_return resp;

@@ -44,13 +44,13 @@ struct ResponseState {
   void signal_end(std::size_t body_bytes) noexcept {
     if (!signals || end_signalled) return;
     end_signalled = true;
-    signals->emit(&TraceConfig::on_request_end,
+    signals->emit(kRequestEnd,
                   [&](SignalContext& c) { return RequestEndParams{c, method, *url, body_bytes}; });
   }
   void signal_exception(std::exception_ptr e, bool cancelled = false) noexcept {
     if (!signals || end_signalled) return;
     end_signalled = true;
-    signals->emit(&TraceConfig::on_request_exception,
+    signals->emit(kRequestException,
                   [&](SignalContext& c) { return RequestExceptionParams{c, method, *url, e, cancelled}; });
   }
   ~ResponseState() { signal_end(body.size()); }

@@ -17,6 +17,24 @@ namespace tracehop::http::detail {
 /// An immutable list of configs, shared by every request that signals to it; null: none.
 using ConfigList = std::shared_ptr<const std::vector<TraceConfigPtr>>;
 
+/// One signal: where its functions are in a TraceConfig, and its SignalObserver member.
+template <class Params>
+struct Signal {
+  std::vector<std::function<void(const Params&)>> TraceConfig::*functions;
+  void (SignalObserver::*method)(const Params&);
+};
+inline constexpr Signal<RequestStartParams> kRequestStart{&TraceConfig::on_request_start,
+                                                          &SignalObserver::on_request_start};
+inline constexpr Signal<RequestHeadersSentParams> kRequestHeadersSent{&TraceConfig::on_request_headers_sent,
+                                                                      &SignalObserver::on_request_headers_sent};
+inline constexpr Signal<ResponseHeadersParams> kResponseHeaders{&TraceConfig::on_response_headers,
+                                                                &SignalObserver::on_response_headers};
+inline constexpr Signal<RequestEndParams> kRequestEnd{&TraceConfig::on_request_end, &SignalObserver::on_request_end};
+inline constexpr Signal<RequestExceptionParams> kRequestException{&TraceConfig::on_request_exception,
+                                                                  &SignalObserver::on_request_exception};
+inline constexpr Signal<RedirectParams> kRequestRedirect{&TraceConfig::on_request_redirect,
+                                                         &SignalObserver::on_request_redirect};
+
 // The lifecycle signals of one physical request: one SignalContext per subscribed config.
 class Signals final : public ConnectObserver {
  public:
@@ -24,14 +42,18 @@ class Signals final : public ConnectObserver {
       : configs_(std::move(configs)),
         more_(configs_->size() > kInPlace ? std::make_unique<SignalContext[]>(configs_->size() - kInPlace) : nullptr) {}
 
-  template <class Member, class MakeParams>
-  void emit(Member member, MakeParams&& make) noexcept {
+  /// Tells each config's observer, then its functions; `make(context)` builds the parameters.
+  template <class Params, class MakeParams>
+  void emit(const Signal<Params>& signal, MakeParams&& make) noexcept {
     for (std::size_t i = 0; i < configs_->size(); ++i) {
-      const auto& subscribers = (*(*configs_)[i]).*member;
-      if (subscribers.empty()) continue;
+      const TraceConfig& config = *(*configs_)[i];
+      SignalObserver* const observer = config.observer.get();
+      const auto& functions = config.*signal.functions;
+      if (!observer && functions.empty()) continue;
       try {
-        const auto params = make(i < kInPlace ? in_place_[i] : more_[i - kInPlace]);
-        for (const auto& f : subscribers) f(params);
+        const Params params = make(i < kInPlace ? in_place_[i] : more_[i - kInPlace]);
+        if (observer) (observer->*signal.method)(params);
+        for (const auto& f : functions) f(params);
       } catch (const std::exception& e) {
         log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
       } catch (...) {
@@ -41,23 +63,36 @@ class Signals final : public ConnectObserver {
   }
 
   void set_origin(const Origin* o) noexcept { origin_ = o; }
-  void queued_start() noexcept override { connection(&TraceConfig::on_connection_queued_start, {}); }
-  void queued_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_queued_end, d); }
-  void create_start() noexcept override { connection(&TraceConfig::on_connection_create_start, {}); }
-  void create_end(Clock::duration d) noexcept override { connection(&TraceConfig::on_connection_create_end, d); }
-  void reused() noexcept override { connection(&TraceConfig::on_connection_reuseconn, {}); }
+  void queued_start() noexcept override {
+    connection({&TraceConfig::on_connection_queued_start, &SignalObserver::on_connection_queued_start}, {});
+  }
+  void queued_end(Clock::duration d) noexcept override {
+    connection({&TraceConfig::on_connection_queued_end, &SignalObserver::on_connection_queued_end}, d);
+  }
+  void create_start() noexcept override {
+    connection({&TraceConfig::on_connection_create_start, &SignalObserver::on_connection_create_start}, {});
+  }
+  void create_end(Clock::duration d) noexcept override {
+    connection({&TraceConfig::on_connection_create_end, &SignalObserver::on_connection_create_end}, d);
+  }
+  void reused() noexcept override {
+    connection({&TraceConfig::on_connection_reuseconn, &SignalObserver::on_connection_reuseconn}, {});
+  }
   void dns_start(std::string_view host) noexcept override {
-    emit(&TraceConfig::on_dns_resolvehost_start, [&](SignalContext& c) { return DnsParams{c, host, {}}; });
+    emit(Signal<DnsParams>{&TraceConfig::on_dns_resolvehost_start, &SignalObserver::on_dns_resolvehost_start},
+         [&](SignalContext& c) { return DnsParams{c, host, {}}; });
   }
   void dns_end(std::string_view host, Clock::duration d) noexcept override {
-    emit(&TraceConfig::on_dns_resolvehost_end, [&](SignalContext& c) { return DnsParams{c, host, d}; });
+    emit(Signal<DnsParams>{&TraceConfig::on_dns_resolvehost_end, &SignalObserver::on_dns_resolvehost_end},
+         [&](SignalContext& c) { return DnsParams{c, host, d}; });
   }
-  void tls_done() noexcept override { connection(&TraceConfig::on_tls_handshake_end, {}); }
+  void tls_done() noexcept override {
+    connection({&TraceConfig::on_tls_handshake_end, &SignalObserver::on_tls_handshake_end}, {});
+  }
 
  private:
-  void connection(std::vector<std::function<void(const ConnectionParams&)>> TraceConfig::*member,
-                  Clock::duration d) noexcept {
-    emit(member, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
+  void connection(const Signal<ConnectionParams>& signal, Clock::duration d) noexcept {
+    emit(signal, [&](SignalContext& c) { return ConnectionParams{c, *origin_, d}; });
   }
   static constexpr std::size_t kInPlace = 2;  // most requests have one or two configs
   ConfigList configs_;

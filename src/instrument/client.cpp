@@ -19,7 +19,7 @@ using namespace detail;
 
 const trace::ContextKey<bool>& suppress_key() { return trace::suppress_instrumentation_key(); }
 
-// What a config's signal handlers share: settled once, read-only afterwards.
+// What ClientSpans' handlers share: settled once, read-only afterwards.
 struct Settings {
   ClientOptions options;
   SemconvMode mode = SemconvMode::Old;
@@ -190,38 +190,50 @@ Global& global() {
   return *g;
 }
 
+// The instrumentation's subscriber: a CLIENT span per physical request, in its SignalContext.
+class ClientSpans final : public http::SignalObserver {
+ public:
+  explicit ClientSpans(std::shared_ptr<const Settings> s) : s_(std::move(s)) {}
+
+  void on_request_start(const http::RequestStartParams& p) override { on_start(*s_, p); }
+  void on_response_headers(const http::ResponseHeadersParams& p) override { on_response(*s_, p); }
+  void on_request_exception(const http::RequestExceptionParams& p) override { on_exception(*s_, p); }
+  void on_request_end(const http::RequestEndParams& p) override {
+    if (auto* r = state_of(p.ctx); r && s_->options.end_on_body) end_span(*r);
+  }
+  void on_connection_queued_end(const http::ConnectionParams& p) override {
+    if (auto* r = state_of(p.ctx)) r->wait_ms = millis(p.elapsed);
+  }
+  void on_connection_reuseconn(const http::ConnectionParams& p) override {
+    if (auto* r = state_of(p.ctx)) r->reused = true;
+  }
+  // The connection's steps as span events, if asked for (ClientOptions::connection_events).
+  void on_dns_resolvehost_end(const http::DnsParams& p) override { event(p.ctx, "dns.resolved", p.elapsed); }
+  void on_connection_create_end(const http::ConnectionParams& p) override {
+    event(p.ctx, "connection.created", p.elapsed);
+  }
+  void on_tls_handshake_end(const http::ConnectionParams& p) override { event(p.ctx, "tls.handshake", p.elapsed); }
+  void on_request_headers_sent(const http::RequestHeadersSentParams& p) override {
+    if (auto* r = live(p.ctx)) r->span.add_event("request.headers_sent");
+  }
+
+ private:
+  RequestSpan* live(http::SignalContext& ctx) const {
+    auto* r = s_->options.connection_events ? state_of(ctx) : nullptr;
+    return r && !r->ended ? r : nullptr;
+  }
+  void event(http::SignalContext& ctx, const char* name, std::chrono::nanoseconds took) const {
+    if (auto* r = live(ctx)) r->span.add_event(name, {{"duration_ms", millis(took)}});
+  }
+  std::shared_ptr<const Settings> s_;
+};
+
 }  // namespace
 
 http::TraceConfigPtr make_trace_config(ClientOptions options) {
-  auto s = settle(std::move(options));
   auto c = std::make_shared<http::TraceConfig>();
   c->group = std::string(kGroup);
-  c->on_request_start.push_back([s](const http::RequestStartParams& p) { on_start(*s, p); });
-  c->on_response_headers.push_back([s](const http::ResponseHeadersParams& p) { on_response(*s, p); });
-  c->on_request_exception.push_back([s](const http::RequestExceptionParams& p) { on_exception(*s, p); });
-  if (s->options.end_on_body)
-    c->on_request_end.push_back([](const http::RequestEndParams& p) {
-      if (auto* r = state_of(p.ctx)) end_span(*r);
-    });
-  c->on_connection_queued_end.push_back([](const http::ConnectionParams& p) {
-    if (auto* r = state_of(p.ctx)) r->wait_ms = millis(p.elapsed);
-  });
-  c->on_connection_reuseconn.push_back([](const http::ConnectionParams& p) {
-    if (auto* r = state_of(p.ctx)) r->reused = true;
-  });
-  if (s->options.connection_events) {
-    auto event = [](http::SignalContext& ctx, const char* name, std::chrono::nanoseconds took) {
-      if (auto* r = state_of(ctx); r && !r->ended) r->span.add_event(name, {{"duration_ms", millis(took)}});
-    };
-    c->on_dns_resolvehost_end.push_back([event](const http::DnsParams& p) { event(p.ctx, "dns.resolved", p.elapsed); });
-    c->on_connection_create_end.push_back(
-        [event](const http::ConnectionParams& p) { event(p.ctx, "connection.created", p.elapsed); });
-    c->on_tls_handshake_end.push_back(
-        [event](const http::ConnectionParams& p) { event(p.ctx, "tls.handshake", p.elapsed); });
-    c->on_request_headers_sent.push_back([](const http::RequestHeadersSentParams& p) {
-      if (auto* r = state_of(p.ctx); r && !r->ended) r->span.add_event("request.headers_sent");
-    });
-  }
+  c->observer = std::make_shared<ClientSpans>(settle(std::move(options)));
   return c;
 }
 

@@ -224,7 +224,10 @@ ScopedSpan Tracer::start_as_current_span(std::string_view name, StartSpanOptions
   return ScopedSpan(start(name, options, nullptr, nullptr));
 }
 
-ScopedSpan::ScopedSpan(Span span) : span_(std::move(span)), uncaught_at_start_(std::uncaught_exceptions()) {
+// Only a recording span can take an Error status, so only then are uncaught exceptions counted
+// (std::uncaught_exceptions() reads libstdc++'s thread-local globals: ~40 instructions a call).
+ScopedSpan::ScopedSpan(Span span)
+    : span_(std::move(span)), uncaught_at_start_(span_.impl_ ? std::uncaught_exceptions() : 0) {
   // An invalid span (no SDK) over a context without a valid span would make current what is
   // current already: nothing is attached (what an instrumented library costs without an SDK).
   const Context& current = current_slot().get();
@@ -232,7 +235,7 @@ ScopedSpan::ScopedSpan(Span span) : span_(std::move(span)), uncaught_at_start_(s
 }
 
 ScopedSpan::~ScopedSpan() {
-  if (std::uncaught_exceptions() > uncaught_at_start_)
+  if (span_.impl_ && std::uncaught_exceptions() > uncaught_at_start_)
     span_.set_status(StatusCode::Error, "scope exited with an exception");
   scope_.reset();
   span_.end();

@@ -73,6 +73,27 @@ struct Recorder {
   }
 };
 
+// A SignalObserver that records the signals it overrides in a Recorder, marking its request 7.
+struct RecordingObserver final : SignalObserver {
+  explicit RecordingObserver(Recorder& r) : rec(r) {}
+  void on_request_start(const RequestStartParams& p) override {
+    p.ctx.emplace<int>(7);
+    p.headers.set("X-Injected", "observer");
+    rec.add("observer start");
+  }
+  void on_request_headers_sent(const RequestHeadersSentParams& p) override { rec.add("observer sent " + Recorder::id(p.ctx)); }
+  void on_response_headers(const ResponseHeadersParams& p) override {
+    rec.add("observer response " + std::to_string(p.response.status()));
+  }
+  void on_request_end(const RequestEndParams& p) override {
+    rec.add("observer end " + Recorder::id(p.ctx) + " bytes=" + std::to_string(p.body_bytes));
+  }
+  void on_connection_create_start(const ConnectionParams&) override { rec.add("observer connect"); }
+  void on_connection_create_end(const ConnectionParams& p) override { rec.add("observer connected " + p.origin.host); }
+  void on_connection_reuseconn(const ConnectionParams&) override { rec.add("observer reuse"); }
+  Recorder& rec;
+};
+
 void add_routes(Server& s) {
   s.route("GET", "/echo-header", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
     co_return ServerResponse::text(200, std::string(r.headers.first("X-Injected").value_or("none")));
@@ -195,18 +216,26 @@ TEST_F(SignalsTest, GlobalConfigReachesSessionsCreatedBefore) {
 }
 
 TEST_F(SignalsTest, ThrowingSubscriberIsLoggedNotFatal) {
+  struct Throwing final : SignalObserver {
+    void on_request_start(const RequestStartParams&) override { throw std::runtime_error("bad observer"); }
+    void on_response_headers(const ResponseHeadersParams&) override { throw 42; }
+  };
   test::LogCapture logs;
   auto cfg = std::make_shared<TraceConfig>();
   cfg->on_request_start.push_back([](const RequestStartParams&) { throw std::runtime_error("bad subscriber"); });
+  auto observed = std::make_shared<TraceConfig>();
+  observed->observer = std::make_shared<Throwing>();
   run([&]() -> asio::awaitable<void> {
-    SessionOptions options{.trace_configs = {cfg}};
+    SessionOptions options{.trace_configs = {cfg, observed}};
     auto ex = co_await asio::this_coro::executor;
     ClientSession session(ex, std::move(options));
     auto resp = co_await session.get(url("/echo-header"));
     EXPECT_EQ(resp.status(), 200);
+    EXPECT_EQ(co_await resp.text(), "none");
     co_await session.close();
   });
   EXPECT_TRUE(logs.contains("bad subscriber"));
+  EXPECT_TRUE(logs.contains("bad observer"));
 }
 
 TEST_F(SignalsTest, AHeaderASubscriberMadeInvalidFailsTheRequestAsItsException) {
@@ -242,4 +271,26 @@ TEST_F(SignalsTest, CancelledRequestIsSignalledAsCancelled) {
   });
   ASSERT_FALSE(rec.events.empty());
   EXPECT_EQ(rec.events.back(), "exception 0 cancelled");
+}
+
+TEST_F(SignalsTest, AnObserverIsToldEachSignalBeforeItsConfigsFunctionsAndSharesTheirContext) {
+  auto cfg = std::make_shared<TraceConfig>();
+  cfg->observer = std::make_shared<RecordingObserver>(rec);
+  cfg->on_request_start.push_back([&](const RequestStartParams& p) { rec.add("function start " + Recorder::id(p.ctx)); });
+  cfg->on_request_end.push_back([&](const RequestEndParams& p) { rec.add("function end " + Recorder::id(p.ctx)); });
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {cfg}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    for (int i = 0; i < 2; ++i) {
+      auto resp = co_await session.get(url("/echo-header"));
+      EXPECT_EQ(co_await resp.text(), "observer");  // what the observer set went out
+    }
+    co_await session.close();
+  });
+  EXPECT_EQ(rec.events, (std::vector<std::string>{
+                            "observer start", "function start 7", "observer connect", "observer connected 127.0.0.1",
+                            "observer sent 7", "observer response 200", "observer end 7 bytes=8", "function end 7",
+                            "observer start", "function start 7", "observer reuse", "observer sent 7",
+                            "observer response 200", "observer end 7 bytes=8", "function end 7"}));
 }

@@ -43,6 +43,8 @@ TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
   // that differ from CR, LF and NUL in the high bit only, which are fine.
   const std::string fine(37, '\x8d');
   EXPECT_TRUE(is_field_value(fine + "\x8a\x80\x7f\x01"));
+  // Other control characters inside a word (tab, 0x01, 0x1f) pass the exact check of that word.
+  EXPECT_TRUE(is_field_value(std::string("0123456\t89abcde\x01ghijklm\x1fopqrstuvwxyz")));
   for (std::size_t i = 0; i < fine.size(); ++i)
     for (char c : {'\r', '\n', '\0'}) {
       std::string v = fine;

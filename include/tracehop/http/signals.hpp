@@ -86,12 +86,38 @@ struct DnsParams {
   std::chrono::nanoseconds elapsed{};
 };
 
-/// Subscribers for the client's lifecycle signals. Fill the vectors before the config is in
-/// use (SessionOptions::trace_configs or add_global_trace_config); afterwards it is read-only.
+/// Every signal as a member function of one subscriber: what an instrumentation subscribes
+/// with (the client instrumentation is one). A signal costs it one virtual call, where each
+/// function in TraceConfig's vectors costs a few calls more; one it does not override does
+/// nothing. The same rules hold: quick, on the request's task, an exception logged and dropped.
+class SignalObserver {
+ public:
+  virtual ~SignalObserver() = default;
+  virtual void on_request_start(const RequestStartParams&) {}
+  virtual void on_request_headers_sent(const RequestHeadersSentParams&) {}
+  virtual void on_response_headers(const ResponseHeadersParams&) {}
+  virtual void on_request_end(const RequestEndParams&) {}
+  virtual void on_request_exception(const RequestExceptionParams&) {}
+  virtual void on_request_redirect(const RedirectParams&) {}
+  virtual void on_connection_queued_start(const ConnectionParams&) {}
+  virtual void on_connection_queued_end(const ConnectionParams&) {}
+  virtual void on_connection_create_start(const ConnectionParams&) {}
+  virtual void on_connection_create_end(const ConnectionParams&) {}
+  virtual void on_connection_reuseconn(const ConnectionParams&) {}
+  virtual void on_dns_resolvehost_start(const DnsParams&) {}
+  virtual void on_dns_resolvehost_end(const DnsParams&) {}
+  virtual void on_tls_handshake_end(const ConnectionParams&) {}
+};
+
+/// Subscribers for the client's lifecycle signals: an observer, or functions per signal (as
+/// aiohttp's TraceConfig), or both (the observer is told first). Fill it in before the config
+/// is in use (SessionOptions::trace_configs or add_global_trace_config); afterwards it is
+/// read-only. The config's SignalContext of a request is shared by its observer and functions.
 struct TraceConfig {
   /// Configs of one non-empty group stand for the same subscriber: a session's own config
   /// replaces a process-wide one of its group (so an instrumented session is not traced twice).
   std::string group;
+  std::shared_ptr<SignalObserver> observer;
   std::vector<std::function<void(const RequestStartParams&)>> on_request_start;
   std::vector<std::function<void(const RequestHeadersSentParams&)>> on_request_headers_sent;
   std::vector<std::function<void(const ResponseHeadersParams&)>> on_response_headers;

@@ -16,6 +16,7 @@
 namespace tracehop::trace {
 
 class Resource;
+class ScopedSpan;
 struct InstrumentationScope;
 
 using Clock = std::chrono::system_clock;
@@ -117,6 +118,7 @@ class Span {
 
  private:
   friend class Tracer;
+  friend class ScopedSpan;  // (asks whether there is a recording span behind the handle, without locking)
   void set_attribute_impl(AttributeKey&& key, AttributeValue&& value);
   void end_impl(TimePoint end_time);
   Span(std::shared_ptr<detail::RecordingSpan> impl, SpanContext context) noexcept

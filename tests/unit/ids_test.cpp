@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tracehop/trace/ids.hpp"
 
@@ -21,6 +23,24 @@ TEST(Ids, HexRoundTrip) {
   ASSERT_TRUE(s);
   EXPECT_EQ(s->to_hex(), "00f067aa0ba902b7");
   EXPECT_EQ(s->bytes()[1], 0xf0);
+}
+
+TEST(Ids, HexOfEveryByteValueAtEveryLengthAndOffset) {
+  // write_hex takes eight bytes a step and the rest one at a time: every byte value, in every
+  // position of a step, for lengths around the step, against a plain reference.
+  std::vector<std::uint8_t> bytes(256 + 40);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7 + i / 256);
+  for (std::size_t offset = 0; offset < 8; ++offset)
+    for (std::size_t n : {0u, 1u, 7u, 8u, 9u, 15u, 16u, 17u, 24u, 32u, 256u}) {
+      std::string expected;
+      for (std::size_t i = 0; i < n; ++i) {
+        expected += "0123456789abcdef"[bytes[offset + i] >> 4];
+        expected += "0123456789abcdef"[bytes[offset + i] & 0xf];
+      }
+      std::string out(2 * n + 1, '#');
+      detail::write_hex(bytes.data() + offset, n, out.data());
+      EXPECT_EQ(out, expected + "#") << "offset " << offset << " n " << n;  // nothing written past the end
+    }
 }
 
 TEST(Ids, FromHexRejectsUppercaseWrongLengthAndNonHex) {

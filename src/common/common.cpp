@@ -11,6 +11,35 @@
 
 namespace tracehop::detail {
 
+namespace {
+
+constexpr std::array<char, 200> kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+    t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Exactly eight digits of `x` (< 10^8), leading zeros included.
+void write_8_digits(char* out, std::uint32_t x) noexcept {
+  for (int i = 3; i >= 0; --i) {
+    std::memcpy(out + 2 * i, &kDigitPairs[2 * (x % 100)], 2);
+    x /= 100;
+  }
+}
+
+}  // namespace
+
+char* write_decimal(char* out, std::uint64_t v) noexcept {
+  if (v < 100'000'000) return std::to_chars(out, out + 8, static_cast<std::uint32_t>(v)).ptr;
+  const std::uint64_t top = v / 100'000'000;
+  out = write_decimal(out, top);
+  write_8_digits(out, static_cast<std::uint32_t>(v - top * 100'000'000));
+  return out + 8;
+}
+
 std::string demangle(const char* mangled) {
   int status = 0;
   char* d = abi::__cxa_demangle(mangled, nullptr, nullptr, &status);

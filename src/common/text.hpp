@@ -115,6 +115,11 @@ inline bool is_field_value(std::string_view v) noexcept {
   return true;
 }
 
+/// `v` in decimal at `out` (at most 20 characters); returns the end. Eight digits at a time in
+/// 32-bit arithmetic, two a step: about a third of std::to_chars' instructions for the 19-digit
+/// nanosecond timestamps OTLP/JSON writes (two or more a span).
+char* write_decimal(char* out, std::uint64_t v) noexcept;
+
 /// Percent-decoding; nullopt on a malformed escape.
 inline std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <iostream>
 #include <system_error>
+#include <type_traits>
 
 #include "common/text.hpp"
 #include "model.hpp"
@@ -38,6 +39,14 @@ class JsonWriter {
     n_ += s.size();
     return *this;
   }
+  /// A literal (punctuation, mostly): copied inline, not by a call.
+  template <std::size_t N>
+  JsonWriter& raw(const char (&literal)[N]) {
+    static_assert(N - 1 <= kStage / 2);
+    std::memcpy(room(N - 1), literal, N - 1);
+    n_ += N - 1;
+    return *this;
+  }
   /// `"key":`, preceded by a comma unless it opens an object. (A literal: copied inline.)
   template <std::size_t N>
   JsonWriter& key(const char (&k)[N]) {
@@ -53,23 +62,42 @@ class JsonWriter {
     return *this;
   }
   JsonWriter& string(std::string_view v) {
-    raw("\"");
     const std::size_t plain = plain_prefix(v);
+    if (plain == v.size() && v.size() + 2 <= kStage / 2) {  // the usual: one copy, between quotes
+      char* p = room(v.size() + 2);
+      *p = '"';
+      std::memcpy(p + 1, v.data(), v.size());
+      p[v.size() + 1] = '"';
+      n_ += v.size() + 2;
+      return *this;
+    }
+    raw("\"");
     raw(v.substr(0, plain));
     if (plain < v.size()) escape_rest(v.substr(plain));
     return raw("\"");
   }
   template <class N>
-  JsonWriter& number(N v) {
-    char* p = room(32);
-    n_ += static_cast<std::size_t>(std::to_chars(p, p + 32, v).ptr - p);
+  JsonWriter& number(N v) {  // an integer
+    static_assert(std::is_integral_v<N>);
+    char* const start = room(32);
+    char* p = start;
+    std::uint64_t magnitude = static_cast<std::uint64_t>(v);
+    if constexpr (std::is_signed_v<N>) {
+      if (v < 0) {
+        *p++ = '-';
+        magnitude = 0 - magnitude;  // (INT64_MIN too)
+      }
+    }
+    n_ += static_cast<std::size_t>(tracehop::detail::write_decimal(p, magnitude) - start);
     return *this;
   }
   /// A double; NaN and the infinities as the strings the protobuf JSON mapping uses.
   JsonWriter& real(double v) {
     if (std::isnan(v)) return raw("\"NaN\"");
     if (std::isinf(v)) return raw(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    return number(v);
+    char* p = room(32);
+    n_ += static_cast<std::size_t>(std::to_chars(p, p + 32, v).ptr - p);
+    return *this;
   }
   /// An int64 or uint64 as a decimal string, as OTLP/JSON asks.
   template <class N>

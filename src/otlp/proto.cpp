@@ -1,6 +1,9 @@
 #include "proto.hpp"
 
+#include <bit>
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "model.hpp"
 #include "tracehop/otlp/encoding.hpp"
@@ -58,11 +61,11 @@ class Write {
   }
   TRACEHOP_INLINE void fixed64(unsigned field, std::uint64_t v) noexcept {
     tag(field, kFixed64);
-    little_endian(v, 8);
+    little_endian<8>(v);
   }
   TRACEHOP_INLINE void fixed32(unsigned field, std::uint32_t v) noexcept {
     tag(field, kFixed32);
-    little_endian(v, 4);
+    little_endian<4>(v);
   }
   TRACEHOP_INLINE void bytes(unsigned field, std::string_view b) noexcept {
     message_of_size(field, b.size());
@@ -88,8 +91,15 @@ class Write {
     for (; v >= 0x80; v >>= 7) *p_++ = static_cast<char>(v | 0x80);
     *p_++ = static_cast<char>(v);
   }
-  TRACEHOP_INLINE void little_endian(std::uint64_t v, int bytes) noexcept {
-    for (int i = 0; i < bytes; ++i, v >>= 8) *p_++ = static_cast<char>(v & 0xff);
+  template <int Bytes>
+  TRACEHOP_INLINE void little_endian(std::uint64_t v) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+      const auto x = static_cast<std::conditional_t<Bytes == 8, std::uint64_t, std::uint32_t>>(v);
+      std::memcpy(p_, &x, Bytes);  // one store
+      p_ += Bytes;
+    } else {
+      for (int i = 0; i < Bytes; ++i, v >>= 8) *p_++ = static_cast<char>(v & 0xff);
+    }
   }
   char* p_;
 };

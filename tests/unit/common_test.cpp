@@ -2,7 +2,10 @@
 // percent-decoding, lists and environment values, so that no two layers read them differently.
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include "common/env.hpp"
 #include "common/text.hpp"
@@ -51,6 +54,20 @@ TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
       v[i] = c;
       EXPECT_FALSE(is_field_value(v)) << i << ' ' << int(c);
     }
+}
+
+TEST(CommonText, WriteDecimalAgreesWithToCharsAtEveryLength) {
+  std::vector<std::uint64_t> values{0, 1, UINT64_MAX, UINT64_MAX - 1, 1'764'400'000'123'456'789ULL};
+  for (std::uint64_t p = 1; p <= 1'000'000'000'000'000'000ULL; p *= 10)
+    for (std::uint64_t v : {p - 1, p, p + 1, 3 * p + 7, 9 * p + p - 1}) values.push_back(v);
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 1000; ++i) values.push_back((x = x * 6364136223846793005ULL + 1442695040888963407ULL) >> (i % 64));
+  for (std::uint64_t v : values) {
+    char expected[24], got[24];
+    const auto n = static_cast<std::size_t>(std::to_chars(expected, expected + sizeof expected, v).ptr - expected);
+    const auto m = static_cast<std::size_t>(write_decimal(got, v) - got);
+    EXPECT_EQ(std::string_view(got, m), std::string_view(expected, n)) << v;
+  }
 }
 
 TEST(CommonText, PercentDecodingRefusesMalformedEscapes) {

@@ -42,7 +42,8 @@ struct ClientSession::Impl {
   // The configs of this session's requests, merged once for as long as neither the session's
   // added configs nor the process-wide ones change (a request then allocates nothing for them).
   struct MergedConfigs {
-    detail::ConfigList added, global, merged;
+    std::shared_ptr<const std::vector<TraceConfigPtr>> added;
+    detail::ConfigList global, merged;
   };
   std::atomic<std::shared_ptr<const MergedConfigs>> merged_configs;
 

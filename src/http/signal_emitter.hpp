@@ -14,8 +14,18 @@
 
 namespace tracehop::http::detail {
 
-/// An immutable list of configs, shared by every request that signals to it; null: none.
-using ConfigList = std::shared_ptr<const std::vector<TraceConfigPtr>>;
+/// The configs a request signals to, immutable, shared by every request that signals to them.
+struct ConfigSet {
+  std::vector<TraceConfigPtr> configs;
+  /// Set when there is one config and only its observer listens (an instrumented session):
+  /// signals then go straight to it, without the loop over configs and functions.
+  SignalObserver* sole_observer = nullptr;
+};
+using ConfigList = std::shared_ptr<const ConfigSet>;  // null: none
+/// `configs` as a ConfigList (null when empty).
+ConfigList make_config_list(std::vector<TraceConfigPtr> configs);
+/// Logs the exception being handled, thrown by a subscriber (call in a catch block).
+void report_subscriber_exception() noexcept;
 
 /// One signal: where its functions are in a TraceConfig, and its SignalObserver member.
 template <class Params>
@@ -40,13 +50,25 @@ class Signals final : public ConnectObserver {
  public:
   explicit Signals(ConfigList configs)
       : configs_(std::move(configs)),
-        more_(configs_->size() > kInPlace ? std::make_unique<SignalContext[]>(configs_->size() - kInPlace) : nullptr) {}
+        sole_(configs_->sole_observer),
+        more_(configs_->configs.size() > kInPlace
+                  ? std::make_unique<SignalContext[]>(configs_->configs.size() - kInPlace)
+                  : nullptr) {}
 
   /// Tells each config's observer, then its functions; `make(context)` builds the parameters.
   template <class Params, class MakeParams>
   void emit(const Signal<Params>& signal, MakeParams&& make) noexcept {
-    for (std::size_t i = 0; i < configs_->size(); ++i) {
-      const TraceConfig& config = *(*configs_)[i];
+    if (sole_) {  // the usual case: one virtual call
+      try {
+        (sole_->*signal.method)(make(in_place_[0]));
+      } catch (...) {
+        report_subscriber_exception();
+      }
+      return;
+    }
+    const auto& configs = configs_->configs;
+    for (std::size_t i = 0; i < configs.size(); ++i) {
+      const TraceConfig& config = *configs[i];
       SignalObserver* const observer = config.observer.get();
       const auto& functions = config.*signal.functions;
       if (!observer && functions.empty()) continue;
@@ -54,10 +76,8 @@ class Signals final : public ConnectObserver {
         const Params params = make(i < kInPlace ? in_place_[i] : more_[i - kInPlace]);
         if (observer) (observer->*signal.method)(params);
         for (const auto& f : functions) f(params);
-      } catch (const std::exception& e) {
-        log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
       } catch (...) {
-        log_error("a lifecycle signal subscriber threw");
+        report_subscriber_exception();
       }
     }
   }
@@ -96,6 +116,7 @@ class Signals final : public ConnectObserver {
   }
   static constexpr std::size_t kInPlace = 2;  // most requests have one or two configs
   ConfigList configs_;
+  SignalObserver* sole_;                        // configs_->sole_observer
   SignalContext in_place_[kInPlace];            // one per config
   std::unique_ptr<SignalContext[]> more_;
   const Origin* origin_ = nullptr;

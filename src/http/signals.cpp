@@ -22,8 +22,17 @@ GlobalConfigs& global_configs() {
 // Replaces the list (under g.mu).
 void publish(GlobalConfigs& g, std::vector<TraceConfigPtr> configs) {
   g.any = !configs.empty();
-  g.list.store(configs.empty() ? nullptr : std::make_shared<const std::vector<TraceConfigPtr>>(std::move(configs)),
-               std::memory_order_release);
+  g.list.store(detail::make_config_list(std::move(configs)), std::memory_order_release);
+}
+
+// Whether nothing but the config's observer listens.
+bool observer_only(const TraceConfig& c) {
+  return c.observer && c.on_request_start.empty() && c.on_request_headers_sent.empty() &&
+         c.on_response_headers.empty() && c.on_request_end.empty() && c.on_request_exception.empty() &&
+         c.on_request_redirect.empty() && c.on_connection_queued_start.empty() &&
+         c.on_connection_queued_end.empty() && c.on_connection_create_start.empty() &&
+         c.on_connection_create_end.empty() && c.on_connection_reuseconn.empty() &&
+         c.on_dns_resolvehost_start.empty() && c.on_dns_resolvehost_end.empty() && c.on_tls_handshake_end.empty();
 }
 
 }  // namespace
@@ -46,7 +55,23 @@ void remove_global_trace_config(const TraceConfigPtr& config) {
 
 std::vector<TraceConfigPtr> global_trace_configs() {
   const auto list = detail::global_config_list();
-  return list ? *list : std::vector<TraceConfigPtr>{};
+  return list ? list->configs : std::vector<TraceConfigPtr>{};
+}
+
+detail::ConfigList detail::make_config_list(std::vector<TraceConfigPtr> configs) {
+  if (configs.empty()) return nullptr;
+  SignalObserver* const sole = configs.size() == 1 && observer_only(*configs[0]) ? configs[0]->observer.get() : nullptr;
+  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole});
+}
+
+void detail::report_subscriber_exception() noexcept {
+  try {
+    throw;
+  } catch (const std::exception& e) {
+    log_error(std::string("a lifecycle signal subscriber threw: ") + e.what());
+  } catch (...) {
+    log_error("a lifecycle signal subscriber threw");
+  }
 }
 
 detail::ConfigList detail::global_config_list() noexcept {
@@ -59,12 +84,12 @@ detail::ConfigList detail::merge_configs(const std::vector<TraceConfigPtr>& own,
   if (own.empty()) return global;
   auto configs = own;
   if (global)
-    for (const auto& c : *global) {
+    for (const auto& c : global->configs) {
       const bool replaced = !c->group.empty() &&
                             std::any_of(own.begin(), own.end(), [&](const auto& mine) { return mine->group == c->group; });
       if (!replaced) configs.push_back(c);
     }
-  return std::make_shared<const std::vector<TraceConfigPtr>>(std::move(configs));
+  return make_config_list(std::move(configs));
 }
 
 }  // namespace tracehop::http

@@ -2,15 +2,13 @@
 // Emitting the lifecycle signals of one physical request to every subscribed TraceConfig, and
 // which configs a request has (internal). A subscriber that throws is logged, never passed on.
 
-#include <exception>
 #include <functional>
 #include <memory>
-#include <string>
+#include <string_view>
 #include <vector>
 
 #include "connection.hpp"
 #include "tracehop/http/signals.hpp"
-#include "tracehop/log.hpp"
 
 namespace tracehop::http::detail {
 
@@ -44,6 +42,21 @@ inline constexpr Signal<RequestExceptionParams> kRequestException{&TraceConfig::
                                                                   &SignalObserver::on_request_exception};
 inline constexpr Signal<RedirectParams> kRequestRedirect{&TraceConfig::on_request_redirect,
                                                          &SignalObserver::on_request_redirect};
+inline constexpr Signal<ConnectionParams> kQueuedStart{&TraceConfig::on_connection_queued_start,
+                                                       &SignalObserver::on_connection_queued_start};
+inline constexpr Signal<ConnectionParams> kQueuedEnd{&TraceConfig::on_connection_queued_end,
+                                                     &SignalObserver::on_connection_queued_end};
+inline constexpr Signal<ConnectionParams> kCreateStart{&TraceConfig::on_connection_create_start,
+                                                       &SignalObserver::on_connection_create_start};
+inline constexpr Signal<ConnectionParams> kCreateEnd{&TraceConfig::on_connection_create_end,
+                                                     &SignalObserver::on_connection_create_end};
+inline constexpr Signal<ConnectionParams> kReused{&TraceConfig::on_connection_reuseconn,
+                                                  &SignalObserver::on_connection_reuseconn};
+inline constexpr Signal<DnsParams> kDnsStart{&TraceConfig::on_dns_resolvehost_start,
+                                             &SignalObserver::on_dns_resolvehost_start};
+inline constexpr Signal<DnsParams> kDnsEnd{&TraceConfig::on_dns_resolvehost_end, &SignalObserver::on_dns_resolvehost_end};
+inline constexpr Signal<ConnectionParams> kTlsDone{&TraceConfig::on_tls_handshake_end,
+                                                   &SignalObserver::on_tls_handshake_end};
 
 // The lifecycle signals of one physical request: one SignalContext per subscribed config.
 class Signals final : public ConnectObserver {
@@ -83,32 +96,18 @@ class Signals final : public ConnectObserver {
   }
 
   void set_origin(const Origin* o) noexcept { origin_ = o; }
-  void queued_start() noexcept override {
-    connection({&TraceConfig::on_connection_queued_start, &SignalObserver::on_connection_queued_start}, {});
-  }
-  void queued_end(Clock::duration d) noexcept override {
-    connection({&TraceConfig::on_connection_queued_end, &SignalObserver::on_connection_queued_end}, d);
-  }
-  void create_start() noexcept override {
-    connection({&TraceConfig::on_connection_create_start, &SignalObserver::on_connection_create_start}, {});
-  }
-  void create_end(Clock::duration d) noexcept override {
-    connection({&TraceConfig::on_connection_create_end, &SignalObserver::on_connection_create_end}, d);
-  }
-  void reused() noexcept override {
-    connection({&TraceConfig::on_connection_reuseconn, &SignalObserver::on_connection_reuseconn}, {});
-  }
+  void queued_start() noexcept override { connection(kQueuedStart, {}); }
+  void queued_end(Clock::duration d) noexcept override { connection(kQueuedEnd, d); }
+  void create_start() noexcept override { connection(kCreateStart, {}); }
+  void create_end(Clock::duration d) noexcept override { connection(kCreateEnd, d); }
+  void reused() noexcept override { connection(kReused, {}); }
   void dns_start(std::string_view host) noexcept override {
-    emit(Signal<DnsParams>{&TraceConfig::on_dns_resolvehost_start, &SignalObserver::on_dns_resolvehost_start},
-         [&](SignalContext& c) { return DnsParams{c, host, {}}; });
+    emit(kDnsStart, [&](SignalContext& c) { return DnsParams{c, host, {}}; });
   }
   void dns_end(std::string_view host, Clock::duration d) noexcept override {
-    emit(Signal<DnsParams>{&TraceConfig::on_dns_resolvehost_end, &SignalObserver::on_dns_resolvehost_end},
-         [&](SignalContext& c) { return DnsParams{c, host, d}; });
+    emit(kDnsEnd, [&](SignalContext& c) { return DnsParams{c, host, d}; });
   }
-  void tls_done() noexcept override {
-    connection({&TraceConfig::on_tls_handshake_end, &SignalObserver::on_tls_handshake_end}, {});
-  }
+  void tls_done() noexcept override { connection(kTlsDone, {}); }
 
  private:
   void connection(const Signal<ConnectionParams>& signal, Clock::duration d) noexcept {

@@ -1,9 +1,12 @@
 // The process-wide TraceConfig registry, and which configs one request signals to.
 #include <algorithm>
 #include <atomic>
+#include <exception>
 #include <mutex>
+#include <string>
 
 #include "signal_emitter.hpp"
+#include "tracehop/log.hpp"
 
 namespace tracehop::http {
 

@@ -18,14 +18,18 @@ using namespace tracehop;
 
 namespace {
 
-std::unique_ptr<trace::SpanExporter> exporter_for(const std::string& protocol, const std::string& endpoint) {
-  if (protocol == "none") return std::make_unique<bench::DiscardExporter>();
+otlp::ExporterOptions exporter_options(const std::string& protocol, const std::string& endpoint) {
   otlp::ExporterOptions options;
   options.protocol = protocol == "grpc" ? otlp::Protocol::Grpc
                      : protocol == "http/json" ? otlp::Protocol::HttpJson
                                                : otlp::Protocol::HttpProtobuf;
   options.endpoint = endpoint;
-  return otlp::make_exporter(options);
+  return options;
+}
+
+std::unique_ptr<trace::SpanExporter> exporter_for(const std::string& protocol, const std::string& endpoint) {
+  if (protocol == "none") return std::make_unique<bench::DiscardExporter>();
+  return otlp::make_exporter(exporter_options(protocol, endpoint));
 }
 
 // Exactly `n` spans through the batch processor to the exporter, every one exported.
@@ -50,23 +54,19 @@ int count(const std::string& protocol, const std::string& endpoint, std::size_t 
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: otlp_load grpc|http/protobuf|http/json ENDPOINT [seconds]\n");
+    std::fprintf(stderr, "usage: otlp_load grpc|http/protobuf|http/json ENDPOINT [seconds]\n"
+                         "       otlp_load grpc|http/protobuf|http/json|none ENDPOINT --spans=N\n");
     return 2;
   }
   const std::string protocol = argv[1];
   const std::string third = argc > 3 ? argv[3] : "";
   if (third.rfind("--spans=", 0) == 0) return count(protocol, argv[2], std::stoul(third.substr(8)));
-  otlp::ExporterOptions options;
-  options.protocol = protocol == "grpc" ? otlp::Protocol::Grpc
-                     : protocol == "http/json" ? otlp::Protocol::HttpJson
-                                               : otlp::Protocol::HttpProtobuf;
-  options.endpoint = argv[2];
   const double seconds = argc > 3 ? std::stod(argv[3]) : 5.0;
 
   // One producer thread ending spans as fast as it can into a batch processor (default
   // options: queue 2048, batches of 512) whose exporter is the one measured; what the exporter
   // cannot keep up with is dropped at the queue and counted.
-  auto exporter = otlp::make_exporter(options);
+  auto exporter = otlp::make_exporter(exporter_options(protocol, argv[2]));
   const otlp::Exporter* measured = exporter.get();
   auto batch = std::make_shared<trace::BatchSpanProcessor>(std::move(exporter));
   trace::TracerProvider provider;

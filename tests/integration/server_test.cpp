@@ -6,6 +6,7 @@
 
 #include "run.hpp"
 #include "server_fixture.hpp"
+#include "server_routes.hpp"
 #include "test_util.hpp"
 #include "tracehop/http/session.hpp"
 
@@ -13,25 +14,9 @@ namespace asio = boost::asio;
 
 using namespace tracehop;
 using namespace tracehop::http;
+using test::add_routes;
 using test::RawClient;
 using test::ServerThread;
-
-namespace {
-
-void add_routes(Server& s) {
-  s.route("GET", "/items/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
-    co_return ServerResponse::json(200, {{"sku", r.param("sku")}, {"route", r.route}});
-  });
-  s.route("POST", "/echo", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
-    co_return ServerResponse::text(200, r.method + " " + r.body);
-  });
-  s.route("GET", "/boom", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
-    throw std::runtime_error("handler failed");
-    co_return ServerResponse{};
-  });
-}
-
-}  // namespace
 
 TEST(Server, RoutesWithPathTemplates) {
   ServerThread st;
@@ -172,89 +157,6 @@ TEST(Server, MiddlewareSeesTheRouteAndWrapsTheHandler) {
   const auto r = c.read_response();
   EXPECT_NE(r.find("X-Wrapped: yes"), std::string::npos) << r;
   EXPECT_EQ(seen_route, "/items/{sku}");
-}
-
-namespace {
-
-// Writes down what it sees, in order (each line after its tag); its state carries the request's
-// route from start to end.
-struct Recorder final : RequestObserver {
-  explicit Recorder(std::vector<std::string>& into, bool fail = false, std::string name = "")
-      : log(into), throws(fail), tag(std::move(name)) {}
-  void on_request(ServerRequest& r, SignalContext& state) override {
-    log.push_back(tag + "request " + r.route);
-    state.emplace<std::string>(r.route);
-    if (throws) throw std::runtime_error("observer failed");
-  }
-  void on_response(const ServerRequest&, ServerResponse& resp, SignalContext& state) override {
-    log.push_back(tag + "response " + std::to_string(resp.status) + " " + *state.get<std::string>());
-    resp.headers.set("X-Observed", "yes");
-  }
-  void on_exception(const ServerRequest&, const std::exception_ptr&, SignalContext& state) override {
-    log.push_back(tag + "exception " + *state.get<std::string>());
-  }
-  std::vector<std::string>& log;
-  bool throws;
-  std::string tag;
-};
-
-}  // namespace
-
-TEST(Server, ObserversSeeEachRequestAroundItsMiddlewareAndHandler) {
-  ServerThread st;
-  add_routes(st.server());
-  std::vector<std::string> log;  // written on the server's thread, read after its requests
-  st.server().use([&](ServerRequest& r, const Handler& next) -> asio::awaitable<ServerResponse> {
-    log.push_back("middleware " + r.route);
-    co_return co_await next(r);
-  });
-  st.server().observe(std::make_shared<Recorder>(log));
-  st.start();
-  RawClient c(st.port());
-  c.send("GET /items/z HTTP/1.1\r\nHost: x\r\n\r\n");
-  const auto ok = c.read_response();
-  EXPECT_NE(ok.find("X-Observed: yes"), std::string::npos) << ok;  // the answer can still change
-  c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 500", 0), 0u);
-  c.send("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 404", 0), 0u);
-  EXPECT_EQ(log, (std::vector<std::string>{"request /items/{sku}", "middleware /items/{sku}", "response 200 /items/{sku}",
-                                           "request /boom", "middleware /boom", "exception /boom", "request ",
-                                           "middleware ", "response 404 "}));
-}
-
-TEST(Server, ObserversSeeTheEndInTheReverseOrderOfTheBeginning) {
-  ServerThread st;
-  add_routes(st.server());
-  std::vector<std::string> log;
-  st.server().observe(std::make_shared<Recorder>(log, false, "A "));
-  st.server().observe(std::make_shared<Recorder>(log, false, "B "));
-  st.start();
-  RawClient c(st.port());
-  c.send("GET /items/z HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u);
-  c.send("GET /boom HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 500", 0), 0u);
-  EXPECT_EQ(log, (std::vector<std::string>{"A request /items/{sku}", "B request /items/{sku}",
-                                           "B response 200 /items/{sku}", "A response 200 /items/{sku}",
-                                           "A request /boom", "B request /boom", "B exception /boom",
-                                           "A exception /boom"}));
-}
-
-TEST(Server, AnObserverThatThrowsIsLoggedAndTheRequestGoesOn) {
-  ServerThread st;
-  add_routes(st.server());
-  std::vector<std::string> log, second;
-  st.server().observe(std::make_shared<Recorder>(log, true));
-  st.server().observe(std::make_shared<Recorder>(second));
-  st.start();
-  test::LogCapture captured;
-  RawClient c(st.port());
-  c.send("GET /items/z HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u);
-  EXPECT_EQ(log.size(), 2u);  // its on_response still runs, with the state it kept
-  EXPECT_EQ(second, (std::vector<std::string>{"request /items/{sku}", "response 200 /items/{sku}"}));
-  EXPECT_TRUE(captured.contains("a request observer threw: observer failed"));
 }
 
 TEST(Server, ListensOnIpv6Loopback) {

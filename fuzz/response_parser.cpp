@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/beast/http/error.hpp>
+
 #include "fuzz_check.hpp"
 #include "response_parser.hpp"
 
@@ -22,26 +24,20 @@ struct Outcome {
   bool operator==(const Outcome&) const = default;
 };
 
-// Feeds the input in pieces of at most `piece` bytes, as a socket would; Beast's parser may
-// take fewer bytes than offered, and the rest comes again with the next piece.
+// Feeds the input in pieces of at most `piece` bytes, as a socket would; the parser takes a line
+// only whole, and what it leaves comes again with the next piece.
 Outcome parse(std::string_view input, std::size_t piece) {
   ResponseParser p;
-  p.eager(true);
   p.body_limit(1 << 16);
   boost::system::error_code ec;
   std::string pending;
   std::size_t next = 0;
   while (!p.is_done()) {
-    if (!pending.empty()) {
-      const auto used = p.put(boost::asio::buffer(pending), ec);
-      pending.erase(0, used);
-      if (ec == boost::beast::http::error::need_more) ec = {};
-      else if (ec) break;
-      if (used > 0) continue;
-    }
-    if (next == input.size()) {  // the peer closed: as Beast's read operations handle it
-      if (p.got_some()) p.put_eof(ec);
-      else ec = boost::beast::http::error::end_of_stream;
+    pending.erase(0, p.put(pending, ec));
+    if (ec || p.is_done()) break;
+    if (next == input.size()) {  // the peer closed: as read_response handles it
+      if (!pending.empty()) ec = boost::beast::http::error::partial_message;
+      else p.put_eof(ec);
       break;
     }
     const auto n = std::min(piece, input.size() - next);

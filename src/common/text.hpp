@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace tracehop::detail {
@@ -24,14 +25,6 @@ inline std::string ascii_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = ascii_lower(c);
   return out;
-}
-
-/// Equal but for ASCII case (header names, enum-like configuration values).
-constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  return true;
 }
 
 constexpr bool is_ascii_space(char c) noexcept {
@@ -75,11 +68,19 @@ inline constexpr auto kTokenChars = [] {
 
 constexpr bool is_token_char(char c) noexcept { return kTokenChars[static_cast<unsigned char>(c)]; }
 
-/// An RFC 9110 token: a method, a field name, a baggage key.
+/// An RFC 9110 token: a method, a field name, a baggage key. Eight characters a test (every
+/// field name sent and received is checked).
 constexpr bool is_token(std::string_view t) noexcept {
   if (t.empty()) return false;
-  for (char c : t)
-    if (!is_token_char(c)) [[unlikely]] return false;
+  std::size_t i = 0;
+  for (; i + 8 <= t.size(); i += 8) {
+    const char* p = t.data() + i;
+    if (!(is_token_char(p[0]) & is_token_char(p[1]) & is_token_char(p[2]) & is_token_char(p[3]) &
+          is_token_char(p[4]) & is_token_char(p[5]) & is_token_char(p[6]) & is_token_char(p[7]))) [[unlikely]]
+      return false;
+  }
+  for (; i < t.size(); ++i)
+    if (!is_token_char(t[i])) [[unlikely]] return false;
   return true;
 }
 
@@ -98,7 +99,42 @@ constexpr bool has_below(std::uint64_t x, unsigned char n) noexcept { return ((x
 constexpr bool has_byte(std::uint64_t x, char c) noexcept {
   return has_below(x ^ (kOnes * static_cast<unsigned char>(c)), 1);
 }
+/// `x` with its bytes 'A' to 'Z' in lower case.
+constexpr std::uint64_t ascii_lower(std::uint64_t x) noexcept {
+  const std::uint64_t low7 = x & ~kHighs;  // (a byte's high bit would carry into the next)
+  const std::uint64_t from_a = low7 + kOnes * (0x80 - 'A');  // high bit set: at least 'A'
+  const std::uint64_t past_z = low7 + kOnes * (0x7F - 'Z');  // high bit set: past 'Z'
+  return x | (((from_a ^ past_z) & ~x & kHighs) >> 2);       // 0x80 >> 2 is the case bit
+}
 }  // namespace swar
+
+/// Equal but for ASCII case (header names, enum-like configuration values); eight bytes a step
+/// (every field name a response is searched for).
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (!std::is_constant_evaluated() && a.size() >= 8) {
+    const auto differ = [&](std::size_t i) {
+      return swar::ascii_lower(swar::load8(a.data() + i)) != swar::ascii_lower(swar::load8(b.data() + i));
+    };
+    for (std::size_t i = 0; i + 8 <= a.size(); i += 8)
+      if (differ(i)) return false;
+    return a.size() % 8 == 0 || !differ(a.size() - 8);  // the last eight, overlapping
+  }
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  return true;
+}
+
+/// iequals against a name known in lower case ("content-length"): only `s` is folded.
+inline bool iequals_lower(std::string_view s, std::string_view lower) noexcept {
+  if (s.size() != lower.size()) return false;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8)
+    if (swar::ascii_lower(swar::load8(s.data() + i)) != swar::load8(lower.data() + i)) return false;
+  for (; i < s.size(); ++i)
+    if (ascii_lower(s[i]) != lower[i]) return false;
+  return true;
+}
 
 /// A field value that cannot end its line early: no CR, LF or NUL (which would let the sender
 /// of the value smuggle header fields or a second message). Eight bytes a step: it runs on every

@@ -3,7 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/error.hpp>
 
 #include "response_state.hpp"
 #include "rfc9110.hpp"
@@ -114,7 +114,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     Lease lease;
     auto& parser = st->parser.emplace();
     parser.body_limit(session_.max_body_bytes);
-    if (method == "HEAD") parser.skip(true);
+    if (method == "HEAD") parser.skip_body();
     bool retry = false;
     try {
       // The request goes out as its head and its body, written here: Beast's serializer costs a
@@ -142,9 +142,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
                     [&](SignalContext& c) { return RequestHeadersSentParams{c, method, url, hop_headers}; });
         limit = deadline.sooner(timeout_.sock_read, TimeoutKind::SockRead);
         limit.arm(conn.tcp(), reading);
-        auto [rec, rn] = co_await conn.with_stream(
-            [&](auto& stream) { return bhttp::async_read_header(stream, conn.buffer, parser, as_tuple_awaitable); });
-        ec = rec;
+        ec = co_await read_response(conn, parser, Until::Header);
       }
       if (ec) {
         // A pooled connection the server closed meanwhile: an idempotent request is retried
@@ -175,7 +173,8 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     st->force_close = session_.connector.force_close;
     st->max_body_bytes = session_.max_body_bytes;
     st->lease = std::move(lease);
-    const bool no_body = st->parser->is_done();  // HEAD, 204, 304, Content-Length: 0
+    // HEAD, 204, 304, an empty body. (A body that came whole with the header waits for read().)
+    const bool no_body = st->parser->is_done() && st->parser->body().empty();
     if (no_body) {
       st->body_done = true;
       st->lease.release(st->parser->keep_alive() && !st->force_close);

@@ -1,6 +1,4 @@
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/json/parse.hpp>
 #include <charconv>
 
@@ -10,8 +8,6 @@
 namespace tracehop::http {
 
 namespace asio = boost::asio;
-namespace bhttp = boost::beast::http;
-constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 
 Response::Response() noexcept = default;
 Response::Response(std::unique_ptr<detail::ResponseState> state) noexcept : state_(std::move(state)) {}
@@ -48,9 +44,8 @@ asio::awaitable<void> read_some(ResponseState& st) {
   auto& conn = st.lease.connection();
   const Deadline limit = st.deadline.sooner(st.sock_read, TimeoutKind::SockRead);
   limit.arm(conn.tcp(), [&] { return "reading from " + conn.origin.host_header(); });
-  auto [ec, n] = co_await conn.with_stream(
-      [&](auto& stream) { return bhttp::async_read_some(stream, conn.buffer, *st.parser, as_tuple_awaitable); });
-  if (ec) throw_io_error(ec, limit, conn.origin, *st.url, true);
+  if (const auto ec = co_await read_response(conn, *st.parser, Until::More))
+    throw_io_error(ec, limit, conn.origin, *st.url, true);
 }
 
 // The body is in: the connection goes back to the pool if the server keeps it open.

@@ -1,6 +1,9 @@
 #include "wire.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -57,6 +60,32 @@ std::size_t write_now(Connection& conn, const RequestBytes& bytes, boost::system
   const std::size_t n = socket.write_some(bytes, ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) ec.clear();
   return n;
+}
+
+asio::awaitable<boost::system::error_code> read_response(Connection& conn, ResponseParser& parser, Until until) {
+  auto& buffer = conn.buffer;
+  for (;;) {
+    boost::system::error_code ec;
+    if (buffer.size() > 0) {
+      const auto data = buffer.data();
+      const std::size_t used = parser.put({static_cast<const char*>(data.data()), data.size()}, ec);
+      buffer.consume(used);
+      if (ec || parser.is_done() || (until == Until::Header ? parser.is_header_done() : used > 0)) co_return ec;
+    }
+    // Room for what a socket usually has ready (512 bytes to 64 KiB, as Beast's reads size it).
+    const std::size_t room = std::clamp<std::size_t>(buffer.capacity() - buffer.size(), 512, 65536);
+    auto [rec, n] = co_await conn.with_stream([&](auto& stream) {
+      return stream.async_read_some(buffer.prepare(room), asio::as_tuple(asio::use_awaitable));
+    });
+    buffer.commit(n);
+    if (rec == asio::error::eof) {
+      if (!parser.got_some() && buffer.size() == 0) co_return bhttp::error::end_of_stream;
+      if (buffer.size() == 0) parser.put_eof(ec);
+      else ec = bhttp::error::partial_message;  // a line that will never end
+      co_return ec;
+    }
+    if (rec) co_return rec;
+  }
 }
 
 RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept {

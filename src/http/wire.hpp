@@ -1,8 +1,10 @@
 #pragma once
-// A request on the wire (internal): its bytes, written at once where the socket takes them, and
-// what a failed read or write of an exchange means as a typed error.
+// A request on the wire (internal): its bytes, written at once where the socket takes them; a
+// response read into its parser; and what a failed read or write of an exchange means as a typed
+// error.
 
 #include <array>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/container/small_vector.hpp>
 #include <boost/system/error_code.hpp>
@@ -11,6 +13,7 @@
 
 #include "deadline.hpp"
 #include "connection.hpp"
+#include "response_parser.hpp"
 #include "tracehop/http/request_headers.hpp"
 #include "tracehop/http/url.hpp"
 
@@ -37,6 +40,14 @@ using RequestBytes = std::array<boost::asio::const_buffer, 2>;
 std::size_t write_now(Connection& conn, const RequestBytes& bytes, boost::system::error_code& ec);
 /// What is left of `bytes` after the first `written`.
 RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept;
+
+/// Reads from `conn` into `parser` until the parser has the response's header (`Until::Header`;
+/// body bytes that came with it are parsed too) or has taken more of the body (`Until::More`),
+/// starting with what is left in the connection's buffer; what the parser does not take stays
+/// there. Returns the error, as Beast's reads report them: `end_of_stream` if the peer closed
+/// before sending anything, `partial_message` if it closed in the middle of the response.
+enum class Until { Header, More };
+boost::asio::awaitable<boost::system::error_code> read_response(Connection& conn, ResponseParser& parser, Until until);
 
 /// Throws the error for a failed read or write of an exchange with `origin`: the timeout of
 /// `limit`, ClientPayloadError in the body (`in_body`) or past the size limit,

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "deadline.hpp"
-#include "response_parser.hpp"
 #include "wire.hpp"
 
 using namespace tracehop::http;
@@ -139,31 +138,4 @@ TEST(PoolKey, SchemeHostPortWithIpv6InBracketsBuiltOnTheStackOrForLongHostsOnThe
   const std::string long_host(400, 'a');
   EXPECT_EQ(detail::OriginKey(Origin{"http", long_host, 80}).view(), "http://" + long_host + ":80");
   EXPECT_EQ(detail::origin_key(Origin{"http", "example.test", 65535}), "http://example.test:65535");
-}
-
-TEST(ResponseParser, FieldsPastItsRoomInPlaceAreKeptWholeAndInOrder) {
-  // 24 fields, about 900 bytes: past the 16 fields and 320 bytes the parser keeps in place.
-  std::string response = "HTTP/1.1 203 Non-Authoritative Information\r\n";
-  for (int i = 0; i < 24; ++i) response += "X-F" + std::to_string(i) + ": " + std::string(30, static_cast<char>('a' + i)) + "\r\n";
-  response += "Content-Length: 2\r\n\r\nok";
-  detail::ResponseParser parser;
-  parser.eager(true);
-  boost::system::error_code ec;
-  EXPECT_EQ(parser.put(boost::asio::buffer(response), ec), response.size());
-  ASSERT_FALSE(ec) << ec.message();
-  ASSERT_TRUE(parser.is_done());
-  EXPECT_EQ(parser.status(), 203);
-  EXPECT_EQ(parser.reason(), "Non-Authoritative Information");
-  int i = 0;
-  parser.each_field([&](std::string_view name, std::string_view value) {
-    if (i < 24) {
-      EXPECT_EQ(name, "X-F" + std::to_string(i));
-      EXPECT_EQ(value, std::string(30, static_cast<char>('a' + i)));
-    }
-    ++i;
-  });
-  EXPECT_EQ(i, 25);
-  EXPECT_EQ(parser.field("x-f23"), std::string(30, 'x'));
-  EXPECT_EQ(parser.field("content-length"), "2");
-  EXPECT_EQ(parser.body(), "ok");
 }

@@ -99,6 +99,17 @@ constexpr bool has_below(std::uint64_t x, unsigned char n) noexcept { return ((x
 constexpr bool has_byte(std::uint64_t x, char c) noexcept {
   return has_below(x ^ (kOnes * static_cast<unsigned char>(c)), 1);
 }
+/// Whether `s` has any of the bytes `a`, `b`, `c`.
+inline bool has_any_of(std::string_view s, char a, char b, char c) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t x = load8(s.data() + i);
+    if (has_byte(x, a) || has_byte(x, b) || has_byte(x, c)) return true;
+  }
+  for (; i < s.size(); ++i)
+    if (s[i] == a || s[i] == b || s[i] == c) return true;
+  return false;
+}
 /// `x` with its bytes 'A' to 'Z' in lower case.
 constexpr std::uint64_t ascii_lower(std::uint64_t x) noexcept {
   const std::uint64_t low7 = x & ~kHighs;  // (a byte's high bit would carry into the next)

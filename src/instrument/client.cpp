@@ -88,9 +88,14 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
         recorded_url.resize(std::min(recorded_url.find('?'), recorded_url.size()));
       }
     }
-    recorded_url = redact_url(std::move(recorded_url), s.sensitive);
+    // (A URL without userinfo, query and fragment, as parsed, has nothing to redact.)
+    if (s.options.url_filter || p.url.has_userinfo() || p.url.has_query() || p.url.has_fragment())
+      recorded_url = redact_url(std::move(recorded_url), s.sensitive);
     const auto& origin = p.origin;
-    a.reserve(a.size() + 16);  // room for what the response adds: no reallocation later
+    // Room for what the response and the end add too (old: 4 + 1 + 2; stable: up to 6 + 3 + 2;
+    // at least the 8 a span keeps room for), and no more: a list past 1 KiB is not a size malloc
+    // keeps at hand.
+    a.reserve(a.size() + std::max((reports_old(s.mode) ? 7 : 0) + (reports_stable(s.mode) ? 11 : 0), 8));
     if (reports_old(s.mode)) {
       append(a, "http.method", method);
       if (reports_stable(s.mode))

@@ -5,6 +5,7 @@
 #include <boost/url/url.hpp>
 
 #include "common/env.hpp"
+#include "common/text.hpp"
 
 namespace tracehop::instrument {
 
@@ -41,7 +42,7 @@ const std::vector<std::string>& default_sensitive_query_keys() {
 
 std::string redact_url(std::string text, const std::vector<std::string>& sensitive_keys) {
   // No userinfo, query or fragment: nothing to redact (the usual case, without parsing).
-  if (std::none_of(text.begin(), text.end(), [](char c) { return c == '@' || c == '?' || c == '#'; })) return text;
+  if (!tracehop::detail::swar::has_any_of(text, '@', '?', '#')) return text;
   auto parsed = boost::urls::parse_uri_reference(text);
   if (!parsed) return text;
   const bool credentials = parsed->has_userinfo();

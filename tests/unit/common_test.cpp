@@ -63,6 +63,13 @@ TEST(CommonText, AsciiCaseOnly) {
 TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
   EXPECT_TRUE(is_token("X-Custom_1.!#$%&'*+^`|~"));
   for (std::string_view bad : {"", "a b", "a:b", "a\"b", "(a)", "a/b", "a\x7f", "\xC3\x89"}) EXPECT_FALSE(is_token(bad)) << bad;
+  // A URL scanned for what redaction looks at, a word a step: found wherever it is.
+  for (std::size_t at = 0; at < 19; ++at)
+    for (const char c : {'@', '?', '#', '!'}) {
+      std::string url(19, 'u');
+      url[at] = c;
+      EXPECT_EQ(swar::has_any_of(url, '@', '?', '#'), c != '!') << c << " at " << at;
+    }
   // Eight characters a test, the rest one at a time: a bad byte is found wherever it is.
   for (const std::size_t size : {7, 8, 12, 16, 17})
     for (std::size_t at = 0; at < size; ++at)

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "connection.hpp"
@@ -64,6 +65,7 @@ class Signals final : public ConnectObserver {
   explicit Signals(ConfigList configs)
       : configs_(std::move(configs)),
         sole_(configs_->sole_observer),
+        sole_needs_state_(sole_ && sole_->only_with_state()),
         more_(configs_->configs.size() > kInPlace
                   ? std::make_unique<SignalContext[]>(configs_->configs.size() - kInPlace)
                   : nullptr) {}
@@ -73,6 +75,7 @@ class Signals final : public ConnectObserver {
   template <class Params, class MakeParams>
   [[gnu::always_inline]] void emit(const Signal<Params>& signal, MakeParams&& make) noexcept {
     if (sole_) [[likely]] {
+      if (!told(sole_needs_state_, in_place_[0], signal)) return;
       try {
         (sole_->*signal.method)(make(in_place_[0]));
       } catch (...) {
@@ -107,13 +110,23 @@ class Signals final : public ConnectObserver {
       const auto& functions = config.*signal.functions;
       if (!observer && functions.empty()) continue;
       try {
-        const Params params = make(i < kInPlace ? in_place_[i] : more_[i - kInPlace]);
-        if (observer) (observer->*signal.method)(params);
+        SignalContext& context = i < kInPlace ? in_place_[i] : more_[i - kInPlace];
+        const bool tell = observer && told(observer->only_with_state(), context, signal);
+        if (!tell && functions.empty()) continue;
+        const Params params = make(context);
+        if (tell) (observer->*signal.method)(params);
         for (const auto& f : functions) f(params);
       } catch (...) {
         report_subscriber_exception();
       }
     }
+  }
+
+  // Whether an observer hears `signal`: its start always; the rest, if it asked for them only
+  // where it keeps state, only then.
+  template <class Params>
+  static bool told(bool needs_state, const SignalContext& context, const Signal<Params>&) noexcept {
+    return std::is_same_v<Params, RequestStartParams> || !needs_state || context.has_value();
   }
 
   [[gnu::always_inline]] void connection(const Signal<ConnectionParams>& signal, Clock::duration d) noexcept {
@@ -122,6 +135,7 @@ class Signals final : public ConnectObserver {
   static constexpr std::size_t kInPlace = 2;  // most requests have one or two configs
   ConfigList configs_;
   SignalObserver* sole_;                        // configs_->sole_observer
+  bool sole_needs_state_;                       // sole_->only_with_state()
   SignalContext in_place_[kInPlace];            // one per config
   std::unique_ptr<SignalContext[]> more_;
   const Origin* origin_ = nullptr;

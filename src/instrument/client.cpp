@@ -198,7 +198,8 @@ Global& global() {
 // The instrumentation's subscriber: a CLIENT span per physical request, in its SignalContext.
 class ClientSpans final : public http::SignalObserver {
  public:
-  explicit ClientSpans(std::shared_ptr<const Settings> s) : s_(std::move(s)) {}
+  // Only a recorded request keeps state (its RequestSpan): the others hear nothing after start.
+  explicit ClientSpans(std::shared_ptr<const Settings> s) : SignalObserver(true), s_(std::move(s)) {}
 
   void on_request_start(const http::RequestStartParams& p) override { on_start(*s_, p); }
   void on_response_headers(const http::ResponseHeadersParams& p) override { on_response(*s_, p); }

@@ -297,3 +297,53 @@ TEST_F(SignalsTest, AnObserverIsToldEachSignalBeforeItsConfigsFunctionsAndShares
                             "observer start", "function start 7", "observer reuse", "observer sent 7",
                             "observer response 200", "observer end 7 bytes=8", "function end 7"}));
 }
+
+namespace {
+// An observer that hears the rest of a request only where it kept state: it keeps some for
+// requests to /echo-header and none for /hop/1's redirect target.
+struct SelectiveObserver final : SignalObserver {
+  explicit SelectiveObserver(Recorder& r) : SignalObserver(true), rec(r) {}
+  void on_request_start(const RequestStartParams& p) override {
+    const bool keep = p.url.encoded_path() == "/echo-header";
+    if (keep) p.ctx.emplace<int>(1);
+    rec.add(std::string("observer start ") + std::string(p.url.encoded_path()));
+  }
+  void on_request_headers_sent(const RequestHeadersSentParams& p) override { rec.add("observer sent " + Recorder::id(p.ctx)); }
+  void on_response_headers(const ResponseHeadersParams& p) override { rec.add("observer response " + Recorder::id(p.ctx)); }
+  void on_request_redirect(const RedirectParams& p) override { rec.add("observer redirect " + Recorder::id(p.ctx)); }
+  void on_request_end(const RequestEndParams& p) override { rec.add("observer end " + Recorder::id(p.ctx)); }
+  void on_connection_reuseconn(const ConnectionParams& p) override { rec.add("observer reuse " + Recorder::id(p.ctx)); }
+  Recorder& rec;
+};
+}  // namespace
+
+TEST_F(SignalsTest, AnObserverOnlyWithStateHearsNothingMoreOfARequestItKeptNothingFor) {
+  // Alone in its config (signals go straight to it), and beside a function (round the loop):
+  // the same for the observer, and the function hears everything.
+  for (const bool with_function : {false, true}) {
+    rec.events.clear();
+    auto cfg = std::make_shared<TraceConfig>();
+    cfg->observer = std::make_shared<SelectiveObserver>(rec);
+    if (with_function)
+      cfg->on_request_end.push_back([&](const RequestEndParams& p) { rec.add("function end " + Recorder::id(p.ctx)); });
+    run([&]() -> asio::awaitable<void> {
+      SessionOptions options{.trace_configs = {cfg}};
+      auto ex = co_await asio::this_coro::executor;
+      ClientSession session(ex, std::move(options));
+      auto kept = co_await session.get(url("/echo-header"));
+      co_await kept.read();
+      auto redirected = co_await session.get(url("/hop/1"));  // a hop of its own, then /echo-header
+      co_await redirected.read();
+      co_await session.close();
+    });
+    std::vector<std::string> expected = {"observer start /echo-header", "observer sent 1", "observer response 1",
+                                         "observer end 1"};
+    if (with_function) expected.push_back("function end 1");
+    expected.insert(expected.end(), {"observer start /hop/1"});
+    if (with_function) expected.push_back("function end ?");
+    expected.insert(expected.end(), {"observer start /echo-header", "observer reuse 1", "observer sent 1",
+                                     "observer response 1", "observer end 1"});
+    if (with_function) expected.push_back("function end 1");
+    EXPECT_EQ(rec.events, expected) << (with_function ? "with a function" : "alone");
+  }
+}

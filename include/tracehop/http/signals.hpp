@@ -92,7 +92,14 @@ struct DnsParams {
 /// nothing. The same rules hold: quick, on the request's task, an exception logged and dropped.
 class SignalObserver {
  public:
+  SignalObserver() noexcept = default;
+  /// With `only_with_state`, the signals after a request's start reach this observer only for
+  /// requests it kept state for (in its SignalContext) by then: an instrumentation that keeps
+  /// nothing for the requests it does not record (unsampled, no SDK) is not told of them again.
+  explicit SignalObserver(bool only_with_state) noexcept : only_with_state_(only_with_state) {}
   virtual ~SignalObserver() = default;
+  bool only_with_state() const noexcept { return only_with_state_; }
+
   virtual void on_request_start(const RequestStartParams&) {}
   virtual void on_request_headers_sent(const RequestHeadersSentParams&) {}
   virtual void on_response_headers(const ResponseHeadersParams&) {}
@@ -107,6 +114,9 @@ class SignalObserver {
   virtual void on_dns_resolvehost_start(const DnsParams&) {}
   virtual void on_dns_resolvehost_end(const DnsParams&) {}
   virtual void on_tls_handshake_end(const ConnectionParams&) {}
+
+ private:
+  bool only_with_state_ = false;
 };
 
 /// Subscribers for the client's lifecycle signals: an observer, or functions per signal (as

@@ -71,17 +71,19 @@ constexpr bool is_token_char(char c) noexcept { return kTokenChars[static_cast<u
 /// An RFC 9110 token: a method, a field name, a baggage key. Eight characters a test (every
 /// field name sent and received is checked).
 constexpr bool is_token(std::string_view t) noexcept {
-  if (t.empty()) return false;
-  std::size_t i = 0;
-  for (; i + 8 <= t.size(); i += 8) {
-    const char* p = t.data() + i;
-    if (!(is_token_char(p[0]) & is_token_char(p[1]) & is_token_char(p[2]) & is_token_char(p[3]) &
-          is_token_char(p[4]) & is_token_char(p[5]) & is_token_char(p[6]) & is_token_char(p[7]))) [[unlikely]]
-      return false;
+  if (t.size() < 8) {
+    for (char c : t)
+      if (!is_token_char(c)) [[unlikely]] return false;
+    return !t.empty();
   }
-  for (; i < t.size(); ++i)
-    if (!is_token_char(t[i])) [[unlikely]] return false;
-  return true;
+  const auto eight_ok = [&t](std::size_t i) {
+    const char* p = t.data() + i;
+    return is_token_char(p[0]) & is_token_char(p[1]) & is_token_char(p[2]) & is_token_char(p[3]) &
+           is_token_char(p[4]) & is_token_char(p[5]) & is_token_char(p[6]) & is_token_char(p[7]);
+  };
+  for (std::size_t i = 0; i + 8 <= t.size(); i += 8)
+    if (!eight_ok(i)) [[unlikely]] return false;
+  return t.size() % 8 == 0 || eight_ok(t.size() - 8);  // the last eight, overlapping
 }
 
 /// Scanning text eight bytes a step (SWAR), for the checks that run on every header and every
@@ -151,15 +153,19 @@ inline bool iequals_lower(std::string_view s, std::string_view lower) noexcept {
 /// of the value smuggle header fields or a second message). Eight bytes a step: it runs on every
 /// header field of every request.
 inline bool is_field_value(std::string_view v) noexcept {
-  std::size_t i = 0;
-  for (; i + 8 <= v.size(); i += 8) {
-    const std::uint64_t x = swar::load8(v.data() + i);
-    if (!swar::has_below(x, 0x20)) [[likely]] continue;  // no control character: one test, not three
-    if (swar::has_byte(x, '\0') || swar::has_byte(x, '\r') || swar::has_byte(x, '\n')) return false;
+  if (v.size() < 8) {
+    for (char c : v)
+      if (c == '\r' || c == '\n' || c == '\0') [[unlikely]] return false;
+    return true;
   }
-  for (; i < v.size(); ++i)
-    if (v[i] == '\r' || v[i] == '\n' || v[i] == '\0') [[unlikely]] return false;
-  return true;
+  const auto eight_ok = [&v](std::size_t i) {
+    const std::uint64_t x = swar::load8(v.data() + i);
+    if (!swar::has_below(x, 0x20)) [[likely]] return true;  // no control character: one test, not three
+    return !(swar::has_byte(x, '\0') || swar::has_byte(x, '\r') || swar::has_byte(x, '\n'));
+  };
+  for (std::size_t i = 0; i + 8 <= v.size(); i += 8)
+    if (!eight_ok(i)) [[unlikely]] return false;
+  return v.size() % 8 == 0 || eight_ok(v.size() - 8);  // the last eight, overlapping
 }
 
 /// `v` in decimal at `out` (at most 20 characters); returns the end. Eight digits at a time in

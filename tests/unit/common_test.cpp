@@ -93,6 +93,16 @@ TEST(CommonText, TokensAndFieldValuesAsRfc9110) {
       v[i] = c;
       EXPECT_FALSE(is_field_value(v)) << i << ' ' << int(c);
     }
+  // Short values byte by byte; longer ones end with an overlapping word: every size and place.
+  for (std::size_t size = 1; size < 18; ++size) {
+    EXPECT_TRUE(is_field_value(std::string(size, '\t'))) << size;
+    for (std::size_t i = 0; i < size; ++i)
+      for (char c : {'\r', '\n', '\0'}) {
+        std::string v(size, 'v');
+        v[i] = c;
+        EXPECT_FALSE(is_field_value(v)) << size << ' ' << i << ' ' << int(c);
+      }
+  }
 }
 
 TEST(CommonText, WriteDecimalAgreesWithToCharsAtEveryLength) {

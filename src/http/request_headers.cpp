@@ -1,5 +1,7 @@
 #include "tracehop/http/request_headers.hpp"
 
+#include <cstring>
+
 namespace tracehop::http {
 
 // An added field's name is in neither the request's (or copied) fields nor another added field,
@@ -29,8 +31,9 @@ std::vector<std::string_view> RequestHeaders::all(std::string_view name) const {
 bool RequestHeaders::try_append(std::string_view name, std::string_view value) {
   if (find_added(name) || current().contains(name)) return false;
   const auto at = static_cast<std::uint32_t>(text_.size());
-  text_.insert(text_.end(), name.begin(), name.end());
-  text_.insert(text_.end(), value.begin(), value.end());
+  text_.resize(at + name.size() + value.size(), boost::container::default_init);
+  std::memcpy(text_.data() + at, name.data(), name.size());
+  std::memcpy(text_.data() + at + name.size(), value.data(), value.size());
   added_.push_back({at, static_cast<std::uint32_t>(name.size()), static_cast<std::uint32_t>(value.size())});
   return true;
 }

@@ -86,9 +86,9 @@ void write_traceparent(const SpanContext& c, char* s) noexcept {
   s[2] = s[35] = s[52] = '-';
   c.trace_id().write_hex(s + 3);
   c.span_id().write_hex(s + 36);
-  // Only the flags this version defines (sampled, random) go out.
-  const std::uint8_t bits[1] = {static_cast<std::uint8_t>(c.trace_flags().bits() & 0x03)};
-  detail::write_hex(bits, 1, s + 53);
+  // Only the flags this version defines (sampled, random) go out: "00" to "03".
+  s[53] = '0';
+  s[54] = static_cast<char>('0' + (c.trace_flags().bits() & 0x03));
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "tracehop/trace/ids.hpp"
 
+#include "random.hpp"
+
 #include <pthread.h>
 #include <unistd.h>
 #if defined(__SSE2__)
@@ -81,86 +83,43 @@ void write_hex(const std::uint8_t* bytes, std::size_t n, char* out) noexcept {
 
 }  // namespace detail
 
-namespace {
+namespace detail {
 
-std::uint64_t splitmix64(std::uint64_t& x) noexcept {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+void Generator::seed() noexcept {
+  seeded_ = true;
+  std::uint64_t mix = 0;
+  try {
+    std::random_device rd;
+    mix = (std::uint64_t{rd()} << 32) ^ rd();
+  } catch (...) {
+    // No entropy device: fall back on time, address, process and thread below.
+  }
+  mix ^= static_cast<std::uint64_t>(std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  mix ^= reinterpret_cast<std::uintptr_t>(this);
+  mix ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) << 1;
+  mix ^= static_cast<std::uint64_t>(::getpid()) << 40;
+  // splitmix64: one step spreads the mixed bits over the whole state.
+  std::uint64_t z = mix + 0x9e3779b97f4a7c15ULL;
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  state_ = z ^ (z >> 31);
 }
 
-// wyrand: a 64-bit state stepped by a constant and mixed by one 64x64->128 multiply. It passes
-// BigCrush and PractRand, and costs a handful of instructions (a trace id takes two calls).
-// One instance per thread, seeded on first use from the operating system.
-class Generator {
-  __extension__ using u128 = unsigned __int128;  // GCC and Clang on 64-bit targets
-
- public:
-  std::uint64_t next() noexcept {
-    if (!seeded_) [[unlikely]]
-      seed();
-    state_ += 0xa0761d6478bd642fULL;
-    const u128 m = static_cast<u128>(state_) * (state_ ^ 0xe7037ed1a0b428dbULL);
-    return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
-  }
-  /// A forked child must not repeat its parent's ids: it reseeds on next use.
-  void forget_seed() noexcept { seeded_ = false; }
-
- private:
-  void seed() noexcept {
-    seeded_ = true;
-    std::uint64_t mix = 0;
-    try {
-      std::random_device rd;
-      mix = (std::uint64_t{rd()} << 32) ^ rd();
-    } catch (...) {
-      // No entropy device: fall back on time, address, process and thread below.
-    }
-    mix ^= static_cast<std::uint64_t>(
-        std::chrono::high_resolution_clock::now().time_since_epoch().count());
-    mix ^= reinterpret_cast<std::uintptr_t>(this);
-    mix ^= std::hash<std::thread::id>{}(std::this_thread::get_id()) << 1;
-    mix ^= static_cast<std::uint64_t>(::getpid()) << 40;
-    state_ = splitmix64(mix);
-  }
-  std::uint64_t state_ = 0;
-  bool seeded_ = false;
-};
-
-thread_local Generator tls_rng;
-
+namespace {
 // In a forked child only the forking thread exists; its generator must reseed. (getpid() per
 // id would be a system call on current glibc: far too slow.)
 const bool atfork_registered = [] {
   ::pthread_atfork(nullptr, nullptr, [] { tls_rng.forget_seed(); });
   return true;
 }();
-
 }  // namespace
 
-std::uint64_t random_u64() noexcept { return tls_rng.next(); }
+}  // namespace detail
 
-TraceId RandomIdGenerator::new_trace_id() {
-  // All-zero is invalid; with 128 random bits it is all but impossible, but never emit it.
-  std::uint64_t hi, lo;
-  do {
-    hi = tls_rng.next();
-    lo = tls_rng.next();
-  } while ((hi | lo) == 0);
-  TraceId::Bytes b;
-  std::memcpy(b.data(), &hi, 8);
-  std::memcpy(b.data() + 8, &lo, 8);
-  return TraceId(b);
-}
+std::uint64_t random_u64() noexcept { return detail::tls_rng.next(); }
 
-SpanId RandomIdGenerator::new_span_id() {
-  std::uint64_t v;
-  do v = tls_rng.next();
-  while (v == 0);
-  SpanId::Bytes b;
-  std::memcpy(b.data(), &v, 8);
-  return SpanId(b);
-}
+TraceId RandomIdGenerator::new_trace_id() { return detail::random_trace_id(); }
+
+SpanId RandomIdGenerator::new_span_id() { return detail::random_span_id(); }
 
 }  // namespace tracehop::trace

@@ -6,6 +6,7 @@
 
 #include "bounded_queue.hpp"
 #include "internal.hpp"
+#include "random.hpp"
 #include "tracehop/log.hpp"
 
 namespace tracehop::trace {
@@ -18,7 +19,8 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
         sampler(o.sampler ? std::move(o.sampler) : sampler_from_env()),
         limits(o.limits ? *o.limits : SpanLimits::from_env()),
         ids(o.id_generator ? std::move(o.id_generator) : std::make_shared<RandomIdGenerator>()),
-        random_trace_ids(ids->trace_ids_are_random()) {
+        random_trace_ids(ids->trace_ids_are_random()),
+        default_ids(dynamic_cast<const RandomIdGenerator*>(ids.get()) != nullptr) {
     lists_.push_back(std::make_unique<ProcessorList>());
     current_.store(lists_.back().get(), std::memory_order_release);
   }
@@ -28,6 +30,7 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
   const SpanLimits limits;
   const std::shared_ptr<IdGenerator> ids;
   const bool random_trace_ids;
+  const bool default_ids;  // ids is the (final) RandomIdGenerator: drawn inline, no virtual call
   std::atomic<bool> shut_down{false};
 
   const ProcessorList* processors() const noexcept {
@@ -165,8 +168,10 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
   }
 
   const bool has_parent = parent.valid();
-  const TraceId trace_id = has_parent ? parent.trace_id() : state->ids->new_trace_id();
-  const SpanId span_id = state->ids->new_span_id();
+  const TraceId trace_id = has_parent         ? parent.trace_id()
+                           : state->default_ids ? detail::random_trace_id()
+                                                : state->ids->new_trace_id();
+  const SpanId span_id = state->default_ids ? detail::random_span_id() : state->ids->new_span_id();
   // W3C Level 2: the random flag follows the parent; a new trace sets it if our ids are random.
   const bool random = has_parent ? parent.trace_flags().random() : state->random_trace_ids;
 

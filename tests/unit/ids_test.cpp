@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <set>
 #include <string>
 #include <thread>
@@ -105,4 +109,29 @@ TEST(TraceFlags, SampledAndRandomBits) {
   EXPECT_TRUE(f.random());
   EXPECT_EQ(f.bits(), 0x03);
   EXPECT_EQ(f.with_sampled(false).bits(), 0x02);
+}
+
+TEST(Ids, AForkedChildDrawsOtherIdsThanItsParent) {
+  // At fork the child holds a copy of the parent thread's generator; it must reseed, or both
+  // processes would make the same ids from then on.
+  RandomIdGenerator gen;
+  gen.new_span_id();  // the generator is seeded before the fork
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string id = gen.new_trace_id().to_hex();
+    const bool written = ::write(fds[1], id.data(), id.size()) == static_cast<ssize_t>(id.size());
+    ::_exit(written ? 0 : 1);
+  }
+  const std::string mine = gen.new_trace_id().to_hex();
+  char theirs[32];
+  ASSERT_EQ(::read(fds[0], theirs, sizeof theirs), static_cast<ssize_t>(sizeof theirs));
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(mine, std::string(theirs, sizeof theirs));
 }

@@ -240,3 +240,38 @@ TEST(Tracer, WithoutAnSdkAScopedSpanOverNoSpanAttachesNothing) {
   }
   EXPECT_EQ(current_slot().depth(), depth + 1);
 }
+
+namespace {
+// Ids counted up from 1: a provider's own generator, which the tracer must ask for every id.
+class CountingIds final : public IdGenerator {
+ public:
+  TraceId new_trace_id() override {
+    TraceId::Bytes b{};
+    b[15] = ++traces;
+    return TraceId(b);
+  }
+  SpanId new_span_id() override {
+    SpanId::Bytes b{};
+    b[7] = ++spans;
+    return SpanId(b);
+  }
+  std::uint8_t traces = 0, spans = 0;
+};
+}  // namespace
+
+TEST(Tracer, AProvidersOwnIdGeneratorMakesEveryIdSampledOrNot) {
+  // (The default generator's ids are drawn inline; any other is called through IdGenerator.)
+  auto ids = std::make_shared<CountingIds>();
+  for (const bool sampled : {true, false}) {
+    MemoryProvider p({.sampler = sampled ? always_on_sampler() : always_off_sampler(), .id_generator = ids});
+    auto root = p.tracer->start_span("root");
+    EXPECT_EQ(root.span_context().trace_id().to_hex(), "0000000000000000000000000000000" + std::to_string(sampled ? 1 : 2));
+    EXPECT_EQ(root.span_context().span_id().to_hex(), "000000000000000" + std::to_string(sampled ? 1 : 3));
+    EXPECT_FALSE(root.span_context().trace_flags().random()) << "counted ids are not random";
+    auto child = p.tracer->start_span("child", {.parent = Context{}.with_span(root)});
+    EXPECT_EQ(child.span_context().trace_id(), root.span_context().trace_id());
+    EXPECT_EQ(child.span_context().span_id().to_hex(), "000000000000000" + std::to_string(sampled ? 2 : 4));
+  }
+  EXPECT_EQ(ids->traces, 2);
+  EXPECT_EQ(ids->spans, 4);
+}

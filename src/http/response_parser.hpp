@@ -35,8 +35,8 @@ class ResponseParser {
 
   /// Parses from the start of `in`; returns how many bytes it took. It takes a line (the
   /// header, a chunk size, a trailer field) only whole: the caller offers what is left again,
-  /// with more after it. It takes nothing past the end of the message. An error leaves `ec` set
-  /// and the parser unusable.
+  /// with more after it. It takes nothing past the end of the message. After an error (in `ec`)
+  /// it stays where it stopped: offered the same bytes again, it fails the same way.
   std::size_t put(std::string_view in, error_code& ec);
   /// The peer closed the connection: ends a body that runs until then, else partial_message.
   void put_eof(error_code& ec);

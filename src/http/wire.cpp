@@ -70,6 +70,9 @@ asio::awaitable<boost::system::error_code> read_response(Connection& conn, Respo
       const auto data = buffer.data();
       const std::size_t used = parser.put({static_cast<const char*>(data.data()), data.size()}, ec);
       buffer.consume(used);
+      // An error in body bytes that came with the header is the body's, met again by the read of
+      // the body: the bytes stay in the buffer, where the parser stopped.
+      if (ec && until == Until::Header && parser.is_header_done()) co_return boost::system::error_code{};
       if (ec || parser.is_done() || (until == Until::Header ? parser.is_header_done() : used > 0)) co_return ec;
     }
     // Room for what a socket usually has ready (512 bytes to 64 KiB, as Beast's reads size it).

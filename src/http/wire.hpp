@@ -45,7 +45,8 @@ RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept;
 /// body bytes that came with it are parsed too) or has taken more of the body (`Until::More`),
 /// starting with what is left in the connection's buffer; what the parser does not take stays
 /// there. Returns the error, as Beast's reads report them: `end_of_stream` if the peer closed
-/// before sending anything, `partial_message` if it closed in the middle of the response.
+/// before sending anything, `partial_message` if it closed in the middle of the response. (With
+/// `Until::Header`, an error in the body bytes that came along is left to the body's read.)
 enum class Until { Header, More };
 boost::asio::awaitable<boost::system::error_code> read_response(Connection& conn, ResponseParser& parser, Until until);
 

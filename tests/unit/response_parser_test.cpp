@@ -249,3 +249,18 @@ TEST(ResponseParser, FieldsPastItsRoomInPlaceAreKeptWholeAndInOrder) {
   EXPECT_EQ(parser.field("content-length"), "2");
   EXPECT_EQ(parser.body(), "ok");
 }
+
+TEST(ResponseParser, AfterAnErrorTheSameBytesFailTheSameWay) {
+  // What read_response relies on to leave a body's error, met with the header, to the body's read.
+  const std::string header = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string rest = "3\r\nabcX\r\n";
+  ResponseParser p;
+  boost::system::error_code ec;
+  const std::size_t taken = p.put(header + rest, ec);
+  EXPECT_EQ(ec, error::bad_chunk);
+  ASSERT_TRUE(p.is_header_done());
+  EXPECT_EQ(taken, header.size() + 6) << "the chunk's size and data taken, the bad byte left";
+  EXPECT_EQ(p.put(std::string_view(rest).substr(6), ec), 0u);
+  EXPECT_EQ(ec, error::bad_chunk);
+  EXPECT_EQ(p.body(), "abc");
+}

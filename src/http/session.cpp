@@ -38,25 +38,29 @@ struct ClientSession::Impl {
   detail::UrlCache urls;
   std::mutex configs_mu;  // serialises add_trace_config; requests only load
   std::atomic<std::shared_ptr<const std::vector<TraceConfigPtr>>> added_configs;
+  std::atomic<std::uint64_t> added_version{0};  // counts add_trace_config calls, each after its store
 
   // The configs of this session's requests, merged once for as long as neither the session's
-  // added configs nor the process-wide ones change (a request then allocates nothing for them).
+  // added configs nor the process-wide ones change (a request then allocates nothing for them),
+  // which two version counters tell without loading either list.
   struct MergedConfigs {
-    std::shared_ptr<const std::vector<TraceConfigPtr>> added;
-    detail::ConfigList global, merged;
+    std::uint64_t global_version, added_version;
+    detail::ConfigList merged;
   };
   std::atomic<std::shared_ptr<const MergedConfigs>> merged_configs;
 
   detail::ConfigList request_configs() {
-    auto added = added_configs.load(std::memory_order_acquire);
-    auto global = detail::global_config_list();
-    if (!added && !global && options.trace_configs.empty()) return nullptr;
-    if (auto m = merged_configs.load(std::memory_order_acquire); m && m->added == added && m->global == global)
+    const std::uint64_t global_version = detail::global_config_version();
+    const std::uint64_t added = added_version.load(std::memory_order_acquire);
+    if (auto m = merged_configs.load(std::memory_order_acquire);
+        m && m->global_version == global_version && m->added_version == added)
       return m->merged;
+    // (Lists newer than the versions read above only make the next request merge again.)
+    const auto added_list = added_configs.load(std::memory_order_acquire);
     std::vector<TraceConfigPtr> own = options.trace_configs;
-    if (added) own.insert(own.end(), added->begin(), added->end());
-    auto merged = detail::merge_configs(own, global);
-    merged_configs.store(std::make_shared<const MergedConfigs>(MergedConfigs{std::move(added), std::move(global), merged}),
+    if (added_list) own.insert(own.end(), added_list->begin(), added_list->end());
+    auto merged = detail::merge_configs(own, detail::global_config_list());
+    merged_configs.store(std::make_shared<const MergedConfigs>(MergedConfigs{global_version, added, merged}),
                          std::memory_order_release);
     return merged;
   }
@@ -94,6 +98,7 @@ void ClientSession::add_trace_config(TraceConfigPtr config) {
   if (auto old = impl_->added_configs.load()) *configs = *old;
   configs->push_back(std::move(config));
   impl_->added_configs.store(std::move(configs), std::memory_order_release);
+  impl_->added_version.fetch_add(1, std::memory_order_release);
 }
 
 asio::awaitable<void> ClientSession::close() {

@@ -2,6 +2,7 @@
 // Emitting the lifecycle signals of one physical request to every subscribed TraceConfig, and
 // which configs a request has (internal). A subscriber that throws is logged, never passed on.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -144,6 +145,9 @@ class Signals final : public ConnectObserver {
 /// The process-wide configs as one list, replaced (never changed) when a config is added or
 /// removed; null when there are none. Cheap enough for every request.
 ConfigList global_config_list() noexcept;
+/// How many times the process-wide configs changed: a list merged from them is current while
+/// this has not moved (read it before the list).
+std::uint64_t global_config_version() noexcept;
 
 /// The configs a request signals to: `own` (a session's), then those of `global` that no config
 /// of `own` with the same non-empty group replaces; null when there are none.

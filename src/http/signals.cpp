@@ -16,6 +16,7 @@ struct GlobalConfigs {
   std::mutex mu;  // serialises changes; requests only load `list`
   std::atomic<bool> any{false};
   std::atomic<detail::ConfigList> list;
+  std::atomic<std::uint64_t> version{0};  // counts the changes, each after its list is stored
 };
 GlobalConfigs& global_configs() {
   static GlobalConfigs* g = new GlobalConfigs;  // never destroyed: requests may run during exit
@@ -26,6 +27,7 @@ GlobalConfigs& global_configs() {
 void publish(GlobalConfigs& g, std::vector<TraceConfigPtr> configs) {
   g.any = !configs.empty();
   g.list.store(detail::make_config_list(std::move(configs)), std::memory_order_release);
+  g.version.fetch_add(1, std::memory_order_release);
 }
 
 // Whether nothing but the config's observer listens.
@@ -75,6 +77,10 @@ void detail::report_subscriber_exception() noexcept {
   } catch (...) {
     log_error("a lifecycle signal subscriber threw");
   }
+}
+
+std::uint64_t detail::global_config_version() noexcept {
+  return global_configs().version.load(std::memory_order_acquire);
 }
 
 detail::ConfigList detail::global_config_list() noexcept {

@@ -204,6 +204,8 @@ TEST_F(SignalsTest, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
 TEST_F(SignalsTest, GlobalConfigReachesSessionsCreatedBefore) {
   run([&]() -> asio::awaitable<void> {
     ClientSession session(co_await asio::this_coro::executor);  // before the config exists
+    auto before = co_await session.get(url("/echo-header"));  // (the session's merged list: none)
+    EXPECT_EQ(co_await before.text(), "none");
     auto config = rec.config();
     add_global_trace_config(config);
     auto resp = co_await session.get(url("/echo-header"));
@@ -211,6 +213,18 @@ TEST_F(SignalsTest, GlobalConfigReachesSessionsCreatedBefore) {
     remove_global_trace_config(config);
     auto again = co_await session.get(url("/echo-header"));
     EXPECT_EQ(co_await again.text(), "none");
+    co_await session.close();
+  });
+}
+
+TEST_F(SignalsTest, AConfigAddedToASessionReachesItsNextRequest) {
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    auto before = co_await session.get(url("/echo-header"));
+    EXPECT_EQ(co_await before.text(), "none");
+    session.add_trace_config(rec.config());
+    auto after = co_await session.get(url("/echo-header"));
+    EXPECT_EQ(co_await after.text(), "request-0");
     co_await session.close();
   });
 }

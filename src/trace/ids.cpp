@@ -1,7 +1,5 @@
 #include "tracehop/trace/ids.hpp"
 
-#include "random.hpp"
-
 #include <pthread.h>
 #include <unistd.h>
 #if defined(__SSE2__)
@@ -14,6 +12,8 @@
 #include <chrono>
 #include <random>
 #include <thread>
+
+#include "random.hpp"
 
 namespace tracehop::trace {
 namespace detail {

@@ -80,8 +80,10 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
       for (int round = 0; round < kRounds; ++round)
         for (std::size_t i = 0; i < faults.size(); ++i) {
           const Fault& f = faults[i];
+          bool got_header = false;
           try {
             auto resp = co_await session.get(peers[i]->url());
+            got_header = true;
             EXPECT_TRUE(f.header_read) << f.name << ": the header should not have been accepted";
             EXPECT_EQ(resp.status(), 200) << f.name;
             co_await resp.read();
@@ -89,7 +91,8 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
           } catch (const ClientPayloadError&) {
             EXPECT_EQ(f.raised, Raised::Payload) << f.name;
           } catch (const ServerDisconnectedError&) {
-            EXPECT_EQ(f.raised, Raised::Disconnected) << f.name;
+            // (A reset may overtake the bytes sent before it: then the header never came.)
+            EXPECT_TRUE(f.raised == Raised::Disconnected || (f.reset && !got_header)) << f.name;
           } catch (const ClientResponseError& e) {
             EXPECT_EQ(f.raised, Raised::Malformed) << f.name;
             EXPECT_EQ(e.code(), errc::malformed_response) << f.name;

@@ -45,6 +45,18 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept {
   return s;
 }
 
+/// Calls `f(item)` for each item of an HTTP list (RFC 9110 §5.6.1): comma-separated, each without
+/// its optional white space, empty ones left out. Nothing is copied.
+template <class F>
+void for_each_list_item(std::string_view list, F&& f) {
+  for (;;) {
+    const auto comma = list.find(',');
+    if (const auto item = trim_ows(list.substr(0, comma)); !item.empty()) f(item);
+    if (comma == std::string_view::npos) return;
+    list.remove_prefix(comma + 1);
+  }
+}
+
 /// The items of a comma-separated list, trimmed, empty ones left out.
 inline std::vector<std::string> split_list(std::string_view s, char separator = ',') {
   std::vector<std::string> out;

@@ -54,12 +54,7 @@ bool inflate_with(std::string_view in, int window_bits, std::size_t max_bytes, s
 std::string decode_content(std::string body, std::string_view encoding, std::size_t max_bytes) {
   // Codings apply in order, so they are removed last-first.
   std::vector<std::string_view> codings;
-  while (!encoding.empty()) {
-    const auto comma = encoding.find(',');
-    const auto c = trim_ows(encoding.substr(0, comma));
-    if (!c.empty()) codings.push_back(c);
-    encoding = comma == std::string_view::npos ? std::string_view{} : encoding.substr(comma + 1);
-  }
+  tracehop::detail::for_each_list_item(encoding, [&](std::string_view c) { codings.push_back(c); });
   for (auto it = codings.rbegin(); it != codings.rend(); ++it) {
     const auto c = *it;
     if (field_name_equal(c, "identity")) continue;

@@ -12,22 +12,12 @@ namespace {
 
 using error = boost::beast::http::error;
 using error_code = boost::system::error_code;
+using tracehop::detail::for_each_list_item;
 using tracehop::detail::iequals_lower;
 
 constexpr std::size_t kChunkLineLimit = 4096;  // a chunk size and its extensions
 
 bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-// Calls f(item) for each non-empty, OWS-trimmed item of a comma-separated list.
-template <class F>
-void each_item(std::string_view list, F&& f) {
-  for (;;) {
-    const auto comma = list.find(',');
-    if (const auto item = trim_ows(list.substr(0, comma)); !item.empty()) f(item);
-    if (comma == std::string_view::npos) return;
-    list.remove_prefix(comma + 1);
-  }
-}
 
 // Decimal digits only (RFC 9110 §8.6), within 2^63.
 std::optional<std::uint64_t> parse_length(std::string_view s) noexcept {
@@ -218,13 +208,13 @@ void ResponseParser::frame_body(error_code& ec) {
     const auto name = slice(f.name);
     const auto value = slice(f.value);
     if (name.size() == 10 && iequals_lower(name, "connection")) {
-      each_item(value, [&](std::string_view t) {
+      for_each_list_item(value, [&](std::string_view t) {
         close = close || iequals_lower(t, "close");
         keep = keep || iequals_lower(t, "keep-alive");
       });
     } else if (name.size() == 14 && iequals_lower(name, "content-length")) {
       bool bad = false;
-      each_item(value, [&](std::string_view item) {  // a list of one value repeated is that value
+      for_each_list_item(value, [&](std::string_view item) {  // a list of one value repeated is that value
         const auto v = parse_length(item);
         bad = bad || !v || (length && *length != *v);
         if (v) length = v;
@@ -236,7 +226,7 @@ void ResponseParser::frame_body(error_code& ec) {
     } else if (name.size() == 17 && iequals_lower(name, "transfer-encoding")) {
       te = true;
       std::string_view coding;
-      each_item(value, [&](std::string_view c) { coding = trim_ows(c.substr(0, c.find(';'))); });
+      for_each_list_item(value, [&](std::string_view c) { coding = trim_ows(c.substr(0, c.find(';'))); });
       chunked = iequals_lower(coding, "chunked");  // the final coding: the last field's last
     }
   }

@@ -66,7 +66,6 @@ class Signals final : public ConnectObserver {
   explicit Signals(ConfigList configs)
       : configs_(std::move(configs)),
         sole_(configs_->sole_observer),
-        sole_needs_state_(sole_ && sole_->only_with_state()),
         more_(configs_->configs.size() > kInPlace
                   ? std::make_unique<SignalContext[]>(configs_->configs.size() - kInPlace)
                   : nullptr) {}
@@ -76,7 +75,7 @@ class Signals final : public ConnectObserver {
   template <class Params, class MakeParams>
   [[gnu::always_inline]] void emit(const Signal<Params>& signal, MakeParams&& make) noexcept {
     if (sole_) [[likely]] {
-      if (!told(sole_needs_state_, in_place_[0], signal)) return;
+      if (!told(sole_->only_with_state(), in_place_[0], signal)) return;
       try {
         (sole_->*signal.method)(make(in_place_[0]));
       } catch (...) {
@@ -136,7 +135,6 @@ class Signals final : public ConnectObserver {
   static constexpr std::size_t kInPlace = 2;  // most requests have one or two configs
   ConfigList configs_;
   SignalObserver* sole_;                        // configs_->sole_observer
-  bool sole_needs_state_;                       // sole_->only_with_state()
   SignalContext in_place_[kInPlace];            // one per config
   std::unique_ptr<SignalContext[]> more_;
   const Origin* origin_ = nullptr;

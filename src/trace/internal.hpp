@@ -62,16 +62,26 @@ struct ProcessorList {
   std::vector<std::shared_ptr<SpanProcessor>> processors;
 };
 
+/// A sampled span's state. Recycled whole: when the last handle to an ended span lets go (often
+/// on the batch processor's thread), the span goes back to a pool as it is, and the next span
+/// started takes it, clears it on the starting thread and fills it again. So what a span's data
+/// holds (its attribute list, a long string value) is allocated and freed by the thread that
+/// starts spans, where malloc serves it from a per-thread cache, and the list's storage is not
+/// even freed: a cross-thread free costs glibc several hundred instructions. The shared_ptr's
+/// control block lives inside the span, so a span costs no allocation once the pool is warm.
 class RecordingSpan {
  public:
-  RecordingSpan(std::shared_ptr<ProviderState> provider, const ProcessorList* processors,
-                const SpanLimits* limits)
-      : provider_(std::move(provider)), processors_(processors), limits_(limits) {}
-
   SpinLock mu;
   bool ended = false;
   SpanData data;
   std::chrono::steady_clock::time_point steady_start;
+
+  /// Takes a span from the pool (cleared here, on the starting thread) or makes a new one, for
+  /// a provider's processors and limits; its handle is share()'s.
+  static RecordingSpan* acquire(std::shared_ptr<ProviderState> provider, const ProcessorList* processors,
+                                const SpanLimits* limits);
+  /// The first handle to an acquired span. When the last copy goes, the span returns to the pool.
+  static std::shared_ptr<RecordingSpan> share(RecordingSpan* span);
 
   const SpanLimits& limits() const noexcept { return *limits_; }
   const ProcessorList& processors() const noexcept { return *processors_; }
@@ -80,42 +90,15 @@ class RecordingSpan {
   std::shared_ptr<ProviderState> release_provider() noexcept { return std::move(provider_); }
 
  private:
-  std::shared_ptr<ProviderState> provider_;  // keeps processors_ and limits_ alive
-  const ProcessorList* processors_;
-  const SpanLimits* limits_;
-};
+  template <class T>
+  friend struct InSpanAllocator;
+  void clear() noexcept;
+  static void release(RecordingSpan* span) noexcept;
 
-/// Fixed-size blocks for recording spans, recycled across threads. A span is allocated on the
-/// thread that starts it and freed on the batch processor's thread; malloc handles that pattern
-/// badly (the freeing thread's cache never serves the allocating one), so ended spans' blocks
-/// come back through a lock-free queue instead. Bounded: beyond kCapacity spare blocks, memory
-/// goes back to the heap.
-namespace span_pool {
-inline constexpr std::size_t kBlockSize = 512;
-inline constexpr std::size_t kCapacity = 4096;
-void* allocate();
-void deallocate(void* block) noexcept;
-}  // namespace span_pool
-
-template <class T>
-struct SpanPoolAllocator {
-  using value_type = T;
-  SpanPoolAllocator() = default;
-  template <class U>
-  SpanPoolAllocator(const SpanPoolAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
-  T* allocate(std::size_t n) {
-    if (n * sizeof(T) <= span_pool::kBlockSize && alignof(T) <= alignof(std::max_align_t))
-      return static_cast<T*>(span_pool::allocate());
-    return static_cast<T*>(::operator new(n * sizeof(T)));
-  }
-  void deallocate(T* p, std::size_t n) noexcept {
-    if (n * sizeof(T) <= span_pool::kBlockSize && alignof(T) <= alignof(std::max_align_t))
-      span_pool::deallocate(p);
-    else
-      ::operator delete(p);
-  }
-  template <class U>
-  bool operator==(const SpanPoolAllocator<U>&) const noexcept { return true; }
+  std::shared_ptr<ProviderState> provider_;  // keeps processors_ and limits_ alive until end()
+  const ProcessorList* processors_ = nullptr;
+  const SpanLimits* limits_ = nullptr;
+  alignas(std::max_align_t) unsigned char control_block_[48];
 };
 
 }  // namespace tracehop::trace::detail

@@ -17,6 +17,10 @@ class AlwaysOn final : public Sampler {
   SamplingResult should_sample(const SamplingParameters&) const override {
     return {SamplingDecision::RecordAndSample, {}, std::nullopt};
   }
+  bool decide(const SpanContext&, const TraceId&, SamplingDecision& d) const noexcept override {
+    d = SamplingDecision::RecordAndSample;
+    return true;
+  }
   std::string description() const override { return "AlwaysOnSampler"; }
   bool reads_attributes() const noexcept override { return false; }
 };
@@ -25,6 +29,10 @@ class AlwaysOff final : public Sampler {
  public:
   SamplingResult should_sample(const SamplingParameters&) const override {
     return {SamplingDecision::Drop, {}, std::nullopt};
+  }
+  bool decide(const SpanContext&, const TraceId&, SamplingDecision& d) const noexcept override {
+    d = SamplingDecision::Drop;
+    return true;
   }
   std::string description() const override { return "AlwaysOffSampler"; }
   bool reads_attributes() const noexcept override { return false; }
@@ -42,11 +50,11 @@ class TraceIdRatio final : public Sampler {
                                        (1.0 - ratio_) * static_cast<double>(kMaxRandomness)))) {}
 
   SamplingResult should_sample(const SamplingParameters& p) const override {
-    std::uint64_t randomness = 0;
-    const auto& b = p.trace_id.bytes();
-    for (std::size_t i = 9; i < 16; ++i) randomness = randomness << 8 | b[i];
-    const bool keep = threshold_ < kMaxRandomness && randomness >= threshold_;
-    return {keep ? SamplingDecision::RecordAndSample : SamplingDecision::Drop, {}, std::nullopt};
+    return {keep(p.trace_id) ? SamplingDecision::RecordAndSample : SamplingDecision::Drop, {}, std::nullopt};
+  }
+  bool decide(const SpanContext&, const TraceId& trace_id, SamplingDecision& d) const noexcept override {
+    d = keep(trace_id) ? SamplingDecision::RecordAndSample : SamplingDecision::Drop;
+    return true;
   }
   bool reads_attributes() const noexcept override { return false; }
   std::string description() const override {
@@ -56,6 +64,13 @@ class TraceIdRatio final : public Sampler {
   }
 
  private:
+  bool keep(const TraceId& trace_id) const noexcept {
+    std::uint64_t randomness = 0;
+    const auto& b = trace_id.bytes();
+    for (std::size_t i = 9; i < 16; ++i) randomness = randomness << 8 | b[i];
+    return threshold_ < kMaxRandomness && randomness >= threshold_;
+  }
+
   double ratio_;
   std::uint64_t threshold_;
 };
@@ -75,11 +90,10 @@ class ParentBased final : public Sampler {
                           local_not_sampled_->reads_attributes()) {}
 
   SamplingResult should_sample(const SamplingParameters& p) const override {
-    const auto& parent = p.parent.span().span_context();
-    if (!parent.valid()) return root_->should_sample(p);
-    if (parent.remote())
-      return (parent.sampled() ? remote_sampled_ : remote_not_sampled_)->should_sample(p);
-    return (parent.sampled() ? local_sampled_ : local_not_sampled_)->should_sample(p);
+    return delegate(p.parent.span().span_context()).should_sample(p);
+  }
+  bool decide(const SpanContext& parent, const TraceId& trace_id, SamplingDecision& d) const noexcept override {
+    return delegate(parent).decide(parent, trace_id, d);
   }
   std::string description() const override {
     return "ParentBased{root:" + root_->description() +
@@ -91,6 +105,12 @@ class ParentBased final : public Sampler {
   bool reads_attributes() const noexcept override { return reads_attributes_; }
 
  private:
+  const Sampler& delegate(const SpanContext& parent) const noexcept {
+    if (!parent.valid()) return *root_;
+    if (parent.remote()) return parent.sampled() ? *remote_sampled_ : *remote_not_sampled_;
+    return parent.sampled() ? *local_sampled_ : *local_not_sampled_;
+  }
+
   SamplerPtr root_, remote_sampled_, remote_not_sampled_, local_sampled_, local_not_sampled_;
   bool reads_attributes_;
 };

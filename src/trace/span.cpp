@@ -1,10 +1,104 @@
 #include "tracehop/trace/span.hpp"
 
+#include <cassert>
 #include <typeinfo>
 
+#include "bounded_queue.hpp"
 #include "internal.hpp"
 
 namespace tracehop::trace {
+namespace detail {
+namespace {
+
+// Ended spans waiting to be reused. Enough for the spans a batch processor lets go of at once
+// (an export batch, 512 by default); beyond it a span is destroyed where its last handle goes.
+constexpr std::size_t kSpareSpans = 1024;
+BoundedQueue<RecordingSpan*>& spare_spans() {
+  static auto* q = new BoundedQueue<RecordingSpan*>(kSpareSpans);  // never destroyed: spans outlive statics
+  return *q;
+}
+
+// A reused span keeps the storage of its lists up to these sizes (so the pool holds at most a
+// few MB); a larger one is freed, as an unusual span's should be.
+constexpr std::size_t kKeptAttributes = 32;
+constexpr std::size_t kKeptEvents = 16;
+constexpr std::size_t kKeptName = 256;
+
+template <class T>
+void clear_keeping(std::vector<T>& v, std::size_t keep) noexcept {
+  if (v.capacity() > keep)
+    std::vector<T>().swap(v);
+  else
+    v.clear();
+}
+
+// What the last handle's release does to the span itself: nothing (the control block's
+// deallocation, right after, gives it back to the pool).
+struct KeepForReuse {
+  void operator()(RecordingSpan*) const noexcept {}
+};
+
+}  // namespace
+
+// The shared_ptr's control block is placed in the span's own storage, and giving it back returns
+// the span to the pool.
+template <class T>
+struct InSpanAllocator {
+  using value_type = T;
+  explicit InSpanAllocator(RecordingSpan* s) noexcept : span(s) {}
+  template <class U>
+  InSpanAllocator(const InSpanAllocator<U>& o) noexcept : span(o.span) {}  // NOLINT(google-explicit-constructor)
+  T* allocate(std::size_t n) noexcept {
+    static_assert(sizeof(T) <= sizeof(RecordingSpan::control_block_) && alignof(T) <= alignof(std::max_align_t));
+    assert(n == 1);
+    (void)n;
+    return reinterpret_cast<T*>(span->control_block_);
+  }
+  void deallocate(T*, std::size_t) noexcept { RecordingSpan::release(span); }
+  template <class U>
+  bool operator==(const InSpanAllocator<U>& o) const noexcept { return span == o.span; }
+
+  RecordingSpan* span;
+};
+
+RecordingSpan* RecordingSpan::acquire(std::shared_ptr<ProviderState> provider, const ProcessorList* processors,
+                                      const SpanLimits* limits) {
+  RecordingSpan* span = nullptr;
+  if (spare_spans().try_pop(span))
+    span->clear();
+  else
+    span = new RecordingSpan;
+  span->provider_ = std::move(provider);
+  span->processors_ = processors;
+  span->limits_ = limits;
+  return span;
+}
+
+std::shared_ptr<RecordingSpan> RecordingSpan::share(RecordingSpan* span) {
+  return std::shared_ptr<RecordingSpan>(span, KeepForReuse{}, InSpanAllocator<RecordingSpan>(span));
+}
+
+void RecordingSpan::release(RecordingSpan* span) noexcept {
+  if (!spare_spans().try_push(span)) delete span;
+}
+
+// Everything start() does not assign. The resource and scope stay: start() replaces them only
+// if they differ (most spans of a thread share both).
+void RecordingSpan::clear() noexcept {
+  ended = false;
+  steady_start = {};
+  auto& d = data;
+  if (d.name.capacity() > kKeptName) std::string().swap(d.name);
+  clear_keeping(d.attributes, kKeptAttributes);
+  clear_keeping(d.events, kKeptEvents);
+  clear_keeping(d.links, kKeptEvents);
+  d.end_time = {};
+  d.status.code = StatusCode::Unset;
+  d.status.description.clear();
+  d.dropped_attributes = d.dropped_events = d.dropped_links = 0;
+}
+
+}  // namespace detail
 
 std::string_view to_string(SpanKind kind) noexcept {
   switch (kind) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <mutex>
 
-#include "bounded_queue.hpp"
 #include "internal.hpp"
 #include "random.hpp"
 #include "tracehop/log.hpp"
@@ -65,25 +65,6 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
   std::atomic<const ProcessorList*> current_{nullptr};
 };
 
-namespace span_pool {
-namespace {
-BoundedQueue<void*>& spare_blocks() {
-  static auto* q = new BoundedQueue<void*>(kCapacity);  // never destroyed: spans outlive statics
-  return *q;
-}
-}  // namespace
-
-void* allocate() {
-  void* block = nullptr;
-  if (spare_blocks().try_pop(block)) return block;
-  return ::operator new(kBlockSize);
-}
-
-void deallocate(void* block) noexcept {
-  if (!spare_blocks().try_push(block)) ::operator delete(block);
-}
-}  // namespace span_pool
-
 namespace {
 
 // Truncates attribute lists to `limit`, counting what was cut.
@@ -93,15 +74,14 @@ void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& drop
   attrs.erase(attrs.begin() + static_cast<std::ptrdiff_t>(limit), attrs.end());
 }
 
-// The start attributes become the span's, storage and all (no copy), each kept as
-// set_attribute would keep it: no empty key, values truncated, a repeated key's value replacing
-// the first one's, none past the count limit. A span started without any allocates nothing.
-void adopt_attributes(Attributes& into, Attributes&& start, const SpanLimits& lim, std::uint32_t& dropped) {
-  into = std::move(start);
+// Keeps a span's start attributes (already in its list) as set_attribute would have kept them: no
+// empty key, values truncated, a repeated key's value replacing the first one's, none past the
+// count limit.
+void keep_start_attributes(Attributes& list, const SpanLimits& lim, std::uint32_t& dropped) {
   std::uint64_t lengths = 0;  // bit n: a kept key has n characters (n < 64); a key can only repeat one
   std::size_t kept = 0;
-  for (std::size_t i = 0; i < into.size(); ++i) {
-    auto& kv = into[i];
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto& kv = list[i];
     const std::size_t length = kv.key.view().size();
     if (length == 0) {
       ++dropped;
@@ -109,22 +89,22 @@ void adopt_attributes(Attributes& into, Attributes&& start, const SpanLimits& li
     }
     if (lim.attribute_value_length != SIZE_MAX) kv.value.truncate(lim.attribute_value_length);
     const std::uint64_t bit = length < 64 ? std::uint64_t{1} << length : 0;
-    auto same = into.begin() + static_cast<std::ptrdiff_t>(kept);
+    auto same = list.begin() + static_cast<std::ptrdiff_t>(kept);
     if (bit == 0 || (lengths & bit))  // most keys of a list differ in length: no search
-      same = std::find_if(into.begin(), same, [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
-    if (same != into.begin() + static_cast<std::ptrdiff_t>(kept)) {
+      same = std::find_if(list.begin(), same, [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
+    if (same != list.begin() + static_cast<std::ptrdiff_t>(kept)) {
       same->value = std::move(kv.value);
     } else if (kept >= lim.attribute_count) {
       ++dropped;
     } else {
-      if (i != kept) into[kept] = std::move(kv);
+      if (i != kept) list[kept] = std::move(kv);
       lengths |= bit;
       ++kept;
     }
   }
-  into.erase(into.begin() + static_cast<std::ptrdiff_t>(kept), into.end());
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
   // Room for the attributes set after start, as an empty span gets on its first one.
-  if (!into.empty()) into.reserve(std::min(lim.attribute_count, std::max<std::size_t>(into.size(), 8)));
+  if (!list.empty()) list.reserve(std::min(lim.attribute_count, std::max<std::size_t>(list.size(), 8)));
 }
 
 struct Global {
@@ -178,20 +158,23 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
   // The start attributes are built before the sampler decides only if it reads them.
   const bool sampler_reads = add_attributes && state->sampler->reads_attributes();
   if (sampler_reads) add_attributes(state_of_add, options.attributes);
-  SamplingResult sr = state->sampler->should_sample(SamplingParameters{
-      parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
+  // A sampler that decides from the parent and the trace id alone needs no parameters and
+  // gives no result to destroy (every built-in one); any other is asked in full.
+  SamplingResult sr;
+  if (!state->sampler->decide(parent, trace_id, sr.decision))
+    sr = state->sampler->should_sample(SamplingParameters{
+        parent_ctx, trace_id, name, options.kind, options.attributes, options.links});
 
   TraceFlags flags = TraceFlags{}.with_random(random).with_sampled(
       sr.decision == SamplingDecision::RecordAndSample);
   SpanContext ctx(trace_id, span_id, flags, false,
                   sr.trace_state ? std::move(*sr.trace_state) : parent.trace_state());
   if (sr.decision == SamplingDecision::Drop) return Span(std::move(ctx));
-  if (add_attributes && !sampler_reads) add_attributes(state_of_add, options.attributes);
 
   // A bound tracer already owns its provider: copying that is cheaper than shared_from_this.
-  auto impl = std::allocate_shared<detail::RecordingSpan>(
-      detail::SpanPoolAllocator<detail::RecordingSpan>{},
-      provider_ ? provider_ : state->shared_from_this(), state->processors(), &state->limits);
+  auto* impl = detail::RecordingSpan::acquire(provider_ ? provider_ : state->shared_from_this(),
+                                              state->processors(), &state->limits);
+  auto handle = detail::RecordingSpan::share(impl);
   auto& d = impl->data;
   const auto& lim = state->limits;
   d.name.assign(name);
@@ -205,7 +188,13 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
     d.start_time = Clock::now();
     impl->steady_start = std::chrono::steady_clock::now();
   }
-  detail::adopt_attributes(d.attributes, std::move(options.attributes), lim, d.dropped_attributes);
+  // The start attributes go into the span's own list (a reused span's storage), or become it.
+  if (d.attributes.capacity() < options.attributes.size())
+    d.attributes = std::move(options.attributes);
+  else
+    std::move(options.attributes.begin(), options.attributes.end(), std::back_inserter(d.attributes));
+  if (add_attributes && !sampler_reads) add_attributes(state_of_add, d.attributes);
+  if (!d.attributes.empty()) detail::keep_start_attributes(d.attributes, lim, d.dropped_attributes);
   for (auto& kv : sr.attributes)
     if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
                        lim.attribute_value_length))
@@ -219,10 +208,10 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
     detail::apply_count_limit(l.attributes, lim.attributes_per_link, l.dropped_attributes);
     d.links.push_back(std::move(l));
   }
-  d.resource = state->resource;
-  d.scope = scope_;
+  if (d.resource != state->resource) d.resource = state->resource;
+  if (d.scope != scope_) d.scope = scope_;
   for (const auto& p : impl->processors().processors) p->on_start(d, parent_ctx);
-  return Span(std::move(impl), std::move(ctx));
+  return Span(std::move(handle), std::move(ctx));
 }
 
 ScopedSpan Tracer::start_as_current_span(std::string_view name, StartSpanOptions options) const {

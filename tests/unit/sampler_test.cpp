@@ -6,9 +6,17 @@ using namespace tracehop::trace;
 
 namespace {
 
+// The decision of should_sample, after checking that the shortcut the SDK takes first (decide,
+// which every built-in sampler has) comes to the same one.
 SamplingDecision decide(const Sampler& s, const Context& parent, const TraceId& id) {
   Attributes attrs;
-  return s.should_sample({parent, id, "op", SpanKind::Internal, attrs, {}}).decision;
+  const auto full = s.should_sample({parent, id, "op", SpanKind::Internal, attrs, {}});
+  EXPECT_TRUE(full.attributes.empty());
+  EXPECT_FALSE(full.trace_state.has_value());
+  SamplingDecision quick = full.decision == SamplingDecision::Drop ? SamplingDecision::RecordOnly : SamplingDecision::Drop;
+  EXPECT_TRUE(s.decide(parent.span().span_context(), id, quick)) << s.description();
+  EXPECT_EQ(quick, full.decision) << s.description();
+  return full.decision;
 }
 
 TraceId id_with_randomness(std::uint64_t r) {

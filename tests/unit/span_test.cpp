@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "test_util.hpp"
 
@@ -203,4 +206,89 @@ TEST(SpanLimits, BadEnvValueIsLoggedAndIgnored) {
   tracehop::test::ScopedEnv a("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "lots");
   EXPECT_EQ(SpanLimits::from_env().attribute_count, 128u);
   EXPECT_TRUE(logs.contains("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT"));
+}
+
+namespace {
+// Keeps a copy of what each ended span held, and where its data lived, but not the span: its
+// last handle goes as on_end returns, so the span goes back to the pool to be started again.
+class Snapshots final : public SpanProcessor {
+ public:
+  void on_start(SpanData&, const Context&) noexcept override {}
+  void on_end(SpanDataPtr span) noexcept override {
+    addresses.insert(span.get());
+    copies.push_back(SpanData(*span));
+  }
+  bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+  bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+
+  std::set<const SpanData*> addresses;
+  std::vector<SpanData> copies;
+};
+}  // namespace
+
+TEST(Span, AReusedSpanStartsWithNothingOfItsLastOne) {
+  auto snapshots = std::make_shared<Snapshots>();
+  TracerProvider provider;
+  provider.add_span_processor(snapshots);
+  auto tracer = provider.get_tracer("reuse");
+  const auto other = *parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  // More spans than the pool keeps, so that every one of them is started again.
+  constexpr int kSpans = 2500;
+  for (int i = 0; i < kSpans; ++i) {
+    if (i % 2 == 0) {  // every other span carries all there is; the others carry nothing
+      auto span = tracer->start_span(std::string(300, 'n') + std::to_string(i),
+                                     {.attributes = {{"start", i}},
+                                      .links = {Link{other, {{"why", "batch"}}, 0}}});
+      for (int a = 0; a < 40; ++a) span.set_attribute(std::string("a") + std::to_string(a), std::string(40, 'v'));
+      span.add_event("ev", {{"k", "v"}});
+      span.set_status(StatusCode::Error, "boom");
+      span.end();
+    } else {
+      tracer->start_span(std::to_string(i)).end();
+    }
+  }
+  ASSERT_EQ(snapshots->copies.size(), static_cast<std::size_t>(kSpans));
+  EXPECT_LT(snapshots->addresses.size(), snapshots->copies.size());  // spans were reused
+  for (int i = 0; i < kSpans; ++i) {
+    const SpanData& d = snapshots->copies[i];
+    SCOPED_TRACE(i);
+    if (i % 2 == 0) {
+      EXPECT_EQ(d.name, std::string(300, 'n') + std::to_string(i));
+      ASSERT_EQ(d.attributes.size(), 41u);
+      EXPECT_EQ(*d.attributes[0].value.get_if<std::int64_t>(), i);
+      EXPECT_EQ(d.events.size(), 1u);
+      EXPECT_EQ(d.links.size(), 1u);
+      EXPECT_EQ(d.status.code, StatusCode::Error);
+    } else {
+      EXPECT_EQ(d.name, std::to_string(i));
+      EXPECT_TRUE(d.attributes.empty());
+      EXPECT_TRUE(d.events.empty());
+      EXPECT_TRUE(d.links.empty());
+      EXPECT_EQ(d.status, Status{});
+      EXPECT_EQ(d.dropped_attributes + d.dropped_events + d.dropped_links, 0u);
+    }
+    EXPECT_GE(d.end_time, d.start_time);
+    EXPECT_EQ(d.scope->name, "reuse");
+  }
+}
+
+TEST(Span, StartAttributesThatThrowLoseNoSpan) {
+  auto snapshots = std::make_shared<Snapshots>();
+  TracerProvider provider;
+  provider.add_span_processor(snapshots);
+  auto tracer = provider.get_tracer("reuse");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_THROW(tracer->start_span("op", {}, [](Attributes& a) {
+      a.push_back({"half", 1});
+      throw std::runtime_error("no attributes");
+    }),
+                 std::runtime_error);
+  // The abandoned spans were never ended (nothing exported) and went back to be reused whole.
+  EXPECT_TRUE(snapshots->copies.empty());
+  for (int i = 0; i < 2000; ++i) tracer->start_span("after").end();
+  ASSERT_EQ(snapshots->copies.size(), 2000u);
+  for (const auto& d : snapshots->copies) {
+    EXPECT_TRUE(d.attributes.empty());
+    EXPECT_EQ(d.name, "after");
+  }
 }

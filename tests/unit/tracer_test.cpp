@@ -105,6 +105,32 @@ TEST(Tracer, SamplerSeesStartAttributesAndLinks) {
   EXPECT_EQ(p.spans()[0]->links.size(), 1u);
 }
 
+TEST(Tracer, ACustomDelegateOfParentBasedIsAskedInFull) {
+  // ParentBased takes the shortcut only where its delegate does: the custom root is asked with
+  // the start attributes, and what it adds (an attribute, a trace state) is kept.
+  auto custom = std::make_shared<AttributeSampler>();
+  MemoryProvider p({.sampler = parent_based_sampler(custom)});
+  SamplingDecision d{};
+  EXPECT_FALSE(p.provider->sampler().decide(SpanContext{}, TraceId{}, d));
+  auto yes = p.tracer->start_span("root", {}, [](Attributes& a) { a.push_back({"sample", true}); });
+  EXPECT_TRUE(yes.is_recording());
+  EXPECT_EQ(yes.span_context().trace_state().get("smp"), "1");
+  {
+    // A sampled local parent: the default delegate (always on) decides by the shortcut.
+    const Scope scope(Context::current().with_span(yes));
+    auto child = p.tracer->start_span("child", {.attributes = {{"sample", false}}});
+    EXPECT_TRUE(child.is_recording());
+    EXPECT_EQ(child.span_context().trace_state().get("smp"), "1");  // inherited from the parent
+    child.end();
+  }
+  yes.end();
+  auto no = p.tracer->start_span("root", {.attributes = {{"sample", false}}});
+  EXPECT_FALSE(no.is_recording());
+  ASSERT_EQ(p.spans().size(), 2u);
+  EXPECT_FALSE(find_attribute(p.spans()[0]->attributes, "sampler.added"));  // the child's
+  EXPECT_TRUE(find_attribute(p.spans()[1]->attributes, "sampler.added"));
+}
+
 TEST(Tracer, UnsampledParentGivesNonRecordingChildWithFlags00) {
   MemoryProvider p;
   auto parent = *parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00");

@@ -44,6 +44,14 @@ class Sampler {
   /// one) lets the SDK decide before the start attributes are built, so a span it drops costs
   /// none of them. Default: true (a custom sampler sees every start attribute).
   virtual bool reads_attributes() const noexcept { return true; }
+  /// A shortcut the SDK tries first: a sampler whose decision for this span depends on nothing
+  /// but the parent's span context and the trace id, and would add no attribute and keep the
+  /// parent's trace state, may set `decision` and return true (every built-in one does); the
+  /// SDK then calls should_sample no more. Default: false.
+  virtual bool decide(const SpanContext& /*parent*/, const TraceId& /*trace_id*/,
+                      SamplingDecision& /*decision*/) const noexcept {
+    return false;
+  }
   /// E.g. `ParentBased{root:AlwaysOnSampler,...}`; shown in debug output.
   virtual std::string description() const = 0;
 };

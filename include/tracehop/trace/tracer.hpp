@@ -79,9 +79,10 @@ class Tracer {
   Span start_span(std::string_view name, StartSpanOptions options = {}) const {
     return start(name, options, nullptr, nullptr);
   }
-  /// The same, with start attributes that `add_attributes(Attributes&)` appends to
-  /// `options.attributes` only when something reads them: the sampler (if it reads attributes)
-  /// or the recording span. What an instrumentation uses so that a dropped span builds none.
+  /// The same, with start attributes that `add_attributes(Attributes&)` appends (after
+  /// `options.attributes`) only when something reads them: the sampler (if it reads attributes)
+  /// or the recording span, whose own list it may be given. What an instrumentation uses so that
+  /// a dropped span builds none.
   template <class F>
     requires std::is_invocable_v<F&, Attributes&>
   Span start_span(std::string_view name, StartSpanOptions options, F&& add_attributes) const {

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "internal.hpp"
+
 namespace tracehop::trace {
 
 namespace {
@@ -72,11 +74,7 @@ bool set_attribute(Attributes& attrs, AttributeKey&& key, AttributeValue&& value
     }
   }
   if (attrs.size() >= count_limit) return false;
-#if defined(__cpp_aggregate_paren_init) && __cpp_aggregate_paren_init >= 201902L
-  attrs.emplace_back(std::move(key), std::move(value));  // built in place: one move, not two
-#else
-  attrs.push_back(KeyValue{std::move(key), std::move(value)});
-#endif
+  detail::emplace_attribute(attrs, std::move(key), std::move(value));
   return true;
 }
 

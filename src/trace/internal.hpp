@@ -32,6 +32,15 @@ using tracehop::detail::split_list;
 using tracehop::detail::trim;
 using tracehop::detail::trim_ows;
 
+/// Appends a key and value built in place (one move of each, not two).
+inline void emplace_attribute(Attributes& attrs, AttributeKey&& key, AttributeValue&& value) {
+#if defined(__cpp_aggregate_paren_init) && __cpp_aggregate_paren_init >= 201902L
+  attrs.emplace_back(std::move(key), std::move(value));
+#else
+  attrs.push_back(KeyValue{std::move(key), std::move(value)});
+#endif
+}
+
 // --- spans ---
 
 /// A span's lock: held for a few dozen instructions and almost never contended, so a spin lock
@@ -75,6 +84,9 @@ class RecordingSpan {
   bool ended = false;
   SpanData data;
   std::chrono::steady_clock::time_point steady_start;
+  /// Bit n set: an attribute key of n characters (n < 64) may be in data.attributes; a key of
+  /// a length not set cannot repeat one, so setting it needs no search.
+  std::uint64_t key_lengths = 0;
 
   /// Takes a span from the pool (cleared here, on the starting thread) or makes a new one, for
   /// a provider's processors and limits; its handle is share()'s.

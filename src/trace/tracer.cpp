@@ -77,7 +77,8 @@ void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& drop
 // Keeps a span's start attributes (already in its list) as set_attribute would have kept them: no
 // empty key, values truncated, a repeated key's value replacing the first one's, none past the
 // count limit.
-void keep_start_attributes(Attributes& list, const SpanLimits& lim, std::uint32_t& dropped) {
+// Returns the key lengths kept (RecordingSpan::key_lengths).
+std::uint64_t keep_start_attributes(Attributes& list, const SpanLimits& lim, std::uint32_t& dropped) {
   std::uint64_t lengths = 0;  // bit n: a kept key has n characters (n < 64); a key can only repeat one
   std::size_t kept = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -98,13 +99,14 @@ void keep_start_attributes(Attributes& list, const SpanLimits& lim, std::uint32_
       ++dropped;
     } else {
       if (i != kept) list[kept] = std::move(kv);
-      lengths |= bit;
       ++kept;
     }
+    lengths |= bit;
   }
   list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
   // Room for the attributes set after start, as an empty span gets on its first one.
   if (!list.empty()) list.reserve(std::min(lim.attribute_count, std::max<std::size_t>(list.size(), 8)));
+  return lengths;
 }
 
 struct Global {
@@ -194,11 +196,15 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
   else
     std::move(options.attributes.begin(), options.attributes.end(), std::back_inserter(d.attributes));
   if (add_attributes && !sampler_reads) add_attributes(state_of_add, d.attributes);
-  if (!d.attributes.empty()) detail::keep_start_attributes(d.attributes, lim, d.dropped_attributes);
-  for (auto& kv : sr.attributes)
+  if (!d.attributes.empty()) impl->key_lengths = detail::keep_start_attributes(d.attributes, lim, d.dropped_attributes);
+  for (auto& kv : sr.attributes) {
+    const std::size_t length = kv.key.view().size();
     if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
                        lim.attribute_value_length))
       ++d.dropped_attributes;
+    else
+      impl->key_lengths |= length < 64 ? std::uint64_t{1} << length : 0;
+  }
   for (auto& l : options.links) {
     if (!l.context.valid()) continue;
     if (d.links.size() >= lim.link_count) {

@@ -183,6 +183,59 @@ TEST(SpanLimits, ARepeatedStartKeyKeepsItsFirstPlaceAndLastValue) {
   EXPECT_EQ(d.dropped_attributes, 0u);
 }
 
+TEST(SpanLimits, AKeySetAfterStartReplacesTheSameKeyFromAnywhere) {
+  // Keys from the options, from the start-attribute callback, from the sampler and from earlier
+  // set_attribute calls are all replaced in place; keys of the same length that differ, of 64
+  // characters or more, or empty, behave as always.
+  class Adds final : public Sampler {
+   public:
+    SamplingResult should_sample(const SamplingParameters&) const override {
+      return {SamplingDecision::RecordAndSample, {{"smp", 1}}, std::nullopt};
+    }
+    std::string description() const override { return "Adds"; }
+  };
+  SpanLimits lim;
+  lim.attribute_count = 7;
+  lim.attribute_value_length = 3;
+  MemoryProvider p({.sampler = std::make_shared<Adds>(), .limits = lim});
+  const std::string long_key(64, 'k');
+  for (int round = 0; round < 3; ++round) {  // the span's storage is reused from round to round
+    auto span = p.tracer->start_span("op", {.attributes = {{"opt", 1}}}, [](Attributes& a) { a.push_back({"cb", 1}); });
+    span.set_attribute("opt", 2);
+    span.set_attribute("cb", 2);
+    span.set_attribute("smp", 2);
+    span.set_attribute("new", "abcdef");  // same length as "opt" and "smp", a different key
+    span.set_attribute("new", "xyz");
+    span.set_attribute(AttributeKey(long_key), 1);
+    span.set_attribute(AttributeKey(long_key), 2);
+    span.set_attribute(AttributeKey(std::string_view()), 1);  // empty: dropped
+    span.set_attribute("a", 1);
+    span.set_attribute("b", 1);
+    span.set_attribute("c", 1);   // the eighth key: past the limit of 7
+    span.set_attribute("a", 2);   // a kept key still takes a new value
+    span.end();
+    const auto& d = *p.spans().back();
+    SCOPED_TRACE(round);
+    ASSERT_EQ(d.attributes.size(), 7u);
+    EXPECT_EQ(d.attributes[0].key.view(), "opt");
+    EXPECT_EQ(*d.attributes[0].value.get_if<std::int64_t>(), 2);
+    EXPECT_EQ(d.attributes[1].key.view(), "cb");
+    EXPECT_EQ(*d.attributes[1].value.get_if<std::int64_t>(), 2);
+    EXPECT_EQ(d.attributes[2].key.view(), "smp");
+    EXPECT_EQ(*d.attributes[2].value.get_if<std::int64_t>(), 2);
+    EXPECT_EQ(*find_attribute(d.attributes, "new")->get_if<std::string>(), "xyz");
+    EXPECT_EQ(*find_attribute(d.attributes, long_key)->get_if<std::int64_t>(), 2);
+    EXPECT_EQ(*find_attribute(d.attributes, "a")->get_if<std::int64_t>(), 2);
+    EXPECT_FALSE(find_attribute(d.attributes, "c"));
+    EXPECT_EQ(d.dropped_attributes, 2u);  // the empty key and "c"
+  }
+  // A value set after start is truncated like one given at start.
+  auto span = p.tracer->start_span("op");
+  span.set_attribute("fresh", "abcdef");
+  span.end();
+  EXPECT_EQ(*find_attribute(p.spans().back()->attributes, "fresh")->get_if<std::string>(), "abc");
+}
+
 TEST(SpanLimits, FromEnv) {
   using tracehop::test::ScopedEnv;
   ScopedEnv a("OTEL_ATTRIBUTE_COUNT_LIMIT", "10");

@@ -41,6 +41,13 @@ inline void emplace_attribute(Attributes& attrs, AttributeKey&& key, AttributeVa
 #endif
 }
 
+/// One of 64 bits for a non-empty attribute key (from its length and last character: the keys
+/// of one span rarely share both), 0 for an empty one. A set of these tells a key surely absent.
+inline std::uint64_t key_bit(std::string_view key) noexcept {
+  if (key.empty()) return 0;
+  return std::uint64_t{1} << ((key.size() * 8 + static_cast<unsigned char>(key.back())) & 63);
+}
+
 // --- spans ---
 
 /// A span's lock: held for a few dozen instructions and almost never contended, so a spin lock
@@ -84,9 +91,9 @@ class RecordingSpan {
   bool ended = false;
   SpanData data;
   std::chrono::steady_clock::time_point steady_start;
-  /// Bit n set: an attribute key of n characters (n < 64) may be in data.attributes; a key of
-  /// a length not set cannot repeat one, so setting it needs no search.
-  std::uint64_t key_lengths = 0;
+  /// The key_bit()s of data.attributes' keys: a key whose bit is not set is not in the list, so
+  /// setting it needs no search.
+  std::uint64_t key_bits = 0;
 
   /// Takes a span from the pool (cleared here, on the starting thread) or makes a new one, for
   /// a provider's processors and limits; its handle is share()'s.

@@ -87,7 +87,7 @@ void RecordingSpan::release(RecordingSpan* span) noexcept {
 void RecordingSpan::clear() noexcept {
   ended = false;
   steady_start = {};
-  key_lengths = 0;
+  key_bits = 0;
   auto& d = data;
   if (d.name.capacity() > kKeptName) std::string().swap(d.name);
   clear_keeping(d.attributes, kKeptAttributes);
@@ -133,9 +133,8 @@ void Span::set_attribute_impl(AttributeKey&& key, AttributeValue&& value) {
   if (impl_->ended) return;
   auto& d = impl_->data;
   const auto& lim = impl_->limits();
-  const std::size_t length = key.view().size();
-  const std::uint64_t bit = length < 64 ? std::uint64_t{1} << length : 0;
-  if (bit & ~impl_->key_lengths & ~std::uint64_t{1}) {  // a new key (not empty): appended without a search
+  const std::uint64_t bit = detail::key_bit(key.view());
+  if (bit & ~impl_->key_bits) {  // a key surely new (and not empty): appended without a search
     if (d.attributes.size() >= lim.attribute_count) {
       ++d.dropped_attributes;
       return;
@@ -143,14 +142,14 @@ void Span::set_attribute_impl(AttributeKey&& key, AttributeValue&& value) {
     if (d.attributes.capacity() == 0) d.attributes.reserve(std::min<std::size_t>(lim.attribute_count, 8));
     if (lim.attribute_value_length != SIZE_MAX) value.truncate(lim.attribute_value_length);
     detail::emplace_attribute(d.attributes, std::move(key), std::move(value));
-    impl_->key_lengths |= bit;
+    impl_->key_bits |= bit;
     return;
   }
   if (!trace::set_attribute(d.attributes, std::move(key), std::move(value), lim.attribute_count,
                             lim.attribute_value_length))
     ++d.dropped_attributes;
   else
-    impl_->key_lengths |= bit;
+    impl_->key_bits |= bit;
 }
 
 void Span::set_attributes(Attributes attributes) {

@@ -76,37 +76,45 @@ void apply_count_limit(Attributes& attrs, std::size_t limit, std::uint32_t& drop
 
 // Keeps a span's start attributes (already in its list) as set_attribute would have kept them: no
 // empty key, values truncated, a repeated key's value replacing the first one's, none past the
-// count limit.
-// Returns the key lengths kept (RecordingSpan::key_lengths).
+// count limit. Returns the key_bit()s of the keys kept.
 std::uint64_t keep_start_attributes(Attributes& list, const SpanLimits& lim, std::uint32_t& dropped) {
-  std::uint64_t lengths = 0;  // bit n: a kept key has n characters (n < 64); a key can only repeat one
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    auto& kv = list[i];
-    const std::size_t length = kv.key.view().size();
-    if (length == 0) {
-      ++dropped;
-      continue;
-    }
-    if (lim.attribute_value_length != SIZE_MAX) kv.value.truncate(lim.attribute_value_length);
-    const std::uint64_t bit = length < 64 ? std::uint64_t{1} << length : 0;
-    auto same = list.begin() + static_cast<std::ptrdiff_t>(kept);
-    if (bit == 0 || (lengths & bit))  // most keys of a list differ in length: no search
-      same = std::find_if(list.begin(), same, [&](const KeyValue& k) { return k.key.view() == kv.key.view(); });
-    if (same != list.begin() + static_cast<std::ptrdiff_t>(kept)) {
-      same->value = std::move(kv.value);
-    } else if (kept >= lim.attribute_count) {
-      ++dropped;
-    } else {
-      if (i != kept) list[kept] = std::move(kv);
-      ++kept;
-    }
-    lengths |= bit;
+  std::uint64_t bits = 0;
+  // The usual list (keys of different bits, none empty, within the limits) is kept as it is.
+  bool as_is = list.size() <= lim.attribute_count && lim.attribute_value_length == SIZE_MAX;
+  for (std::size_t i = 0; as_is && i < list.size(); ++i) {
+    const std::uint64_t bit = key_bit(list[i].key.view());
+    as_is = (bit & ~bits) != 0;
+    bits |= bit;
   }
-  list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
+  if (!as_is) {
+    bits = 0;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      auto& kv = list[i];
+      const std::uint64_t bit = key_bit(kv.key.view());
+      if (bit == 0) {  // an empty key
+        ++dropped;
+        continue;
+      }
+      if (lim.attribute_value_length != SIZE_MAX) kv.value.truncate(lim.attribute_value_length);
+      const auto end = list.begin() + static_cast<std::ptrdiff_t>(kept);
+      const auto same = (bits & bit) ? std::find_if(list.begin(), end, [&](const KeyValue& k) { return k.key.view() == kv.key.view(); })
+                                     : end;
+      if (same != end) {
+        same->value = std::move(kv.value);
+      } else if (kept >= lim.attribute_count) {
+        ++dropped;
+      } else {
+        if (i != kept) list[kept] = std::move(kv);
+        ++kept;
+        bits |= bit;
+      }
+    }
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
+  }
   // Room for the attributes set after start, as an empty span gets on its first one.
   if (!list.empty()) list.reserve(std::min(lim.attribute_count, std::max<std::size_t>(list.size(), 8)));
-  return lengths;
+  return bits;
 }
 
 struct Global {
@@ -196,14 +204,14 @@ Span Tracer::start(std::string_view name, StartSpanOptions& options, void (*add_
   else
     std::move(options.attributes.begin(), options.attributes.end(), std::back_inserter(d.attributes));
   if (add_attributes && !sampler_reads) add_attributes(state_of_add, d.attributes);
-  if (!d.attributes.empty()) impl->key_lengths = detail::keep_start_attributes(d.attributes, lim, d.dropped_attributes);
+  if (!d.attributes.empty()) impl->key_bits = detail::keep_start_attributes(d.attributes, lim, d.dropped_attributes);
   for (auto& kv : sr.attributes) {
-    const std::size_t length = kv.key.view().size();
+    const std::uint64_t bit = detail::key_bit(kv.key.view());
     if (!set_attribute(d.attributes, std::move(kv.key), std::move(kv.value), lim.attribute_count,
                        lim.attribute_value_length))
       ++d.dropped_attributes;
     else
-      impl->key_lengths |= length < 64 ? std::uint64_t{1} << length : 0;
+      impl->key_bits |= bit;
   }
   for (auto& l : options.links) {
     if (!l.context.valid()) continue;

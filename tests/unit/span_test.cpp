@@ -161,7 +161,8 @@ TEST(SpanLimits, CountsAreEnforcedAndDroppedCounted) {
 
 TEST(SpanLimits, ARepeatedStartKeyKeepsItsFirstPlaceAndLastValue) {
   MemoryProvider p;
-  // "axcd" and "aycd" have the same length: both stay; so do two different keys of 70 characters.
+  // "axcd" and "aycd" share a key bit (length and last character): both stay; so do two
+  // different keys of 70 characters.
   const std::string long_a(70, 'a'), long_b = std::string(69, 'a') + "b";
   Attributes start{{"k", 1}, {"axcd", 2}, {"aycd", 3}, {"k", 4}, {"other", 5}};
   for (int i = 0; i < 66; ++i) start.push_back({AttributeKey("key" + std::to_string(i)), i});

@@ -11,7 +11,7 @@ namespace {
 bool is_lcalpha(char c) noexcept { return c >= 'a' && c <= 'z'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_key_char(char c) noexcept {
-  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/';
+  return is_lcalpha(c) || is_digit(c) || c == '_' || c == '-' || c == '*' || c == '/' || c == '@';
 }
 
 const std::vector<TraceState::Member>& empty_members() {
@@ -21,23 +21,14 @@ const std::vector<TraceState::Member>& empty_members() {
 
 }  // namespace
 
-// key = simple-key / multi-tenant-key
-// simple-key = lcalpha 0*255( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-// multi-tenant-key = tenant-id "@" system-id
-// tenant-id = ( lcalpha / DIGIT ) 0*240( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
-// system-id = lcalpha 0*13( lcalpha / DIGIT / "_" / "-"/ "*" / "/" )
+// W3C Trace Context (the current recommendation):
+// key = ( lcalpha / DIGIT ) 0*255( keychar )
+// keychar = lcalpha / DIGIT / "_" / "-" / "*" / "/" / "@"
+// (The older tenant@system form is a special case: "@" may stand anywhere after the first
+// character, any number of times.)
 bool TraceState::valid_key(std::string_view key) noexcept {
-  if (key.empty()) return false;
-  const auto at = key.find('@');
-  if (at == std::string_view::npos) {
-    if (key.size() > 256 || !is_lcalpha(key[0])) return false;
-    return std::all_of(key.begin() + 1, key.end(), is_key_char);
-  }
-  const auto tenant = key.substr(0, at), system = key.substr(at + 1);
-  if (tenant.empty() || tenant.size() > 241 || system.empty() || system.size() > 14) return false;
-  if (!(is_lcalpha(tenant[0]) || is_digit(tenant[0])) || !is_lcalpha(system[0])) return false;
-  return std::all_of(tenant.begin() + 1, tenant.end(), is_key_char) &&
-         std::all_of(system.begin() + 1, system.end(), is_key_char);
+  if (key.empty() || key.size() > 256 || !(is_lcalpha(key[0]) || is_digit(key[0]))) return false;
+  return std::all_of(key.begin() + 1, key.end(), is_key_char);
 }
 
 // value = 0*255(chr) nblk-chr; chr = %x20 / nblk-chr; nblk-chr = %x21-2B / %x2D-3C / %x3E-7E
@@ -65,10 +56,12 @@ std::optional<TraceState> TraceState::parse(std::string_view header) {
       if (eq == std::string_view::npos) return std::nullopt;
       const auto key = item.substr(0, eq), value = item.substr(eq + 1);
       if (!valid_key(key) || !valid_value(value)) return std::nullopt;
-      for (const auto& m : members)
-        if (m.first == key) return std::nullopt;  // duplicate keys invalidate the header
-      if (members.size() == kMaxMembers) return std::nullopt;
-      members.emplace_back(std::string(key), std::string(value));
+      // A repeated key is discarded, as the recommendation allows: the left-most (the most
+      // recent) member of that key is the one kept.
+      if (std::none_of(members.begin(), members.end(), [&](const Member& m) { return m.first == key; })) {
+        if (members.size() == kMaxMembers) return std::nullopt;
+        members.emplace_back(std::string(key), std::string(value));
+      }
     }
     if (comma == std::string_view::npos) break;
     header.remove_prefix(comma + 1);

@@ -137,12 +137,13 @@ TEST(TraceContext, EmptyTracestateHeaderIsHarmless) {
   EXPECT_EQ(b.span().span_context().trace_state().get("foo"), "1");
 }
 
-TEST(TraceContext, DuplicateKeysAcrossHeadersDiscardTracestate) {
+TEST(TraceContext, ADuplicateKeyAcrossHeadersKeepsTheFirstMember) {
+  // Trace Context: a vendor MAY discard duplicate keys; the header is not dropped for them.
   auto ctx = extract_from({{"traceparent", "00-12345678901234567890123456789012-1234567890123456-00"},
                            {"tracestate", "foo=1"},
-                           {"tracestate", "foo=2"}});
+                           {"tracestate", "bar=3,foo=2"}});
   EXPECT_TRUE(ctx.span().span_context().valid());
-  EXPECT_TRUE(ctx.span().span_context().trace_state().empty());
+  EXPECT_EQ(ctx.span().span_context().trace_state().to_header(), "foo=1,bar=3");
 }
 
 TEST(TraceContext, ThirtyThreeMembersAcrossHeadersDiscardTracestate) {

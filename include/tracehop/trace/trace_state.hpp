@@ -20,8 +20,9 @@ class TraceState {
   TraceState() noexcept = default;
 
   /// Parses a tracestate header value (several header lines joined with ','). Empty members
-  /// and optional white space around members are allowed. Any invalid member, a duplicate key
-  /// or more than 32 members makes the whole header invalid: nullopt.
+  /// and optional white space around members are allowed; of members with the same key only
+  /// the left-most is kept. Any invalid member or more than 32 distinct members makes the whole
+  /// header invalid: nullopt.
   static std::optional<TraceState> parse(std::string_view header);
 
   /// The header value, members in order, joined with ','.
@@ -37,6 +38,7 @@ class TraceState {
   TraceState set(std::string_view key, std::string_view value) const;
   TraceState erase(std::string_view key) const;
 
+  /// The current W3C grammar: a lower-case letter or digit, then up to 255 of a-z 0-9 _ - * / @.
   static bool valid_key(std::string_view key) noexcept;
   static bool valid_value(std::string_view value) noexcept;
 

@@ -17,6 +17,7 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "latency.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/session.hpp"
 #include "tracehop/task.hpp"
@@ -110,7 +111,7 @@ struct Run {
   Clock::time_point deadline = Clock::time_point::max();
   bool traced = true;                     // false for the warm-up
   std::size_t started = 0, done = 0, errors = 0;
-  std::vector<double> latency_ms;
+  LatencyHistogram latency;  // fixed size: the tool's memory does not grow with the run
 
   bool take() {
     if (limit ? started >= limit : Clock::now() >= deadline) return false;
@@ -138,7 +139,7 @@ struct Run {
       ++errors;
     }
     span.reset();
-    if (traced) latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (traced) latency.record(Clock::now() - t0);
     ++done;
   }
 
@@ -160,12 +161,6 @@ struct Run {
     co_await all_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
 };
-
-double percentile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(sorted.size())));
-  return sorted[std::clamp<std::size_t>(rank, 1, sorted.size()) - 1];
-}
 
 // A progress bar on stderr, redrawn every 200 ms while the run goes on.
 asio::awaitable<void> progress(const Run& run, const bool& finished, Clock::time_point start) {
@@ -224,7 +219,6 @@ int run_bench(const BenchOptions& o) {
   warmup.traced = false;
   Run run{o, session, tracer};
   run.limit = o.requests.value_or(o.seconds ? 0 : 1000);
-  run.latency_ms.reserve(run.limit);
 
   const bool show_progress = !o.json && isatty(STDERR_FILENO);
   Clock::time_point start, end;
@@ -249,13 +243,13 @@ int run_bench(const BenchOptions& o) {
     telemetry->shutdown();  // flushes the parent check too
   }
 
-  std::sort(run.latency_ms.begin(), run.latency_ms.end());
   const double seconds = std::chrono::duration<double>(end - start).count();
   const double n = static_cast<double>(std::max<std::size_t>(run.done, 1));
   const double rps = static_cast<double>(run.done) / std::max(seconds, 1e-9);
   const double cpu_us = static_cast<double>(cpu.count()) / n;
-  const double p50 = percentile(run.latency_ms, 0.5), p90 = percentile(run.latency_ms, 0.9),
-               p99 = percentile(run.latency_ms, 0.99), max = run.latency_ms.empty() ? 0 : run.latency_ms.back();
+  const auto ms = [](std::chrono::nanoseconds t) { return std::chrono::duration<double, std::milli>(t).count(); };
+  const double p50 = ms(run.latency.percentile(0.5)), p90 = ms(run.latency.percentile(0.9)),
+               p99 = ms(run.latency.percentile(0.99)), max = ms(run.latency.max());
 
   if (o.json) {
     boost::json::object out{{"requests", run.done},

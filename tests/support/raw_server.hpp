@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,7 +34,13 @@ class RawServer {
         boost::system::error_code ec;
         acceptor_.accept(s, ec);
         if (ec || stopping_) return;
-        workers_.emplace_back([this, sock = std::move(s), i]() mutable { script_(sock, i); });
+        reap();
+        auto done = std::make_shared<std::atomic<bool>>(false);
+        workers_.push_back({std::thread([this, sock = std::move(s), i, done]() mutable {
+                              script_(sock, i);
+                              done->store(true);
+                            }),
+                            done});
       }
     });
   }
@@ -44,7 +51,7 @@ class RawServer {
     boost::asio::ip::tcp::socket poke(io_);
     poke.connect({boost::asio::ip::make_address("127.0.0.1"), port_}, ec);
     thread_.join();
-    for (auto& w : workers_) w.join();
+    for (auto& w : workers_) w.thread.join();
   }
   unsigned short port() const { return port_; }
   std::string url(std::string_view path = "/") const {
@@ -65,13 +72,27 @@ class RawServer {
   }
 
  private:
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  // Joins the connections' threads that have finished, so a server that meets thousands of
+  // connections does not keep thousands of ended threads.
+  void reap() {
+    std::erase_if(workers_, [](Worker& w) {
+      if (!w.done->load()) return false;
+      w.thread.join();
+      return true;
+    });
+  }
+
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   Script script_;
   unsigned short port_ = 0;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
-  std::vector<std::thread> workers_;
+  std::vector<Worker> workers_;
 };
 
 }  // namespace tracehop::test

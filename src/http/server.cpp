@@ -323,6 +323,13 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
         co_await reject(c, 431, "too many request header fields");
         co_return;
       }
+      // RFC 9112 6.3: a request's Transfer-Encoding whose last coding is not chunked (or any in
+      // HTTP/1.0) leaves its length unknown: 400 and close, or the bytes after it could be read
+      // as a second, smuggled request. (Beast would read such a request as having no body.)
+      if (header.find(bhttp::field::transfer_encoding) != header.end() && (!parser.chunked() || header.version() < 11)) {
+        co_await reject(c, 400, "bad request: a Transfer-Encoding that does not end in chunked");
+        co_return;
+      }
       if (!parser.is_done()) {
         c.stream.expires_after(options.read_timeout);
         auto [bec, bn] = co_await bhttp::async_read(c.stream, buffer, parser, as_tuple_awaitable);

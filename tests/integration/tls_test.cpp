@@ -121,3 +121,35 @@ TEST(Tls, MissingCaFileIsAClientSSLError) {
     co_await session.close();
   });
 }
+
+// A TLS peer that closes its TCP connection without close_notify may have been cut short by an
+// attacker: a body whose end only the close would mark is a ClientPayloadError then, and so is
+// a body shorter than its Content-Length; with close_notify the same close-delimited body is
+// whole. The broken connection is never pooled.
+TEST(Tls, ABodyTruncatedWithoutCloseNotifyIsAPayloadError) {
+  const std::string until_close = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it";
+  const std::string short_body = "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nonly ten b";
+  TlsServer truncates_close_delimited(loopback_cert(), until_close, test::TlsEnd::Truncate);
+  TlsServer truncates_short(loopback_cert(), short_body, test::TlsEnd::Truncate);
+  TlsServer notifies(loopback_cert(), until_close, test::TlsEnd::CloseNotify);
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.connector = {.ca_file = loopback_cert().cert.string()}};
+    auto ex = co_await asio::this_coro::executor;
+    ClientSession session(ex, std::move(options));
+    for (TlsServer* server : {&truncates_close_delimited, &truncates_short}) {
+      try {
+        auto resp = co_await session.get(server->url());
+        EXPECT_EQ(resp.status(), 200);
+        const auto body = co_await resp.text();
+        ADD_FAILURE() << "a truncated body was accepted: " << body;
+      } catch (const ClientPayloadError&) {
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "not a ClientPayloadError: " << e.what();
+      }
+      EXPECT_EQ(session.pool_stats().open, 0u);
+    }
+    auto resp = co_await session.get(notifies.url());
+    EXPECT_EQ(co_await resp.text(), "all of it");
+    co_await session.close();
+  });
+}

@@ -36,10 +36,17 @@ struct TestCertificate {
   ~TestCertificate() { std::filesystem::remove_all(dir); }
 };
 
-/// Built on RawServer: the script of each connection is a TLS handshake and a request loop.
+/// How a scripted TlsServer ends each connection after its one answer.
+enum class TlsEnd { CloseNotify, Truncate };
+
+/// Built on RawServer: the script of each connection is a TLS handshake and a request loop; or,
+/// given `answer`, one request answered with those bytes and the connection ended: with TLS's
+/// close_notify first, or truncated (the TCP connection closed without it).
 class TlsServer {
  public:
-  explicit TlsServer(const TestCertificate& cert) : ctx_(boost::asio::ssl::context::tls_server) {
+  explicit TlsServer(const TestCertificate& cert) : TlsServer(cert, std::nullopt, TlsEnd::CloseNotify) {}
+  TlsServer(const TestCertificate& cert, std::optional<std::string> answer, TlsEnd end)
+      : ctx_(boost::asio::ssl::context::tls_server), answer_(std::move(answer)), end_(end) {
     ctx_.use_certificate_chain_file(cert.cert.string());
     ctx_.use_private_key_file(cert.key.string(), boost::asio::ssl::context::pem);
     raw_.emplace([this](boost::asio::ip::tcp::socket& s, int) {
@@ -69,6 +76,14 @@ class TlsServer {
       last_sni_ = sni;
     }
     boost::asio::streambuf buf;
+    if (answer_) {
+      boost::asio::read_until(tls, buf, "\r\n\r\n", ec);
+      if (ec) return;
+      boost::asio::write(tls, boost::asio::buffer(*answer_), ec);
+      if (end_ == TlsEnd::CloseNotify) tls.shutdown(ec);  // (waits for the client's reply, or its close)
+      tls.lowest_layer().close(ec);
+      return;
+    }
     for (;;) {
       boost::asio::read_until(tls, buf, "\r\n\r\n", ec);
       if (ec) return;
@@ -80,6 +95,8 @@ class TlsServer {
   }
 
   boost::asio::ssl::context ctx_;
+  const std::optional<std::string> answer_;
+  const TlsEnd end_;
   std::atomic<int> accepted_{0};
   mutable std::mutex mu_;
   std::string last_sni_;

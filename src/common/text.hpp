@@ -90,8 +90,10 @@ constexpr bool is_token(std::string_view t) noexcept {
   }
   const auto eight_ok = [&t](std::size_t i) {
     const char* p = t.data() + i;
-    return is_token_char(p[0]) & is_token_char(p[1]) & is_token_char(p[2]) & is_token_char(p[3]) &
-           is_token_char(p[4]) & is_token_char(p[5]) & is_token_char(p[6]) & is_token_char(p[7]);
+    // Summed, not and-ed with &&: no branch a character.
+    return is_token_char(p[0]) + is_token_char(p[1]) + is_token_char(p[2]) + is_token_char(p[3]) +
+               is_token_char(p[4]) + is_token_char(p[5]) + is_token_char(p[6]) + is_token_char(p[7]) ==
+           8;
   };
   for (std::size_t i = 0; i + 8 <= t.size(); i += 8)
     if (!eight_ok(i)) [[unlikely]] return false;

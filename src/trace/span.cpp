@@ -79,6 +79,8 @@ std::shared_ptr<RecordingSpan> RecordingSpan::share(RecordingSpan* span) {
 }
 
 void RecordingSpan::release(RecordingSpan* span) noexcept {
+  // A span let go without end() still holds its provider: a spare span keeps none alive.
+  span->provider_.reset();
   if (!spare_spans().try_push(span)) delete span;
 }
 

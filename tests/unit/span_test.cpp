@@ -346,3 +346,28 @@ TEST(Span, StartAttributesThatThrowLoseNoSpan) {
     EXPECT_EQ(d.name, "after");
   }
 }
+
+TEST(Span, ASpanLetGoWithoutEndKeepsNoProviderAlive) {
+  // A span dropped unended goes back to the pool: it must not keep its provider (and so the
+  // provider's processors and exporters) alive there.
+  struct Watch final : SpanProcessor {
+    explicit Watch(bool* gone) : gone_(gone) {}
+    ~Watch() override { *gone_ = true; }
+    void on_start(SpanData&, const Context&) noexcept override {}
+    void on_end(SpanDataPtr) noexcept override {}
+    bool force_flush(std::chrono::milliseconds) noexcept override { return true; }
+    bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+    bool* gone_;
+  };
+  bool gone = false;
+  {
+    TracerProvider provider;
+    provider.add_span_processor(std::make_shared<Watch>(&gone));
+    auto tracer = provider.get_tracer("unended");
+    for (int i = 0; i < 3; ++i) {
+      auto span = tracer->start_span("never ended");
+      EXPECT_TRUE(span.is_recording());
+    }
+  }
+  EXPECT_TRUE(gone) << "an unended span in the pool kept its provider alive";
+}

@@ -14,3 +14,9 @@ if(TRACEHOP_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()
+if(TRACEHOP_TSAN)
+  # -Wno-tsan: g++ warns that ThreadSanitizer does not model atomic_thread_fence, which Asio's
+  # fenced blocks use; what that leaves unmodelled shows as a report, not as a build error.
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan)
+  add_link_options(-fsanitize=thread)
+endif()

@@ -78,7 +78,7 @@ struct Recorder {
   test::ServerThread server;
   std::mutex mu;
   std::vector<Call> calls;
-  int failures_left = 0;
+  std::atomic<int> failures_left{0};  // set by the test thread, read by the server's
   std::atomic<bool> held{false};
 };
 

@@ -92,6 +92,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
   const Origin origin = origin_of(url);
   const Deadline connect_deadline = deadline.sooner(timeout_.connect, TimeoutKind::Connect);
   auto reading = [&] { return "reading from " + origin.host_header(); };
+  auto writing = [&] { return "writing to " + origin.host_header(); };
 
   for (int attempt = 0;; ++attempt) {
     const int resend_count = sent_++;
@@ -127,14 +128,18 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
       if (!lease) lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);
       auto& conn = lease.connection();
       Deadline limit = deadline;
-      limit.check(reading);
+      limit.check(writing);
       boost::system::error_code ec;
       const std::size_t written = write_now(conn, wire, ec);
       if (!ec && written < head.size() + body.size()) {
-        limit.arm(conn.tcp(), reading);
+        limit.arm(conn.tcp(), writing);
         auto [wec, wn] = co_await conn.with_stream(
             [&](auto& stream) { return asio::async_write(stream, unwritten(wire, written), as_tuple_awaitable); });
         ec = wec;
+        if (ec == boost::beast::error::timeout) {  // the server stopped reading what we send
+          lease.release(false);
+          limit.raise(writing());
+        }
       }
       if (!ec) {
         if (sig)

@@ -7,10 +7,6 @@
 // (Faults while the response is read: response_faults_test.cpp.)
 #include <gtest/gtest.h>
 
-#include <cxxabi.h>
-#include <dirent.h>
-
-#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -18,6 +14,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "common/text.hpp"
 #include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
@@ -31,27 +28,11 @@ namespace asio = boost::asio;
 using namespace tracehop;
 using namespace tracehop::http;
 using namespace std::chrono_literals;
+using test::open_fds;
 using test::RawServer;
 using test::run;
 
 namespace {
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
-}
-
-std::string demangled(const std::type_info& type) {
-  int status = 0;
-  char* name = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
-  std::string out = status == 0 && name ? name : type.name();
-  std::free(name);
-  return out;
-}
 
 const trace::AttributeValue* attribute(const trace::SpanData& s, std::string_view key) {
   return trace::find_attribute(s.attributes, key);
@@ -179,8 +160,8 @@ TEST(RequestFaults, EachFaultIsItsTypedErrorAnErrorSpanAndThePoolStaysWhole) {
             auto resp = co_await session.request(f.options.data ? "POST" : "GET", f.url(), f.options);
             ADD_FAILURE() << f.name << ": answered " << resp.status();
           } catch (const ClientError& e) {
-            EXPECT_TRUE(f.expected(e)) << f.name << ": raised " << demangled(typeid(e)) << ": " << e.what();
-            raised = demangled(typeid(e));
+            EXPECT_TRUE(f.expected(e)) << f.name << ": raised " << tracehop::detail::demangle(typeid(e).name()) << ": " << e.what();
+            raised = tracehop::detail::demangle(typeid(e).name());
           }
           ++faults_met;
           EXPECT_EQ(session.pool_stats().open, 0u) << f.name << ": a broken connection is closed, not pooled";

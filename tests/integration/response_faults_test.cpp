@@ -4,11 +4,10 @@
 // still serves a good request after each; no file descriptor is left open.
 #include <gtest/gtest.h>
 
-#include <dirent.h>
-
 #include <string>
 #include <vector>
 
+#include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
 #include "tracehop/http/errors.hpp"
@@ -17,19 +16,11 @@
 namespace asio = boost::asio;
 
 using namespace tracehop::http;
+using tracehop::test::open_fds;
 using tracehop::test::RawServer;
 using tracehop::test::run;
 
 namespace {
-
-std::size_t open_fds() {
-  std::size_t n = 0;
-  if (DIR* d = ::opendir("/proc/self/fd")) {
-    while (::readdir(d)) ++n;
-    ::closedir(d);
-  }
-  return n;
-}
 
 enum class Raised { Disconnected, Payload, Malformed };
 

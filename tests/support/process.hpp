@@ -3,6 +3,7 @@
 // extra environment variables), its stdout readable line by line, terminated (SIGTERM, then
 // SIGKILL) when the object goes; and run_command() for a command run to its end.
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -153,6 +154,16 @@ inline CommandResult run_command(std::vector<std::string> argv, std::vector<std:
 }
 
 /// A loopback port that was free a moment ago.
+/// The file descriptors this process has open now (a test compares two counts).
+inline std::size_t open_fds() {
+  std::size_t n = 0;
+  if (DIR* d = ::opendir("/proc/self/fd")) {
+    while (::readdir(d)) ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
 inline unsigned short free_port() {
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});

@@ -109,6 +109,8 @@ struct Run {
   std::shared_ptr<trace::Tracer> tracer;  // null: --no-trace
   std::size_t limit = 0;                  // requests to start (0: until the deadline)
   Clock::time_point deadline = Clock::time_point::max();
+  double rate = 0;                        // requests a second from `paced_from` (0: flat out)
+  Clock::time_point paced_from;
   bool traced = true;                     // false for the warm-up
   std::size_t started = 0, done = 0, errors = 0;
   LatencyHistogram latency;  // fixed size: the tool's memory does not grow with the run
@@ -127,8 +129,8 @@ struct Run {
     return session.get(options.url, std::move(o));
   }
 
-  asio::awaitable<void> one() {
-    const auto t0 = Clock::now();
+  // `t0`: when the request was due (its scheduled start at a --rate, so a late start counts).
+  asio::awaitable<void> one(Clock::time_point t0) {
     std::optional<trace::ScopedSpan> span;
     if (traced && tracer) span.emplace(tracer->start_as_current_span(kRequestSpan));
     try {
@@ -145,7 +147,18 @@ struct Run {
 
   asio::awaitable<void> worker() {
     const auto executor = co_await asio::this_coro::executor;
-    while (take()) co_await spawn(executor, one(), asio::use_awaitable);  // a task per request
+    asio::steady_timer pace(executor);
+    while (take()) {
+      auto due = Clock::now();
+      if (rate > 0) {  // request number `started` is due at (started - 1) / rate
+        due = paced_from + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(static_cast<double>(started - 1) / rate));
+        if (due >= deadline) break;  // -d: nothing starts after the end
+        pace.expires_at(due);
+        co_await pace.async_wait(asio::use_awaitable);
+      }
+      co_await spawn(executor, one(due), asio::use_awaitable);  // a task per request
+    }
   }
 
   asio::awaitable<void> all() {
@@ -185,6 +198,7 @@ int run_bench(const BenchOptions& o) {
   if (o.concurrency == 0) throw UsageError("-c must be at least 1");
   if (o.requests && *o.requests == 0) throw UsageError("-n must be at least 1");
   if (o.seconds && !(*o.seconds > 0 && *o.seconds <= 24 * 3600)) throw UsageError("-d must be between 0 and 86400 seconds");
+  if (o.rate && !(*o.rate > 0 && *o.rate <= 1e7)) throw UsageError("-R must be between 0 and 10,000,000 requests a second");
   const trace::SamplerPtr sampler = o.no_trace ? nullptr : sampler_of(o.sampler);
 
   // Tracing: the sampler asked for, the exporters of the environment (none unless
@@ -230,6 +244,8 @@ int run_bench(const BenchOptions& o) {
     const auto cpu0 = cpu_time();
     if (o.seconds)
       run.deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*o.seconds));
+    run.rate = o.rate.value_or(0);
+    run.paced_from = start;
     if (show_progress) spawn(co_await asio::this_coro::executor, progress(run, finished, start));
     co_await run.all();
     end = Clock::now();
@@ -259,6 +275,7 @@ int run_bench(const BenchOptions& o) {
                             {"cpu_us_per_request", cpu_us},
                             {"latency_ms", {{"p50", p50}, {"p90", p90}, {"p99", p99}, {"max", max}}},
                             {"concurrency", o.concurrency},
+                            {"rate", o.rate ? boost::json::value(*o.rate) : boost::json::value(nullptr)},
                             {"tracing", o.no_trace ? "off" : o.sampler}};
     if (check) {
       const auto [clients, parented] = check->counts();
@@ -268,7 +285,8 @@ int run_bench(const BenchOptions& o) {
     std::cout << boost::json::serialize(out) << '\n';
   } else {
     std::printf("tracehop bench %s\n", o.url.c_str());
-    std::printf("  %zu requests, concurrency %zu, tracing %s\n", run.done, o.concurrency,
+    std::printf("  %zu requests, concurrency %zu%s, tracing %s\n", run.done, o.concurrency,
+                o.rate ? (", at " + std::to_string(static_cast<long long>(*o.rate)) + "/s").c_str() : "",
                 o.no_trace ? "off" : o.sampler.c_str());
     std::printf("  requests/s   %.1f (%.2f s)\n", rps, seconds);
     std::printf("  latency      p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", p50, p90, p99, max);

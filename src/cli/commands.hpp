@@ -45,6 +45,7 @@ struct BenchOptions {
   std::optional<std::size_t> requests;  // -n
   std::optional<double> seconds;        // -d
   std::size_t limit_per_host = 0;       // 0: the concurrency
+  std::optional<double> rate;           // -R: requests per second (open loop); unset: flat out
   bool no_trace = false;
   std::string sampler = "always_on";
   bool json = false;

@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   auto* n = bench_cmd->add_option("-n,--requests", bench.requests, "exactly N requests (default 1000)");
   bench_cmd->add_option("-d,--duration", bench.seconds, "run for SECONDS instead")->excludes(n);
   bench_cmd->add_option("--limit-per-host", bench.limit_per_host, "connections to the host (default: the concurrency)");
+  bench_cmd->add_option("-R,--rate", bench.rate,
+                        "start R requests a second, on schedule (as wrk2 does; latency counts from the scheduled start)");
   bench_cmd->add_flag("--no-trace", bench.no_trace, "no tracing at all (the baseline)");
   bench_cmd->add_option("--sampler", bench.sampler, "always_on, always_off or ratio:X")->capture_default_str();
   bench_cmd->add_flag("--json", bench.json, "print one JSON object");

@@ -4,11 +4,13 @@
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/grpcpp.h>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fstream>
-#include <future>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include "common/text.hpp"
 #include "accounting.hpp"
@@ -22,6 +24,7 @@ namespace tracehop::otlp::detail {
 
 namespace {
 
+namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 namespace pb = opentelemetry::proto;
 
@@ -74,21 +77,25 @@ std::string read_file(const std::string& path) {
 struct GrpcExporter::Channel {
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<grpc::GenericStub> stub;
-  ProtobufEncoder encoder;
 
-  // Export, waiting for its answer (the batch thread's own time, bounded by the deadline).
-  grpc::Status call(grpc::ClientContext& context, std::string_view request, grpc::ByteBuffer& response) {
-    grpc::Slice slice(request.data(), request.size());
-    const grpc::ByteBuffer bytes(&slice, 1);
-    std::promise<grpc::Status> done;
-    stub->UnaryCall(&context, kExportMethod, grpc::StubOptions(), &bytes, &response,
-                    [&done](grpc::Status status) { done.set_value(std::move(status)); });
-    return done.get_future().get();
+  // Export, resumed on the pipeline when the answer arrives (grpc++ calls back on its own thread).
+  asio::awaitable<grpc::Status> call(grpc::ClientContext& context, const grpc::ByteBuffer& request,
+                                     grpc::ByteBuffer& response) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
+        [&](auto handler) {
+          // grpc++ wants a copyable callback; the coroutine's handler is move-only.
+          auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+          stub->UnaryCall(&context, kExportMethod, grpc::StubOptions(), &request, &response,
+                          [resume](grpc::Status status) {
+                            auto ex = asio::get_associated_executor(*resume);
+                            asio::post(ex, [resume, status = std::move(status)]() mutable { (*resume)(std::move(status)); });
+                          });
+        },
+        asio::use_awaitable);
   }
 };
 
-GrpcExporter::GrpcExporter(ExporterOptions options)
-    : options_(std::move(options)), endpoint_(options_.resolved_endpoint()), accounting_(endpoint_) {
+GrpcExporter::GrpcExporter(ExporterOptions options) : PipelinedExporter(options, options.resolved_endpoint()) {
   // http://host:port: plaintext; https://host:port: TLS; host:port: TLS unless `insecure`.
   std::string target = endpoint_;
   bool tls = !options_.insecure;
@@ -121,59 +128,51 @@ GrpcExporter::GrpcExporter(ExporterOptions options)
   channel_ = std::make_unique<Channel>();
   channel_->channel = grpc::CreateCustomChannel(target, credentials, args);
   channel_->stub = std::make_unique<grpc::GenericStub>(channel_->channel);
+  // Connect now, in the background: a first batch that also waits for the connection (HTTP/2
+  // and maybe TLS) let a busy service's queue overflow at start-up.
+  channel_->channel->GetState(/*try_to_connect=*/true);
 }
 
-GrpcExporter::~GrpcExporter() { shutdown(std::chrono::milliseconds(0)); }
+GrpcExporter::~GrpcExporter() { stop(); }
 
-trace::ExportResult GrpcExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
-  if (shut_down_) return trace::ExportResult::Failure;
-  if (spans.empty()) return trace::ExportResult::Success;
-  try {
-    const std::string_view request = channel_->encoder.encode(spans);
-    const auto deadline = Clock::now() + options_.timeout;
-    for (int attempt = 1;; ++attempt) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() +
-                           std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now()));
-      for (const auto& [k, v] : metadata_) context.AddMetadata(k, v);
-      grpc::ByteBuffer answer;
-      accounting_.request();
-      grpc::Status status = channel_->call(context, request, answer);
-      pb::collector::trace::v1::ExportTraceServiceResponse response;
-      if (status.ok()) status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
-      if (status.ok()) {
-        std::uint64_t rejected = 0;
-        if (response.has_partial_success()) {
-          const auto& ps = response.partial_success();
-          rejected = static_cast<std::uint64_t>(std::max<std::int64_t>(ps.rejected_spans(), 0));
-          if (rejected || !ps.error_message().empty()) accounting_.rejected(rejected, ps.error_message());
-        }
-        accounting_.exported(spans.size() - std::min<std::uint64_t>(rejected, spans.size()));
-        return trace::ExportResult::Success;
+asio::awaitable<trace::ExportResult> GrpcExporter::send(std::vector<trace::SpanDataPtr> batch) {
+  const auto deadline = Clock::now() + options_.timeout;
+  const std::size_t spans = batch.size();
+  const std::string_view encoded = encoder_.encode(batch);
+  grpc::Slice slice(encoded.data(), encoded.size());  // copied: the encoder's buffer is reused
+  const grpc::ByteBuffer request(&slice, 1);
+  batch.clear();  // every attempt sends the same bytes
+  for (int attempt = 1;; ++attempt) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::duration_cast<std::chrono::system_clock::duration>(deadline - Clock::now()));
+    for (const auto& [k, v] : metadata_) context.AddMetadata(k, v);
+    grpc::ByteBuffer answer;
+    accounting_.request();
+    grpc::Status status = co_await channel_->call(context, request, answer);
+    pb::collector::trace::v1::ExportTraceServiceResponse response;
+    if (status.ok()) status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
+    if (status.ok()) {
+      std::uint64_t rejected = 0;
+      if (response.has_partial_success()) {
+        const auto& ps = response.partial_success();
+        rejected = static_cast<std::uint64_t>(std::max<std::int64_t>(ps.rejected_spans(), 0));
+        if (rejected || !ps.error_message().empty()) accounting_.rejected(rejected, ps.error_message());
       }
-      const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
-                                 status.error_message();
-      const auto delay = retry_delay(status);
-      if (!retryable(status, delay)) {
-        accounting_.failed(spans.size(), reason);
-        return trace::ExportResult::Failure;
-      }
-      const auto pause = accounting_.next_attempt(options_, attempt, delay, deadline, shut_down_, spans.size(), reason);
-      if (!pause) return trace::ExportResult::Failure;
-      std::this_thread::sleep_for(*pause);  // the batch thread's own time, bounded by the timeout
+      accounting_.exported(spans - std::min<std::uint64_t>(rejected, spans));
+      co_return trace::ExportResult::Success;
     }
-  } catch (const std::exception& e) {
-    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
-    return trace::ExportResult::Failure;
+    const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
+                               status.error_message();
+    const auto delay = retry_delay(status);
+    if (!retryable(status, delay)) {
+      accounting_.failed(spans, reason);
+      co_return trace::ExportResult::Failure;
+    }
+    const auto pause = accounting_.next_attempt(options_, attempt, delay, deadline, shut_down_, spans, reason);
+    if (!pause) co_return trace::ExportResult::Failure;
+    co_await sleep(*pause);
   }
 }
-
-bool GrpcExporter::shutdown(std::chrono::milliseconds) noexcept {
-  if (shut_down_.exchange(true)) return true;
-  accounting_.summary();
-  return true;
-}
-
-ExporterStats GrpcExporter::stats() const noexcept { return accounting_.stats(); }
 
 }  // namespace tracehop::otlp::detail

@@ -1,7 +1,5 @@
-// OTLP/HTTP: POST the request (protobuf or JSON) to the traces URL with our own ClientSession,
-// on a private io_context run by the exporting thread, under suppressed instrumentation.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+// OTLP/HTTP: POST the request (protobuf or JSON) to the traces URL with our own ClientSession on
+// the pipeline (whose requests are not traced), a keep-alive connection per request in flight.
 #include <boost/json.hpp>
 #include <algorithm>
 #include <utility>
@@ -34,53 +32,31 @@ std::string excerpt(std::string_view body) {
 
 }  // namespace
 
-HttpExporter::HttpExporter(ExporterOptions options)
-    : options_(std::move(options)), url_(options_.resolved_endpoint()), accounting_(url_) {
+HttpExporter::HttpExporter(ExporterOptions options) : PipelinedExporter(options, options.resolved_endpoint()) {
   http::SessionOptions so;
-  so.connector.limit = 1;  // one export at a time
+  so.connector.limit = options_.max_concurrent_requests;  // a connection for each request in flight
   if (!options_.certificate.empty()) so.connector.ca_file = options_.certificate;
-  session_ = std::make_unique<http::ClientSession>(io_.get_executor(), std::move(so));
+  session_ = std::make_unique<http::ClientSession>(pipeline_.executor(), std::move(so));
   // Fails early (std::invalid_argument) for a URL the session cannot use.
-  const auto parsed = http::parse_url(url_);
+  const auto parsed = http::parse_url(endpoint_);
   if (parsed.scheme() != "http" && parsed.scheme() != "https")
-    throw std::invalid_argument("OTLP/HTTP endpoint '" + url_ + "' is not an http or https URL");
+    throw std::invalid_argument("OTLP/HTTP endpoint '" + endpoint_ + "' is not an http or https URL");
 }
 
-HttpExporter::~HttpExporter() { shutdown(std::chrono::milliseconds(0)); }
+HttpExporter::~HttpExporter() { stop(); }
 
-trace::ExportResult HttpExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
-  if (shut_down_) return trace::ExportResult::Failure;
-  if (spans.empty()) return trace::ExportResult::Success;
-  trace::ExportResult result = trace::ExportResult::Failure;
-  try {
-    if (options_.protocol != Protocol::HttpJson) encoder_.encode(spans);  // kept in its buffer for every attempt
-    io_.restart();
-    // The exporter's requests are not traced (nor do they carry anyone's context).
-    trace::Scope suppressed(trace::Context{}.with(trace::suppress_instrumentation_key(), true));
-    spawn(io_, [&]() -> asio::awaitable<void> { result = co_await send(spans); });
-    io_.run();
-  } catch (const std::exception& e) {
-    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
-  }
-  return result;
-}
-
-std::string HttpExporter::body(std::span<const trace::SpanDataPtr> spans, std::string& json) {
-  if (options_.protocol != Protocol::HttpJson) return std::string(encoder_.view());
-  return json.empty() ? to_otlp_json(spans) : std::exchange(json, std::string());
-}
-
-asio::awaitable<trace::ExportResult> HttpExporter::send(std::span<const trace::SpanDataPtr> spans) {
+asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanDataPtr> spans) {
   const auto deadline = Clock::now() + options_.timeout;
   const std::size_t count = spans.size();
-  std::string json = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : std::string();
   for (int attempt = 1;; ++attempt) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     std::string reason;
     std::optional<std::chrono::milliseconds> wait;
     if (left.count() > 0) {
       http::RequestOptions o;
-      o.data = body(spans, json);
+      // Encoded for each attempt (retries are rare): JSON straight into the body, protobuf
+      // copied out of the encoder's reused buffer before anything suspends.
+      o.data = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : std::string(encoder_.encode(spans));
       o.headers.add("Content-Type", options_.protocol == Protocol::HttpJson ? "application/json" : "application/x-protobuf");
       for (const auto& [k, v] : options_.headers) o.headers.add(k, v);
       if (options_.compression == Compression::Gzip) o.compress = "gzip";
@@ -89,7 +65,7 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::span<const trace::S
       o.trace = false;
       try {
         accounting_.request();
-        auto resp = co_await session_->post(url_, std::move(o));
+        auto resp = co_await session_->post(endpoint_, std::move(o));
         const std::string answer = co_await resp.read();
         const int status = resp.status();
         if (status >= 200 && status < 300) {
@@ -114,10 +90,11 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::span<const trace::S
     }
     const auto pause = accounting_.next_attempt(options_, attempt, wait, deadline, shut_down_, count, reason);
     if (!pause) co_return trace::ExportResult::Failure;
-    asio::steady_timer timer(co_await asio::this_coro::executor, *pause);
-    co_await timer.async_wait(asio::use_awaitable);
+    co_await sleep(*pause);
   }
 }
+
+asio::awaitable<void> HttpExporter::close() { co_await session_->close(); }
 
 std::uint64_t HttpExporter::partial_success(const std::string& answer, const http::Headers& headers) {
   std::int64_t rejected = 0;
@@ -145,19 +122,5 @@ std::uint64_t HttpExporter::partial_success(const std::string& answer, const htt
   if (rejected > 0 || !message.empty()) accounting_.rejected(static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0)), message);
   return static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0));
 }
-
-bool HttpExporter::shutdown(std::chrono::milliseconds) noexcept {
-  if (shut_down_.exchange(true)) return true;
-  try {
-    io_.restart();
-    spawn(io_, session_->close());
-    io_.run();
-  } catch (...) {
-  }
-  accounting_.summary();
-  return true;
-}
-
-ExporterStats HttpExporter::stats() const noexcept { return accounting_.stats(); }
 
 }  // namespace tracehop::otlp::detail

@@ -1,5 +1,6 @@
 #include "tracehop/trace/span_processor.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "bounded_queue.hpp"
@@ -56,6 +57,7 @@ BatchSpanProcessor::BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
   options_.max_export_batch_size =
       std::clamp<std::size_t>(options_.max_export_batch_size, 1, options_.max_queue_size);
   queue_ = std::make_unique<detail::BoundedQueue<SpanDataPtr>>(options_.max_queue_size);
+  max_in_flight_ = std::max<std::size_t>(exporter_->max_concurrent_exports(), 1);
   worker_ = std::thread([this] { run(); });
 }
 
@@ -85,16 +87,29 @@ void BatchSpanProcessor::on_end(SpanDataPtr span) noexcept {
   }
 }
 
-void BatchSpanProcessor::export_batch(std::vector<SpanDataPtr>& batch) {
-  if (batch.empty()) return;
-  const auto n = batch.size();
-  if (exporter_->export_spans(batch) == ExportResult::Success) {
-    exported_.fetch_add(n, std::memory_order_relaxed);
-  } else {
-    export_failed_.fetch_add(n, std::memory_order_relaxed);
-    log_debug("batch span processor: export of " + std::to_string(n) + " spans failed");
+bool BatchSpanProcessor::export_batch(std::vector<SpanDataPtr>& batch, std::chrono::steady_clock::time_point deadline) {
+  if (batch.empty()) return true;
+  if (deadline != std::chrono::steady_clock::time_point::max() && std::chrono::steady_clock::now() >= deadline)
+    return false;  // no export starts after shutdown's deadline
+  {
+    std::unique_lock lk(mu_);
+    if (!settled_.wait_until(lk, deadline, [&] { return in_flight_ < max_in_flight_; })) return false;
+    ++in_flight_;
   }
+  const auto n = batch.size();
+  exporter_->export_spans_async(batch, [this, n](ExportResult result) {
+    if (result == ExportResult::Success) {
+      exported_.fetch_add(n, std::memory_order_relaxed);
+    } else {
+      export_failed_.fetch_add(n, std::memory_order_relaxed);
+      log_debug("batch span processor: export of " + std::to_string(n) + " spans failed");
+    }
+    std::lock_guard lk(mu_);
+    --in_flight_;
+    settled_.notify_all();
+  });
   batch.clear();
+  return true;
 }
 
 void BatchSpanProcessor::run() {
@@ -123,30 +138,32 @@ void BatchSpanProcessor::run() {
     std::size_t budget = drain_all ? queued_now() : options_.max_export_batch_size;
     bool timed_out = false;
     SpanDataPtr span;
+    const auto no_later_than = stop ? deadline : std::chrono::steady_clock::time_point::max();
     while (budget > 0 && queue_->try_pop(span)) {
       --budget;
       batch.push_back(std::move(span));
-      if (batch.size() == options_.max_export_batch_size) {
-        if (stop && std::chrono::steady_clock::now() >= deadline) {
-          timed_out = true;
-          break;
-        }
-        export_batch(batch);
+      if (batch.size() == options_.max_export_batch_size && !export_batch(batch, no_later_than)) {
+        timed_out = true;
+        break;
       }
     }
+    if (!timed_out) timed_out = !export_batch(batch, no_later_than);
     if (timed_out) {
       std::uint64_t lost = batch.size();
       batch.clear();
       while (queue_->try_pop(span)) ++lost;
       dropped_timeout_.fetch_add(lost, std::memory_order_relaxed);
-    } else {
-      export_batch(batch);
     }
 
     lk.lock();
     if (drain_all) {
-      flushes_done_ = target;
-      flushed_.notify_all();
+      // A flush is done when the exports it started have ended (a shutdown meanwhile takes
+      // over); at shutdown, what still runs at the deadline is left to the exporter's shutdown.
+      settled_.wait_until(lk, no_later_than, [&] { return in_flight_ == 0 || (stop_ && !stop); });
+      if (in_flight_ == 0 || stop) {
+        flushes_done_ = target;
+        flushed_.notify_all();
+      }
     }
     if (stop) return;
   }
@@ -170,6 +187,7 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     shutting_down_.store(true, std::memory_order_relaxed);
   }
   wake_.notify_one();
+  settled_.notify_all();  // a flush waiting for its exports gives way to shutdown
   // The worker exports what is queued; each export is bounded by the exporter's own timeout
   // and no new batch starts after the deadline, so this join is bounded too.
   if (worker_.joinable()) worker_.join();
@@ -178,6 +196,12 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
   SpanDataPtr late;
   while (queue_->try_pop(late)) dropped_after_shutdown_.fetch_add(1, std::memory_order_relaxed);
   const bool ok = exporter_->shutdown(timeout);
+  {
+    // The exporter's shutdown ends what it runs; one shared with others (SharedSpanExporter)
+    // leaves that to its owner, so wait for our own exports (each bounded by its timeout).
+    std::unique_lock lk(mu_);
+    settled_.wait(lk, [&] { return in_flight_ == 0; });
+  }
   const auto s = stats();
   const auto lost = s.dropped_queue_full + s.export_failed + s.dropped_shutdown_timeout;
   if (lost > 0)

@@ -327,8 +327,17 @@ TEST(CliBench, JsonFiguresAndEachClientSpanUnderItsOwnRequestSpan) {
   EXPECT_NE(timed.out.find("requests/s"), std::string::npos) << timed.out;
   EXPECT_NE(timed.out.find("p99"), std::string::npos) << timed.out;
 
+  // -R paces the starts: the 40th of 40 requests at 200/s is due 195 ms after the first, so the
+  // run cannot take less (flat out it takes a few milliseconds).
+  auto paced = run_command({kCli, "bench", url, "-n", "40", "-c", "4", "-R", "200", "--json", "--no-trace"}, kEnv);
+  ASSERT_EQ(paced.exit_code, 0) << paced.err;
+  const auto paced_out = json::parse(paced.out).as_object();
+  EXPECT_EQ(paced_out.at("requests"), 40);
+  EXPECT_GE(paced_out.at("seconds").to_number<double>(), 0.195);
+  EXPECT_EQ(paced_out.at("rate"), 200.0);
+
   for (const std::vector<std::string>& bad :
-       {std::vector<std::string>{"-n", "5", "-d", "1"}, {"--sampler", "ratio:2"}, {"--sampler", "sometimes"}, {"-c", "0"}}) {
+       {std::vector<std::string>{"-n", "5", "-d", "1"}, {"--sampler", "ratio:2"}, {"--sampler", "sometimes"}, {"-c", "0"}, {"-R", "0"}}) {
     std::vector<std::string> argv{kCli, "bench", url};
     argv.insert(argv.end(), bad.begin(), bad.end());
     EXPECT_EQ(run_command(argv, kEnv).exit_code, 2) << bad[0] << " " << bad[1];

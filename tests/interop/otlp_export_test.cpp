@@ -137,6 +137,28 @@ TEST_P(OtlpExport, AStalledReceiverCostsNoMoreThanTheTimeout) {
   EXPECT_TRUE(logs.contains("2 spans not delivered"));
 }
 
+TEST_P(OtlpExport, TheBatchProcessorKeepsSeveralRequestsInFlight) {
+  // The receiver holds every request until four wait at once: with the default options the
+  // processor's four batches are all on their way before the first answer (one at a time, each
+  // would wait out the receiver's 3 s and arrive alone).
+  Receiver receiver({"HOLD=4"});
+  auto o = options_for(receiver, GetParam().protocol);
+  ASSERT_EQ(o.max_concurrent_requests, 4u);
+  o.compression = GetParam().compression;
+  trace::BatchSpanProcessor batch(otlp::make_exporter(o), {.schedule_delay = 1h, .max_export_batch_size = 2});
+  const auto spans = two_spans();
+  for (int i = 0; i < 4; ++i)
+    for (const auto& span : spans) batch.on_end(span);
+  ASSERT_TRUE(batch.force_flush(10s));
+  for (int i = 0; i < 4; ++i) {
+    const auto got = receiver.next();
+    ASSERT_TRUE(got.is_object());
+    EXPECT_EQ(got.at("held"), 4) << "request " << i << " was answered with " << got.at("held") << " in flight";
+  }
+  EXPECT_EQ(batch.stats().exported, 8u);
+  batch.shutdown();
+}
+
 TEST_P(OtlpExport, PartialSuccessIsCountedAndLogged) {
   Receiver receiver({"REJECT=1"});
   auto exporter = otlp::make_exporter(options_for(receiver, GetParam().protocol));

@@ -6,7 +6,10 @@
 // then one JSON line per request it accepted: {transport, contentType, encoding, headers, request}
 // with the request decoded and normalised (hex ids, int64 as strings, enums as numbers).
 //
-// Environment: FAIL_FIRST=N answers the first N requests with FAIL_STATUS (HTTP, default 503)
+// Environment: HOLD=N holds each request until N are waiting at once, then answers them together
+// (or after 3 s), and adds `held`, how many were answered together, to their lines: a test of
+// concurrent requests. COUNT=1 prints {"spans": N, "requests": R} on SIGTERM (spans received
+// in the requests it accepted; also with QUIET). FAIL_FIRST=N answers the first N requests with FAIL_STATUS (HTTP, default 503)
 // or FAIL_GRPC_CODE (gRPC, default UNAVAILABLE; RETRY_DELAY_MS adds a RetryInfo); RETRY_AFTER=S adds Retry-After to those HTTP answers; STALL_MS=M
 // holds every request that long first; REJECT=N answers a partial success with N rejected;
 // GRPC_PORT and HTTP_PORT choose the ports (default: any free ones); TLS_CERT and TLS_KEY (PEM
@@ -26,10 +29,38 @@ const failStatus = Number(process.env.FAIL_STATUS || 503);
 const stallMs = Number(process.env.STALL_MS || 0);
 const reject = Number(process.env.REJECT || 0);
 
+let spansReceived = 0;
+let requestsReceived = 0;
+
 // QUIET=1: decode every request, print nothing (for load runs).
-function record(transport, contentType, encoding, headers, message) {
+function record(transport, contentType, encoding, headers, message, held) {
+  requestsReceived++;
+  for (const rs of message.resourceSpans || []) for (const ss of rs.scopeSpans || []) spansReceived += (ss.spans || []).length;
   if (process.env.QUIET) return;
-  console.log(JSON.stringify({ transport, contentType, encoding, headers, request: normalise(message) }));
+  const line = { transport, contentType, encoding, headers, request: normalise(message) };
+  if (held !== undefined) line.held = held;
+  console.log(JSON.stringify(line));
+}
+
+// HOLD=N: each request waits until N are waiting (or 3 s); resolves to how many went together.
+const holdFor = Number(process.env.HOLD || 0);
+let holding = [];
+function hold() {
+  if (!holdFor) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const entry = { resolve, timer: null };
+    holding.push(entry);
+    if (holding.length >= holdFor) {
+      const all = holding;
+      holding = [];
+      for (const e of all) { clearTimeout(e.timer); e.resolve(all.length); }
+      return;
+    }
+    entry.timer = setTimeout(() => {
+      holding = holding.filter((e) => e !== entry);
+      resolve(1);
+    }, 3000);
+  });
 }
 const partial = () => (reject ? { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } } : {});
 const stall = () => new Promise((resolve) => setTimeout(resolve, stallMs));
@@ -93,6 +124,7 @@ const service = {
 const grpcServer = new grpc.Server();
 grpcServer.addService(service, {
   Export: async (call, done) => {
+    const held = await hold();
     await stall();
     if (failLeft > 0) {
       failLeft--;
@@ -101,7 +133,7 @@ grpcServer.addService(service, {
     }
     const headers = {};
     for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
-    record('grpc', 'application/grpc', call.metadata.get('grpc-encoding')[0] || '', headers, Request.decode(call.request));
+    record('grpc', 'application/grpc', call.metadata.get('grpc-encoding')[0] || '', headers, Request.decode(call.request), held);
     done(null, partial());
   },
 });
@@ -112,6 +144,7 @@ const handler = (req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
+    const held = await hold();
     await stall();
     if (req.method !== 'POST' || req.url !== '/v1/traces') {
       res.writeHead(404).end();
@@ -129,10 +162,10 @@ const handler = (req, res) => {
     const contentType = req.headers['content-type'] || '';
     try {
       if (contentType === 'application/json') {
-        record('http', contentType, encoding, req.headers, fromOtlpJson(JSON.parse(body.toString('utf8'))));
+        record('http', contentType, encoding, req.headers, fromOtlpJson(JSON.parse(body.toString('utf8'))), held);
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(partial()));
       } else if (contentType === 'application/x-protobuf') {
-        record('http', contentType, encoding, req.headers, Request.decode(body));
+        record('http', contentType, encoding, req.headers, Request.decode(body), held);
         res.writeHead(200, { 'content-type': 'application/x-protobuf' })
           .end(Buffer.from(Response.encode(Response.fromObject(partial())).finish()));
       } else {
@@ -154,6 +187,11 @@ grpcServer.bindAsync(`127.0.0.1:${process.env.GRPC_PORT || 0}`, credentials, (er
   console.log(`grpc ${scheme}://127.0.0.1:${port}`);
   httpServer.listen(Number(process.env.HTTP_PORT || 0), '127.0.0.1', () => console.log(`http ${scheme}://127.0.0.1:${httpServer.address().port}/v1/traces`));
 });
-const stop = () => { httpServer.close(); grpcServer.forceShutdown(); process.exit(0); };
+const stop = () => {
+  if (process.env.COUNT) console.log(JSON.stringify({ spans: spansReceived, requests: requestsReceived }));
+  httpServer.close();
+  grpcServer.forceShutdown();
+  process.exit(0);
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

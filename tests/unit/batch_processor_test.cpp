@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <mutex>
+#include <utility>
+#include <vector>
 #include <thread>
 
 #include "test_util.hpp"
@@ -194,6 +197,104 @@ TEST(BatchSpanProcessor, ConcurrentProducersLoseNothingUnaccounted) {
   EXPECT_EQ(s.queued + s.dropped_queue_full, std::uint64_t{kThreads} * kPerThread);
   EXPECT_EQ(e->exported(), s.queued);
   EXPECT_EQ(s.exported + s.dropped_queue_full, std::uint64_t{kThreads} * kPerThread);
+}
+
+namespace {
+
+/// An exporter whose exports end when the test says (as an OTLP exporter's answers arrive),
+/// up to `limit` at once; it records how many were started and never ended at the same time.
+class HeldExporter final : public SpanExporter {
+ public:
+  explicit HeldExporter(std::size_t limit) : limit_(limit) {}
+  ExportResult export_spans(std::span<const SpanDataPtr>) noexcept override { return ExportResult::Failure; }
+  void export_spans_async(std::span<const SpanDataPtr> spans, ExportDone done) noexcept override {
+    if (inside_.exchange(true)) overlapping_calls = true;  // two processor threads at once
+    std::lock_guard lk(mu_);
+    pending_.push_back({spans.size(), std::move(done)});
+    most_pending = std::max(most_pending, pending_.size());
+    ++started;
+    changed_.notify_all();
+    inside_ = false;
+  }
+  std::size_t max_concurrent_exports() const noexcept override { return limit_; }
+  bool shutdown(std::chrono::milliseconds) noexcept override {
+    end(pending(), ExportResult::Failure);  // as the OTLP exporters do: every started export ends
+    return true;
+  }
+  /// Ends the oldest `n` held exports with `result`.
+  void end(std::size_t n, ExportResult result) {
+    std::vector<ExportDone> ending;
+    {
+      std::lock_guard lk(mu_);
+      for (std::size_t i = 0; i < n && !pending_.empty(); ++i) {
+        ending.push_back(std::move(pending_.front().second));
+        pending_.erase(pending_.begin());
+      }
+    }
+    for (auto& done : ending) done(result);  // outside the lock, from the test's thread
+  }
+  std::size_t pending() {
+    std::lock_guard lk(mu_);
+    return pending_.size();
+  }
+  /// Waits until `n` exports have been started (false after 10 s).
+  bool wait_started(std::size_t n) {
+    std::unique_lock lk(mu_);
+    return changed_.wait_for(lk, 10s, [&] { return started >= n; });
+  }
+
+  std::size_t started = 0, most_pending = 0;  // guarded by mu_
+  std::atomic<bool> overlapping_calls{false};
+
+ private:
+  std::size_t limit_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<std::pair<std::size_t, ExportDone>> pending_;
+  std::atomic<bool> inside_{false};
+};
+
+}  // namespace
+
+TEST(BatchSpanProcessor, StartsUpToTheExportersConcurrentExportsAndCountsWhenTheyEnd) {
+  auto exp = std::make_unique<HeldExporter>(3);
+  auto* e = exp.get();
+  BatchSpanProcessor bsp(std::move(exp), {.max_queue_size = 100, .schedule_delay = 1h, .max_export_batch_size = 10});
+  for (int i = 0; i < 60; ++i) bsp.on_end(make_span());  // six batches
+  ASSERT_TRUE(e->wait_started(3));  // three in flight without any having ended
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(e->pending(), 3u);  // and no fourth before one ends
+  e->end(1, ExportResult::Success);
+  ASSERT_TRUE(e->wait_started(4));
+  e->end(1, ExportResult::Failure);
+  ASSERT_TRUE(e->wait_started(5));
+  std::thread ender([&] {  // the rest, while a flush waits for them
+    std::this_thread::sleep_for(50ms);
+    e->end(3, ExportResult::Success);
+    if (e->wait_started(6)) e->end(1, ExportResult::Success);
+  });
+  EXPECT_TRUE(bsp.force_flush(10s));  // returns once every started export has ended
+  ender.join();
+  const auto s = bsp.stats();
+  EXPECT_EQ(s.exported, 50u);
+  EXPECT_EQ(s.export_failed, 10u);
+  EXPECT_EQ(e->most_pending, 3u);
+  EXPECT_FALSE(e->overlapping_calls);
+  bsp.shutdown();
+}
+
+TEST(BatchSpanProcessor, ShutdownWaitsForTheExportsStillInFlight) {
+  auto exp = std::make_unique<HeldExporter>(4);
+  auto* e = exp.get();
+  BatchSpanProcessor bsp(std::move(exp), {.max_queue_size = 100, .schedule_delay = 1h, .max_export_batch_size = 10});
+  for (int i = 0; i < 40; ++i) bsp.on_end(make_span());
+  ASSERT_TRUE(e->wait_started(4));
+  // None ends by itself: at the deadline the exporter's shutdown ends them, and every span
+  // is accounted for before shutdown returns.
+  bsp.shutdown(100ms);
+  const auto s = bsp.stats();
+  EXPECT_EQ(s.export_failed, 40u);
+  EXPECT_EQ(e->pending(), 0u);
 }
 
 TEST(BatchSpanProcessor, OptionsFromEnv) {

@@ -9,8 +9,10 @@
 // or OTEL_TRACES_EXPORTER=otlp with configure_from_env(): including this header registers
 // the "otlp" exporter.
 //
-// An export never blocks longer than `timeout` (retries included) and never throws; what is not
-// delivered is counted (stats()) and logged, once per reason, and summed up at shutdown.
+// Each export ends within `timeout` (retries included) and never throws; what is not delivered
+// is counted (stats()) and logged, once per reason, and summed up at shutdown. Exports run on the
+// exporter's own thread, up to max_concurrent_requests at once: export_spans_async encodes the
+// batch and returns; export_spans waits for the answer.
 
 #include <chrono>
 #include <cstdint>
@@ -45,6 +47,10 @@ struct ExporterOptions {
   /// and RetryInfo (gRPC), never past `timeout`.
   std::chrono::milliseconds initial_backoff{1'000};
   std::chrono::milliseconds max_backoff{5'000};
+  /// Export requests that may wait for their answers at once (the specification's concurrent
+  /// requests): a batch processor sends the next batch while earlier ones are in flight.
+  /// 1 sends one at a time.
+  std::size_t max_concurrent_requests = 4;
 
   /// The defaults with OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _PROTOCOL, _HEADERS, _TIMEOUT,
   /// _COMPRESSION, _INSECURE and _CERTIFICATE applied (the TRACES_ form wins). A generic

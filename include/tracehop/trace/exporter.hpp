@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <mutex>
@@ -19,14 +20,26 @@ using SpanDataPtr = std::shared_ptr<const SpanData>;
 
 enum class ExportResult : std::uint8_t { Success, Failure };
 
-/// Processors never call export_spans concurrently on one exporter. An exporter bounds the
-/// time of each call itself (its configured timeout) and never throws.
+/// Receives an export's result; called exactly once, on any thread; must not throw.
+using ExportDone = std::function<void(ExportResult)>;
+
+/// Processors never call export_spans or export_spans_async concurrently on one exporter. An
+/// exporter bounds the time of each export itself (its configured timeout) and never throws.
 class SpanExporter {
  public:
   virtual ~SpanExporter() = default;
   virtual ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept = 0;
+  /// Starts an export and returns once `spans` are no longer needed (encoded or copied); `done`
+  /// gets the result later, or before this returns. Up to max_concurrent_exports() exports may
+  /// be started and not done at once (the specification's "the task of exporting can be done
+  /// concurrently"). The default is synchronous: export_spans, then done.
+  virtual void export_spans_async(std::span<const SpanDataPtr> spans, ExportDone done) noexcept {
+    done(export_spans(spans));
+  }
+  virtual std::size_t max_concurrent_exports() const noexcept { return 1; }
   virtual bool force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }
-  /// After shutdown every export fails.
+  /// After shutdown every export fails. Exports already started end (each within its timeout)
+  /// and their `done` is called before shutdown returns.
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
 };
 
@@ -74,6 +87,11 @@ class SharedSpanExporter final : public SpanExporter {
   ExportResult export_spans(std::span<const SpanDataPtr> spans) noexcept override {
     return shut_down_ ? ExportResult::Failure : target_->export_spans(spans);
   }
+  void export_spans_async(std::span<const SpanDataPtr> spans, ExportDone done) noexcept override {
+    if (shut_down_) return done(ExportResult::Failure);
+    target_->export_spans_async(spans, std::move(done));
+  }
+  std::size_t max_concurrent_exports() const noexcept override { return target_->max_concurrent_exports(); }
   bool force_flush(std::chrono::milliseconds timeout) noexcept override { return target_->force_flush(timeout); }
   bool shutdown(std::chrono::milliseconds) noexcept override {
     shut_down_ = true;  // this handle only: the target goes on for its other users

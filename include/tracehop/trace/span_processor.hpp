@@ -62,7 +62,10 @@ struct BatchSpanProcessorOptions {
 /// Queues ended spans in a bounded lock-free queue and exports them from one background thread,
 /// in batches: when a batch is full, when schedule_delay has passed, on force_flush and on
 /// shutdown. on_end never blocks: a span that finds the queue full is dropped and counted.
-/// Shutdown exports everything queued (bounded by export_timeout) before it returns.
+/// Exports are started one after another with export_spans_async, and up to the exporter's
+/// max_concurrent_exports() run at once (the OTLP exporters pipeline their requests; a
+/// synchronous exporter runs one). force_flush returns when every queued span's export has
+/// ended; shutdown exports everything queued (bounded by its timeout) before it returns.
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,
@@ -87,7 +90,10 @@ class BatchSpanProcessor final : public SpanProcessor {
  private:
   std::size_t queued_now() const noexcept;
   void run();
-  void export_batch(std::vector<SpanDataPtr>& batch);
+  // Starts the export of `batch` (and clears it) once an export slot is free; false, with the
+  // batch untouched, if `deadline` comes first.
+  bool export_batch(std::vector<SpanDataPtr>& batch,
+                    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   BatchSpanProcessorOptions options_;
   std::unique_ptr<SpanExporter> exporter_;
@@ -105,6 +111,9 @@ class BatchSpanProcessor final : public SpanProcessor {
   mutable std::mutex mu_;
   std::condition_variable wake_;      // to the worker
   std::condition_variable flushed_;   // from the worker
+  std::condition_variable settled_;   // an export ended
+  std::size_t max_in_flight_ = 1;
+  std::size_t in_flight_ = 0;         // exports started and not ended, guarded by mu_
   std::uint64_t flush_requests_ = 0;  // guarded by mu_
   std::uint64_t flushes_done_ = 0;    // guarded by mu_
   std::chrono::steady_clock::time_point shutdown_deadline_;  // guarded by mu_

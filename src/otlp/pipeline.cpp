@@ -1,0 +1,89 @@
+#include "pipeline.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
+
+#include "tracehop/trace/context.hpp"
+
+namespace tracehop::otlp::detail {
+
+namespace asio = boost::asio;
+
+Pipeline::Pipeline() : work_(io_.get_executor()) {
+  thread_ = std::thread([this] {
+    const trace::Scope untraced(trace::Context{}.with(trace::suppress_instrumentation_key(), true));
+    io_.run();
+  });
+}
+
+Pipeline::~Pipeline() { finish(); }
+
+void Pipeline::start(asio::awaitable<trace::ExportResult> job, trace::ExportDone done) {
+  {
+    std::lock_guard lk(mu_);
+    ++running_;
+  }
+  asio::co_spawn(io_, std::move(job), [this, done = std::move(done)](std::exception_ptr e, trace::ExportResult r) {
+    done(e ? trace::ExportResult::Failure : r);
+    std::lock_guard lk(mu_);
+    --running_;
+    idle_.notify_all();
+  });
+}
+
+void Pipeline::finish(std::function<asio::awaitable<void>()> last) noexcept {
+  {
+    std::unique_lock lk(mu_);
+    if (std::exchange(finished_, true)) return;
+    idle_.wait(lk, [&] { return running_ == 0; });
+  }
+  if (last) {
+    try {
+      asio::co_spawn(io_, last(), asio::use_future).get();
+    } catch (...) {  // closing is best effort
+    }
+  }
+  work_.reset();
+  if (thread_.joinable()) thread_.join();
+}
+
+PipelinedExporter::PipelinedExporter(ExporterOptions options, std::string endpoint)
+    : options_(std::move(options)), endpoint_(std::move(endpoint)), accounting_(endpoint_) {
+  options_.max_concurrent_requests = std::max<std::size_t>(options_.max_concurrent_requests, 1);
+}
+
+void PipelinedExporter::export_spans_async(std::span<const trace::SpanDataPtr> spans, trace::ExportDone done) noexcept {
+  if (shut_down_) return done(trace::ExportResult::Failure);
+  if (spans.empty()) return done(trace::ExportResult::Success);
+  try {
+    pipeline_.start(send(std::vector<trace::SpanDataPtr>(spans.begin(), spans.end())), std::move(done));
+  } catch (const std::exception& e) {
+    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
+    if (done) done(trace::ExportResult::Failure);
+  }
+}
+
+trace::ExportResult PipelinedExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
+  std::promise<trace::ExportResult> result;
+  auto ended = result.get_future();
+  export_spans_async(spans, [&result](trace::ExportResult r) { result.set_value(r); });
+  return ended.get();
+}
+
+bool PipelinedExporter::shutdown(std::chrono::milliseconds) noexcept {
+  if (shut_down_.exchange(true)) return true;
+  pipeline_.finish([this] { return close(); });
+  accounting_.summary();
+  return true;
+}
+
+asio::awaitable<void> PipelinedExporter::close() { co_return; }
+
+asio::awaitable<void> PipelinedExporter::sleep(std::chrono::milliseconds pause) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, pause);
+  co_await timer.async_wait(asio::use_awaitable);
+}
+
+}  // namespace tracehop::otlp::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/text.hpp"
+#include "error_span.hpp"
 #include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
@@ -28,15 +29,12 @@ namespace asio = boost::asio;
 using namespace tracehop;
 using namespace tracehop::http;
 using namespace std::chrono_literals;
+using test::expect_error_span;
 using test::open_fds;
 using test::RawServer;
 using test::run;
 
 namespace {
-
-const trace::AttributeValue* attribute(const trace::SpanData& s, std::string_view key) {
-  return trace::find_attribute(s.attributes, key);
-}
 
 // Ends a connection by a reset (RST) instead of a close.
 void reset(asio::ip::tcp::socket& s) {
@@ -75,19 +73,6 @@ std::function<bool(const ClientError&)> timed_out(TimeoutKind kind) {
     const auto* t = dynamic_cast<const ServerTimeoutError*>(&e);
     return t && t->timeout_kind() == kind;
   };
-}
-
-// The request's one CLIENT span is an ERROR with the raised error's type and its exception event.
-void expect_error_span(const std::vector<trace::SpanDataPtr>& spans, const std::string& raised, const char* fault) {
-  ASSERT_EQ(spans.size(), 1u) << fault;
-  const auto& span = *spans.back();
-  EXPECT_EQ(span.kind, trace::SpanKind::Client) << fault;
-  EXPECT_EQ(span.status.code, trace::StatusCode::Error) << fault;
-  const auto* type = attribute(span, "error.type");
-  ASSERT_TRUE(type && type->get_if<std::string>()) << fault;
-  EXPECT_EQ(*type->get_if<std::string>(), raised) << fault;
-  ASSERT_FALSE(span.events.empty()) << fault;
-  EXPECT_EQ(span.events.back().name, "exception") << fault;
 }
 
 }  // namespace

@@ -1,21 +1,31 @@
 // A server that fails at each step of sending its response, against the client's response
-// reading (wire.cpp: read_response, response_parser.cpp): each fault is the right typed error,
-// and afterwards the pool is whole. One session with limit = 1 meets every fault many times and
-// still serves a good request after each; no file descriptor is left open.
+// reading (wire.cpp: read_response, response_parser.cpp), with the client instrumented: each
+// fault is the right typed error; one before the header is complete makes the CLIENT span an
+// ERROR of that type, one after it does not (the span ended with the header, as aiohttp's
+// instrumentation ends it at on_request_end). Afterwards the pool is whole: one session with
+// limit = 1 meets every fault many times and still serves a good request after each; no file
+// descriptor is left open.
 #include <gtest/gtest.h>
 
 #include <string>
+#include <typeinfo>
 #include <vector>
 
+#include "common/text.hpp"
+#include "error_span.hpp"
 #include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
+#include "test_util.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/session.hpp"
+#include "tracehop/instrument/client.hpp"
 
 namespace asio = boost::asio;
 
+using namespace tracehop;
 using namespace tracehop::http;
+using tracehop::test::expect_error_span;
 using tracehop::test::open_fds;
 using tracehop::test::RawServer;
 using tracehop::test::run;
@@ -49,6 +59,11 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
       {"a malformed header", "HTTP/1.1 200 OK\r\nNo Colon Here\r\n\r\n", false, Raised::Malformed},
   };
   constexpr int kRounds = 20;  // of every fault
+  test::MemoryProvider memory;
+  trace::set_tracer_provider(memory.provider);
+  instrument::ClientOptions stable;
+  stable.semconv = instrument::SemconvMode::Stable;  // error.type is a stable attribute
+  instrument::HttpClientInstrumentor{}.instrument(stable);
   const std::size_t fds_before = open_fds();
   {
     RawServer good([](asio::ip::tcp::socket& s, int) {
@@ -72,6 +87,8 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
         for (std::size_t i = 0; i < faults.size(); ++i) {
           const Fault& f = faults[i];
           bool got_header = false;
+          std::string raised;
+          memory.exporter->clear();
           try {
             auto resp = co_await session.get(peers[i]->url());
             got_header = true;
@@ -79,16 +96,28 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
             EXPECT_EQ(resp.status(), 200) << f.name;
             co_await resp.read();
             ADD_FAILURE() << f.name << ": the body was accepted";
-          } catch (const ClientPayloadError&) {
+          } catch (const ClientPayloadError& e) {
             EXPECT_EQ(f.raised, Raised::Payload) << f.name;
-          } catch (const ServerDisconnectedError&) {
+            raised = tracehop::detail::demangle(typeid(e).name());
+          } catch (const ServerDisconnectedError& e) {
             // (A reset may overtake the bytes sent before it: then the header never came.)
             EXPECT_TRUE(f.raised == Raised::Disconnected || (f.reset && !got_header)) << f.name;
+            raised = tracehop::detail::demangle(typeid(e).name());
           } catch (const ClientResponseError& e) {
             EXPECT_EQ(f.raised, Raised::Malformed) << f.name;
             EXPECT_EQ(e.code(), errc::malformed_response) << f.name;
+            raised = tracehop::detail::demangle(typeid(e).name());
           } catch (const std::exception& e) {
             ADD_FAILURE() << f.name << ": " << e.what();
+          }
+          if (!got_header) {
+            expect_error_span(memory.spans(), raised, f.name);
+          } else {  // ended with the header: a 200, not an error
+            const auto spans = memory.spans();
+            EXPECT_EQ(spans.size(), 1u) << f.name;
+            if (!spans.empty()) {
+              EXPECT_NE(spans.back()->status.code, trace::StatusCode::Error) << f.name;
+            }
           }
           EXPECT_EQ(session.pool_stats().open, 0u) << f.name << ": a broken connection is closed, not pooled";
           // The one slot is free again: a good request goes through.
@@ -99,4 +128,6 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
     });
   }
   EXPECT_EQ(open_fds(), fds_before) << "a file descriptor was left open";
+  instrument::HttpClientInstrumentor{}.uninstrument();
+  trace::set_tracer_provider(nullptr);
 }

@@ -22,7 +22,11 @@ Pipeline::~Pipeline() { finish(); }
 
 void Pipeline::start(asio::awaitable<trace::ExportResult> job, trace::ExportDone done) {
   {
-    std::lock_guard lk(mu_);
+    std::unique_lock lk(mu_);
+    if (finished_) {  // raced with the exporter's shutdown
+      lk.unlock();
+      return done(trace::ExportResult::Failure);
+    }
     ++running_;
   }
   asio::co_spawn(io_, std::move(job), [this, done = std::move(done)](std::exception_ptr e, trace::ExportResult r) {

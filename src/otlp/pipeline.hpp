@@ -30,7 +30,8 @@ class Pipeline {
   Pipeline& operator=(const Pipeline&) = delete;
 
   boost::asio::io_context::executor_type executor() noexcept { return io_.get_executor(); }
-  /// Runs `job` on the pipeline's thread; `done` gets its result (Failure if it throws).
+  /// Runs `job` on the pipeline's thread; `done` gets its result (Failure if it throws, or at
+  /// once if the pipeline has finished).
   void start(boost::asio::awaitable<trace::ExportResult> job, trace::ExportDone done);
   /// Waits until every started export has ended (and its `done` returned), runs `last` there
   /// if given (closing a session, say), and ends the thread. Later calls return at once.

@@ -62,7 +62,7 @@ void PipelinedExporter::export_spans_async(std::span<const trace::SpanDataPtr> s
   if (shut_down_) return done(trace::ExportResult::Failure);
   if (spans.empty()) return done(trace::ExportResult::Success);
   try {
-    pipeline_.start(send(std::vector<trace::SpanDataPtr>(spans.begin(), spans.end())), std::move(done));
+    pipeline_.start(accounted(std::vector<trace::SpanDataPtr>(spans.begin(), spans.end())), std::move(done));
   } catch (const std::exception& e) {
     accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
     if (done) done(trace::ExportResult::Failure);
@@ -81,6 +81,16 @@ bool PipelinedExporter::shutdown(std::chrono::milliseconds) noexcept {
   pipeline_.finish([this] { return close(); });
   accounting_.summary();
   return true;
+}
+
+asio::awaitable<trace::ExportResult> PipelinedExporter::accounted(std::vector<trace::SpanDataPtr> spans) {
+  const std::size_t n = spans.size();
+  try {
+    co_return co_await send(std::move(spans));
+  } catch (const std::exception& e) {
+    accounting_.failed(n, std::string("export failed: ") + e.what());
+  }
+  co_return trace::ExportResult::Failure;
 }
 
 asio::awaitable<void> PipelinedExporter::close() { co_return; }

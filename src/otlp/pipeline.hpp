@@ -59,6 +59,10 @@ class PipelinedExporter : public Exporter {
   bool shutdown(std::chrono::milliseconds timeout) noexcept final;
   ExporterStats stats() const noexcept final { return accounting_.stats(); }
 
+ private:
+  // send(), with what it throws counted as not delivered.
+  boost::asio::awaitable<trace::ExportResult> accounted(std::vector<trace::SpanDataPtr> spans);
+
  protected:
   PipelinedExporter(ExporterOptions options, std::string endpoint);
   /// Encodes and sends `spans`, on the pipeline (where encoder_ is used, by one coroutine at a

@@ -125,7 +125,7 @@ std::string CookieJar::header_for(const Url& url) const {
   const auto origin = origin_of(url);
   const std::string host = ascii_lower(origin.host);
   std::string path(url.encoded_path());
-  if (path.empty()) path = "/";
+  if (path.empty()) path.push_back('/');  // (not = "/": a false g++ 12 -Wrestrict at -O3)
   const auto now = SysClock::now();
   std::vector<const Cookie*> matching;
   std::lock_guard lk(mu_);

@@ -82,7 +82,10 @@ void append_query(Url& url, const QueryParams& params) {
 std::string Origin::host_header() const {
   std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   const unsigned short default_port = tls() ? 443 : 80;
-  if (port != default_port) h += ":" + std::to_string(port);
+  if (port != default_port) {  // (appended piece by piece: g++ 12 -O3 warns -Wrestrict, wrongly, on ":" + s)
+    h += ':';
+    h += std::to_string(port);
+  }
   return h;
 }
 
@@ -100,7 +103,7 @@ Origin origin_of(const Url& url) {
 
 std::string request_target(const Url& url) {
   std::string t(url.encoded_path());
-  if (t.empty()) t = "/";
+  if (t.empty()) t.push_back('/');  // (not = "/": a false g++ 12 -Wrestrict at -O3)
   if (url.has_query()) {
     t += '?';
     t += url.encoded_query();

@@ -1,5 +1,6 @@
 #include "telemetry.hpp"
 
+#include "common/env.hpp"
 #include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
 #include "tracehop/otlp/json.hpp"
 #include "tracehop/configure.hpp"
@@ -12,9 +13,23 @@ std::shared_ptr<trace::SpanProcessor> spans_out_processor(const std::string& pat
   return std::make_shared<trace::BatchSpanProcessor>(std::make_unique<otlp::OtlpJsonFileExporter>(path));
 }
 
+namespace {
+
+// As command-line tracing tools (otel-cli) do: OTLP only when asked for, by an exporter named or
+// an endpoint given, so that a command run with no collector around neither waits for one at
+// exit nor complains about it.
+std::optional<std::string> default_exporters() {
+  using tracehop::detail::env;
+  if (env("OTEL_TRACES_EXPORTER") || env("OTEL_EXPORTER_OTLP_ENDPOINT") || env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+    return std::nullopt;  // the environment's choice (an endpoint alone: the default, otlp)
+  return "none";
+}
+
+}  // namespace
+
 Telemetry::Telemetry(const TelemetryOptions& options) {
   ProviderOverrides overrides;
-  overrides.exporters = options.exporters;
+  overrides.exporters = options.exporters ? options.exporters : default_exporters();
   overrides.sampler = options.sampler;
   if (!options.service_name.empty())
     overrides.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", options.service_name}});

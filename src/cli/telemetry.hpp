@@ -17,7 +17,8 @@ namespace tracehop::cli {
 struct TelemetryOptions {
   /// service.name; empty: OTEL_SERVICE_NAME (or the SDK default).
   std::string service_name;
-  /// Replaces OTEL_TRACES_EXPORTER.
+  /// Replaces OTEL_TRACES_EXPORTER. Unset: OTEL_TRACES_EXPORTER's, or the default (otlp) when an
+  /// OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set, else none.
   std::optional<std::string> exporters;
   /// Replaces OTEL_TRACES_SAMPLER.
   trace::SamplerPtr sampler;

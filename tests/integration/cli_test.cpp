@@ -344,6 +344,28 @@ TEST(CliBench, JsonFiguresAndEachClientSpanUnderItsOwnRequestSpan) {
   }
 }
 
+TEST(CliFetch, ExportsOverOtlpOnlyWhenAnExporterOrAnEndpointIsSet) {
+  Recorder recorder;
+  // Neither set (nor inherited: empty is unset): no exporter, so no attempt at localhost:4318,
+  // whose refusal was waited for and logged at exit.
+  std::vector<std::string> env = {"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=",
+                                  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+                                  "OTEL_EXPORTER_OTLP_TIMEOUT=2000"};
+  auto quiet = run_command({kCli, "fetch", recorder.url("/plain")}, env);
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_EQ(quiet.err.find("otlp"), std::string::npos) << quiet.err;
+  // An endpoint alone: the specification's default exporter, OTLP, to it.
+  env[2] = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + recorder.url("/traces");
+  auto exported = run_command({kCli, "fetch", recorder.url("/traced")}, env);
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const auto calls = recorder.recorded();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].path, "/plain");
+  EXPECT_EQ(calls[1].path, "/traced");
+  EXPECT_EQ(calls[2].path, "/traces");  // the CLIENT span of /traced, exported at exit
+  EXPECT_EQ(calls[2].method, "POST");
+}
+
 TEST(CliFetch, TheOpenTelemetryEnvironmentConfiguresIt) {
   Recorder recorder;
   const auto spans_file = temp_path("env.jsonl");

@@ -1,6 +1,8 @@
 #include "pipeline.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 #include <future>
@@ -78,6 +80,12 @@ trace::ExportResult PipelinedExporter::export_spans(std::span<const trace::SpanD
 
 bool PipelinedExporter::shutdown(std::chrono::milliseconds) noexcept {
   if (shut_down_.exchange(true)) return true;
+  try {  // exports waiting out a backoff try once more now (those starting one later do not wait)
+    asio::post(pipeline_.executor(), [this] {
+      for (auto* timer : sleeping_) timer->cancel();
+    });
+  } catch (...) {  // (only an allocation can fail: then they wait their pause out)
+  }
   pipeline_.finish([this] { return close(); });
   accounting_.summary();
   return true;
@@ -96,8 +104,12 @@ asio::awaitable<trace::ExportResult> PipelinedExporter::accounted(std::vector<tr
 asio::awaitable<void> PipelinedExporter::close() { co_return; }
 
 asio::awaitable<void> PipelinedExporter::sleep(std::chrono::milliseconds pause) {
+  if (shut_down_) co_return;
   asio::steady_timer timer(co_await asio::this_coro::executor, pause);
-  co_await timer.async_wait(asio::use_awaitable);
+  sleeping_.insert(&timer);
+  boost::system::error_code cancelled;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
+  sleeping_.erase(&timer);
 }
 
 }  // namespace tracehop::otlp::detail

@@ -9,9 +9,11 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -70,7 +72,8 @@ class PipelinedExporter : public Exporter {
   virtual boost::asio::awaitable<trace::ExportResult> send(std::vector<trace::SpanDataPtr> spans) = 0;
   /// Run on the pipeline when the last export has ended, before its thread stops.
   virtual boost::asio::awaitable<void> close();
-  /// Waits `pause` on the pipeline (between two attempts).
+  /// Waits `pause` on the pipeline (between two attempts), or until shutdown: then at once (the
+  /// export makes its last attempt).
   boost::asio::awaitable<void> sleep(std::chrono::milliseconds pause);
   /// Ends the pipeline; derived destructors call it while their members are still alive.
   void stop() noexcept { shutdown(std::chrono::milliseconds(0)); }
@@ -80,6 +83,7 @@ class PipelinedExporter : public Exporter {
   Accounting accounting_;
   ProtobufEncoder encoder_;  // used on the pipeline only
   std::atomic<bool> shut_down_{false};
+  std::set<boost::asio::steady_timer*> sleeping_;  // used on the pipeline only
   Pipeline pipeline_;  // last: its thread stops before the members above go
 };
 

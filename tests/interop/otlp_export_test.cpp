@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <future>
 #include <set>
+#include <thread>
 
 #include "otlp_spans.hpp"
 #include "process.hpp"
@@ -157,6 +159,26 @@ TEST_P(OtlpExport, TheBatchProcessorKeepsSeveralRequestsInFlight) {
   }
   EXPECT_EQ(batch.stats().exported, 8u);
   batch.shutdown();
+}
+
+TEST_P(OtlpExport, ShutdownCutsARetryPauseShortForOneLastAttempt) {
+  Receiver receiver({"FAIL_FIRST=1000"});  // never takes anything
+  auto o = options_for(receiver, GetParam().protocol);
+  o.timeout = 30s;
+  o.initial_backoff = 5s;  // with jitter: at least 2.5 s
+  o.max_backoff = 5s;
+  auto exporter = otlp::make_exporter(o);
+  std::promise<trace::ExportResult> result;
+  exporter->export_spans_async(two_spans(), [&result](trace::ExportResult r) { result.set_value(r); });
+  for (int i = 0; i < 500 && exporter->stats().retries == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(exporter->stats().retries, 1u);  // refused once, now waiting to try again
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(exporter->shutdown(10s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);  // not the pause
+  EXPECT_EQ(result.get_future().get(), trace::ExportResult::Failure);
+  const auto s = exporter->stats();
+  EXPECT_EQ(s.requests, 2u);  // the first, and one last attempt at shutdown
+  EXPECT_EQ(s.failed, 2u);
 }
 
 TEST_P(OtlpExport, PartialSuccessIsCountedAndLogged) {

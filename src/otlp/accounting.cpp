@@ -17,9 +17,14 @@ void Accounting::rejected(std::uint64_t n, const std::string& why) {
 void Accounting::failed(std::uint64_t n, const std::string& reason) {
   failed_ += n;
   std::lock_guard lk(mu_);
-  if (logged_.insert(reason).second)
-    log_error("otlp: " + std::to_string(n) + " spans not delivered to " + endpoint_ + ": " + reason +
-              " (logged once per reason; counted from now on)");
+  if (logged_.contains(reason)) return;
+  if (stopping_) {
+    unlogged_.insert(reason);
+    return;
+  }
+  logged_.insert(reason);
+  log_error("otlp: " + std::to_string(n) + " spans not delivered to " + endpoint_ + ": " + reason +
+            " (logged once per reason; counted from now on)");
 }
 
 ExporterStats Accounting::stats() const noexcept {
@@ -28,9 +33,16 @@ ExporterStats Accounting::stats() const noexcept {
 
 void Accounting::summary() const {
   const auto s = stats();
-  if (s.failed || s.rejected)
-    log_warn("otlp: " + std::to_string(s.exported) + " spans exported to " + endpoint_ + ", " +
-             std::to_string(s.failed) + " not delivered, " + std::to_string(s.rejected) + " rejected by the receiver");
+  if (!s.failed && !s.rejected) return;
+  std::string line = "otlp: " + std::to_string(s.failed) + " spans not delivered to " + endpoint_;
+  {
+    std::lock_guard lk(mu_);
+    std::string reasons;
+    for (const auto& r : unlogged_) reasons += (reasons.empty() ? "" : "; ") + r;
+    if (!reasons.empty()) line += " (" + reasons + ")";
+  }
+  log_warn(line + ", " + std::to_string(s.exported) + " exported, " + std::to_string(s.rejected) +
+           " rejected by the receiver");
 }
 
 std::optional<std::chrono::milliseconds> Accounting::next_attempt(const ExporterOptions& options, int attempt,

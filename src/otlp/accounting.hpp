@@ -22,10 +22,14 @@ class Accounting {
   void retry() noexcept { ++retries_; }
   /// A partial success: `n` spans rejected, `why` the receiver's message.
   void rejected(std::uint64_t n, const std::string& why);
-  /// `n` spans not delivered; logged once per `reason`.
+  /// `n` spans not delivered; logged once per `reason` (once stopping: by the summary).
   void failed(std::uint64_t n, const std::string& reason);
+  /// The exporter is shutting down: what fails from now on is told by the summary alone, so
+  /// that a collector that is not there costs a program's exit one line.
+  void stopping() noexcept { stopping_ = true; }
   ExporterStats stats() const noexcept;
-  /// Logs what was not delivered over the exporter's life, if anything.
+  /// Logs what was not delivered over the exporter's life, if anything, in one line with the
+  /// reasons not logged before.
   void summary() const;
 
   /// After failed attempt number `attempt` of an export of `spans` spans: the pause before the
@@ -41,8 +45,10 @@ class Accounting {
  private:
   std::string endpoint_;
   std::atomic<std::uint64_t> exported_{0}, rejected_{0}, failed_{0}, requests_{0}, retries_{0};
-  std::mutex mu_;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mu_;
   std::set<std::string> logged_;
+  std::set<std::string> unlogged_;  // reasons met while stopping
 };
 
 }  // namespace tracehop::otlp::detail

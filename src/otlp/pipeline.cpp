@@ -79,6 +79,7 @@ trace::ExportResult PipelinedExporter::export_spans(std::span<const trace::SpanD
 }
 
 bool PipelinedExporter::shutdown(std::chrono::milliseconds) noexcept {
+  accounting_.stopping();  // before shut_down_: a failure seen as final because of it is not logged alone
   if (shut_down_.exchange(true)) return true;
   try {  // exports waiting out a backoff try once more now (those starting one later do not wait)
     asio::post(pipeline_.executor(), [this] {

@@ -158,8 +158,9 @@ void BatchSpanProcessor::run() {
     lk.lock();
     if (drain_all) {
       // A flush is done when the exports it started have ended (a shutdown meanwhile takes
-      // over); at shutdown, what still runs at the deadline is left to the exporter's shutdown.
-      settled_.wait_until(lk, no_later_than, [&] { return in_flight_ == 0 || (stop_ && !stop); });
+      // over). At shutdown what still runs is left to the exporter's shutdown, called next,
+      // which ends it: an export waiting to retry makes its last attempt then, at once.
+      if (!stop) settled_.wait(lk, [&] { return in_flight_ == 0 || stop_; });
       if (in_flight_ == 0 || stop) {
         flushes_done_ = target;
         flushed_.notify_all();
@@ -202,13 +203,13 @@ bool BatchSpanProcessor::shutdown(std::chrono::milliseconds timeout) noexcept {
     std::unique_lock lk(mu_);
     settled_.wait(lk, [&] { return in_flight_ == 0; });
   }
+  // What the processor alone lost; what its exporter failed to deliver is the exporter's to
+  // tell (the OTLP exporters' summary says why), so a dead collector is one line, not two.
   const auto s = stats();
-  const auto lost = s.dropped_queue_full + s.export_failed + s.dropped_shutdown_timeout;
-  if (lost > 0)
-    log_warn("batch span processor: " + std::to_string(lost) + " spans not exported (" +
-             std::to_string(s.dropped_queue_full) + " dropped because the queue was full, " +
-             std::to_string(s.export_failed) + " in failed exports, " +
-             std::to_string(s.dropped_shutdown_timeout) + " left when shutdown timed out)");
+  if (s.dropped_queue_full + s.dropped_shutdown_timeout > 0)
+    log_warn("batch span processor: " + std::to_string(s.dropped_queue_full) +
+             " spans dropped because the queue was full, " + std::to_string(s.dropped_shutdown_timeout) +
+             " left when shutdown timed out");
   return ok && s.dropped_shutdown_timeout == 0;
 }
 

@@ -12,7 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "process.hpp"
 #include "server_fixture.hpp"
+#include "test_util.hpp"
 #include "tracehop/otlp/exporter.hpp"
 #include "tracehop/trace/span_processor.hpp"
 #include "tracehop/trace/tracer.hpp"
@@ -64,4 +66,26 @@ TEST(OtlpPipeline, TwoProducersEverySpanExportedOnceWithRequestsInFlightTogether
   EXPECT_GE(requests.load(), static_cast<int>(2 * kPerThread / 50));
   server.stop();
   EXPECT_GE(most_in_flight, 2) << "the exporter sent one request at a time";
+}
+
+TEST(OtlpPipeline, ACollectorThatIsNotThereCostsTheExitOneLineAndNoWait) {
+  // A short-lived program whose collector is not running: its span's export is refused, and at
+  // exit the processor's shutdown neither sleeps through the retry's pause (5 s here) nor logs the
+  // same loss three times: one line, from the exporter, with the reason.
+  otlp::ExporterOptions options;
+  options.protocol = otlp::Protocol::HttpProtobuf;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(test::free_port()) + "/v1/traces";
+  options.initial_backoff = 5s;
+  options.max_backoff = 5s;
+  trace::TracerProvider provider;
+  provider.add_span_processor(std::make_shared<trace::BatchSpanProcessor>(otlp::make_exporter(options)));
+  test::LogCapture logs;
+  provider.get_tracer("short-lived", "1.0")->start_span("work").end();
+  const auto start = std::chrono::steady_clock::now();
+  provider.shutdown(10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  const auto lines = logs.lines();
+  ASSERT_EQ(lines.size(), 1u) << lines.front().second << (lines.size() > 1 ? "\n" + lines[1].second : "");
+  EXPECT_NE(lines[0].second.find("1 spans not delivered to"), std::string::npos) << lines[0].second;
+  EXPECT_NE(lines[0].second.find("refused"), std::string::npos) << lines[0].second;
 }

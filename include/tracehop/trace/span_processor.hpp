@@ -65,7 +65,9 @@ struct BatchSpanProcessorOptions {
 /// Exports are started one after another with export_spans_async, and up to the exporter's
 /// max_concurrent_exports() run at once (the OTLP exporters pipeline their requests; a
 /// synchronous exporter runs one). force_flush returns when every queued span's export has
-/// ended; shutdown exports everything queued (bounded by its timeout) before it returns.
+/// ended; shutdown exports everything queued (bounded by its timeout) before it returns, and logs
+/// what it dropped (queue full, shutdown's time out) in one line; failed exports are counted
+/// (stats()) and left to the exporter to report.
 class BatchSpanProcessor final : public SpanProcessor {
  public:
   explicit BatchSpanProcessor(std::unique_ptr<SpanExporter> exporter,

@@ -2,9 +2,9 @@
 // What both OTLP exporters are built on (internal): a thread of their own with a private
 // io_context, where each export is a coroutine and several run at once (the OTLP specification's
 // concurrent requests, "for higher throughput"; the batch processor starts at most
-// ExporterOptions::max_concurrent_requests). The batch thread only encodes: while one request
-// waits for its answer the next batch is already on its way. The thread's context suppresses
-// instrumentation, so an exporter's own requests are never traced.
+// ExporterOptions::max_concurrent_requests). The batch thread only hands the batch's spans over:
+// while one request waits for its answer the next batch is already on its way. The thread's
+// context suppresses instrumentation, so an exporter's own requests are never traced.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/executor_work_guard.hpp>

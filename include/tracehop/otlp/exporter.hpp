@@ -10,9 +10,11 @@
 // the "otlp" exporter.
 //
 // Each export ends within `timeout` (retries included) and never throws; what is not delivered
-// is counted (stats()) and logged, once per reason, and summed up at shutdown. Exports run on the
-// exporter's own thread, up to max_concurrent_requests at once: export_spans_async encodes the
-// batch and returns; export_spans waits for the answer.
+// is counted (stats()) and logged, once per reason, and summed up at shutdown (failures met while
+// shutting down: by that summary only). Exports run on the exporter's own thread, up to
+// max_concurrent_requests at once: export_spans_async takes the batch's spans and returns;
+// export_spans waits for the answer. Shutdown wakes an export waiting to retry for one last
+// attempt, then waits for what runs.
 
 #include <chrono>
 #include <cstdint>

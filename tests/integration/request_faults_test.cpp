@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/text.hpp"
-#include "error_span.hpp"
+#include "faults.hpp"
 #include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
@@ -78,18 +78,12 @@ std::function<bool(const ClientError&)> timed_out(TimeoutKind kind) {
 }  // namespace
 
 TEST(RequestFaults, EachFaultIsItsTypedErrorAnErrorSpanAndThePoolStaysWhole) {
-  test::MemoryProvider memory;
-  trace::set_tracer_provider(memory.provider);
-  instrument::ClientOptions stable;
-  stable.semconv = instrument::SemconvMode::Stable;  // error.type is a stable attribute
-  instrument::HttpClientInstrumentor{}.instrument(stable);
+  test::InstrumentedClient client;
+  auto& memory = client.memory;
 
   const std::size_t fds_before = open_fds();
   {
-    RawServer good([](asio::ip::tcp::socket& s, int) {
-      if (!RawServer::read_request(s).empty())
-        RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    });
+    RawServer good(test::answers_ok());
     RawServer closes([](asio::ip::tcp::socket& s, int) {
       boost::system::error_code ec;
       s.close(ec);
@@ -160,6 +154,4 @@ TEST(RequestFaults, EachFaultIsItsTypedErrorAnErrorSpanAndThePoolStaysWhole) {
     EXPECT_EQ(faults_met, 1013u);
   }
   EXPECT_EQ(open_fds(), fds_before) << "a file descriptor was left open";
-  instrument::HttpClientInstrumentor{}.uninstrument();
-  trace::set_tracer_provider(nullptr);
 }

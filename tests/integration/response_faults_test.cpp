@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/text.hpp"
-#include "error_span.hpp"
+#include "faults.hpp"
 #include "process.hpp"
 #include "raw_server.hpp"
 #include "run.hpp"
@@ -59,17 +59,11 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
       {"a malformed header", "HTTP/1.1 200 OK\r\nNo Colon Here\r\n\r\n", false, Raised::Malformed},
   };
   constexpr int kRounds = 20;  // of every fault
-  test::MemoryProvider memory;
-  trace::set_tracer_provider(memory.provider);
-  instrument::ClientOptions stable;
-  stable.semconv = instrument::SemconvMode::Stable;  // error.type is a stable attribute
-  instrument::HttpClientInstrumentor{}.instrument(stable);
+  test::InstrumentedClient client;
+  auto& memory = client.memory;
   const std::size_t fds_before = open_fds();
   {
-    RawServer good([](asio::ip::tcp::socket& s, int) {
-      if (!RawServer::read_request(s).empty())
-        RawServer::write(s, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
-    });
+    RawServer good(test::answers_ok());
     std::vector<std::unique_ptr<RawServer>> peers;
     for (const auto& f : faults)
       peers.push_back(std::make_unique<RawServer>([&f](asio::ip::tcp::socket& s, int) {
@@ -128,6 +122,4 @@ TEST(ResponseFaults, EachStepOfAFailingResponseIsItsTypedErrorAndThePoolStaysWho
     });
   }
   EXPECT_EQ(open_fds(), fds_before) << "a file descriptor was left open";
-  instrument::HttpClientInstrumentor{}.uninstrument();
-  trace::set_tracer_provider(nullptr);
 }

@@ -18,15 +18,19 @@ struct FetchOptions {
   std::string url;
   std::string method;  // empty: GET, or POST with data
   std::vector<std::string> headers;  // "Name: value"
-  std::optional<std::string> data;
+  std::optional<std::string> data;         // -d: "@file" / "@-" read, CR and LF dropped (as curl)
+  std::optional<std::string> data_binary;  // --data-binary: the same, bytes kept
   std::string traceparent, tracestate, baggage;
   int retries = 0;
   double timeout_seconds = 0;  // 0: the session's default
   bool insecure = false;
   bool fail = false;
+  bool include = false;  // -i: status line and header before the body
+  bool verbose = false;  // -v: each hop's request and response header, and the trace id, on stderr
   std::string spans_out;
 };
-/// One instrumented request; the body to stdout. 0, 22 (>= 400 with fail), 1 (client error).
+/// One instrumented request in one trace; the body to stdout. 0, 22 (>= 400 with fail), 1
+/// (client error), UsageError (2) for a bad URL or option.
 int run_fetch(const FetchOptions& options);
 
 struct ServeOptions {

@@ -19,19 +19,33 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--spans-out", demo.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
 
   FetchOptions fetch;
-  auto* fetch_cmd = app.add_subcommand("fetch", "one instrumented request; the body to stdout");
-  fetch_cmd->add_option("url", fetch.url, "the URL")->required();
+  auto* fetch_cmd = app.add_subcommand("fetch", "one instrumented request in one trace; the body to stdout");
+  fetch_cmd->add_option("url", fetch.url, "the URL (http:// or https://)")->required();
   fetch_cmd->add_option("-X,--request", fetch.method, "the method (default GET, or POST with -d)");
   fetch_cmd->add_option("-H,--header", fetch.headers, "a request header 'Name: value' (repeatable)");
-  fetch_cmd->add_option("-d,--data", fetch.data, "the request body");
-  fetch_cmd->add_option("--traceparent", fetch.traceparent, "a W3C traceparent: the CLIENT span's remote parent");
-  fetch_cmd->add_option("--tracestate", fetch.tracestate, "the W3C tracestate that goes with --traceparent");
+  auto* data = fetch_cmd->add_option("-d,--data", fetch.data, "the request body; @FILE reads a file, @- stdin (CR and LF dropped)");
+  fetch_cmd->add_option("--data-binary", fetch.data_binary, "as -d, the bytes kept as they are")->excludes(data);
+  fetch_cmd->add_flag("-i,--include", fetch.include, "print the status line and header before the body");
+  fetch_cmd->add_flag("-v,--verbose", fetch.verbose, "print each request and response header, and the trace id, on stderr");
+  fetch_cmd->add_option("--traceparent", fetch.traceparent, "a W3C traceparent: the parent of this command's spans");
+  fetch_cmd->add_option("--tracestate", fetch.tracestate, "the W3C tracestate that goes with the traceparent");
   fetch_cmd->add_option("--baggage", fetch.baggage, "W3C baggage to send along (key=value,...)");
   fetch_cmd->add_option("--retries", fetch.retries, "retry 429/502/503/504 and connection failures N times (idempotent methods)");
-  fetch_cmd->add_option("--timeout", fetch.timeout_seconds, "the whole request's time limit in seconds");
+  fetch_cmd->add_option("--timeout", fetch.timeout_seconds, "each attempt's time limit in seconds");
   fetch_cmd->add_flag("--insecure", fetch.insecure, "do not verify the server's TLS certificate");
-  fetch_cmd->add_flag("--fail", fetch.fail, "exit 22 on an HTTP status >= 400");
-  fetch_cmd->add_option("--spans-out", fetch.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  fetch_cmd->add_flag("--fail", fetch.fail, "on an HTTP status >= 400: no body, a line on stderr, exit 22");
+  fetch_cmd->add_option("--spans-out", fetch.spans_out, "append every span as OTLP/JSON lines to FILE (- for stdout, after the body)");
+  fetch_cmd->footer(
+      "Redirects are followed, at most 10 (a 303, and a 301/302 after POST, continue as GET); each hop\n"
+      "is a CLIENT span. A response body over 64 MiB is an error.\n"
+      "Trace context: the parent is --traceparent, else a traceparent header given with -H, else the\n"
+      "TRACEPARENT environment variable (tracestate and baggage likewise: flag, -H, TRACESTATE /\n"
+      "BAGGAGE); the propagators send it on (OTEL_PROPAGATORS). With no parent, one INTERNAL span\n"
+      "'tracehop fetch' is the root of every attempt and hop, so one invocation is one trace.\n"
+      "Spans are exported over OTLP only when OTEL_TRACES_EXPORTER or an OTEL_EXPORTER_OTLP_ENDPOINT is set.\n"
+      "Exit codes: 0 a response (any status), 22 a status >= 400 with --fail, 1 no response\n"
+      "(connection, TLS, timeout or protocol error: the reason on stderr), 2 bad usage (an option or\n"
+      "the URL).");
 
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "an instrumented server");
@@ -71,6 +85,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 takes an unknown command for a missing one: say what was given.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::cerr << "tracehop: unknown command '" << argv[1] << "' (commands: demo, fetch, serve, bench; see tracehop --help)\n";
+      return 2;
+    }
     std::cerr << "tracehop: " << e.what() << " (see tracehop --help)\n";
     return 2;
   }

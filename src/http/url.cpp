@@ -1,6 +1,9 @@
 #include "tracehop/http/url.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <optional>
 #include <boost/url/parse.hpp>
 #include <boost/url/params_view.hpp>
 
@@ -10,17 +13,58 @@ namespace tracehop::http {
 
 namespace {
 
+// Why Boost.URL refused `text`, in words a user can act on (its own messages are the parser's:
+// "mismatch", "leftover", "need more").
+std::string why_not_a_url(std::string_view text, bool absolute) {
+  if (text.empty()) return "empty";
+  const auto scheme_end = text.find("://");
+  if (absolute && (scheme_end == std::string_view::npos || scheme_end == 0))
+    return "no scheme (expected http:// or https://)";
+  constexpr std::string_view kAllowed = "-._~:/?#[]@!$&'()*+,;=%";
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool hex_next = i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+                          std::isxdigit(static_cast<unsigned char>(text[i + 2]));
+    if (c == '%' && !hex_next) return "'%' at offset " + std::to_string(i) + " is not followed by two hex digits";
+    if (!std::isalnum(c) && kAllowed.find(static_cast<char>(c)) == std::string_view::npos) {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      const std::string shown = c >= 0x20 && c < 0x7f ? "'" + std::string(1, static_cast<char>(c)) + "'" : "byte " + std::string(escaped + 1);
+      return shown + " at offset " + std::to_string(i) + " is not allowed in a URL (percent-encode it as " + escaped + ")";
+    }
+  }
+  if (text.find('[') != std::string_view::npos) return "the host's IP address in [] is not valid";
+  return "not a URL (RFC 3986)";
+}
+
+// The port as written in `text` (Boost.URL 1.81 reads "h:port/x" as host h, no port, path
+// "port/x"), when the authority has one.
+std::optional<std::string_view> written_port(std::string_view text) {
+  const auto start = text.find("://");
+  if (start == std::string_view::npos) return std::nullopt;
+  std::string_view authority = text.substr(start + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  authority = authority.substr(authority.find('@') == std::string_view::npos ? 0 : authority.find('@') + 1);
+  const auto colon = authority.rfind(':');
+  if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) return std::nullopt;
+  return authority.substr(colon + 1);
+}
+
 void validate(const Url& u, std::string_view text) {
   const auto scheme = u.scheme_id();
   if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https)
-    throw InvalidURL(std::string(text), u.has_scheme() ? "scheme '" + std::string(u.scheme()) + "' is not http or https"
-                                                       : "no scheme (expected http:// or https://)");
+    throw InvalidURL(std::string(text), u.has_scheme() && text.find("://") != std::string_view::npos
+                                            ? "scheme '" + std::string(u.scheme()) + "' is not http or https"
+                                            : "no scheme (expected http:// or https://)");
   if (!u.has_authority() || u.encoded_host().empty())
     throw InvalidURL(std::string(text), "no host");
   // After an authority a path is empty or begins with '/'. (Boost.URL 1.81 lets
   // "http://h:9x/y" through as port 9 and path "x/y": found by fuzz/url.cpp.)
-  if (const auto path = u.encoded_path(); !path.empty() && path.front() != '/')
-    throw InvalidURL(std::string(text), "junk after the host and port");
+  if (const auto path = u.encoded_path(); !path.empty() && path.front() != '/') {
+    const auto port = written_port(text);
+    throw InvalidURL(std::string(text), port ? "port '" + std::string(*port) + "' is not a number"
+                                             : "junk after the host and port");
+  }
   if (u.has_port()) {
     const std::string_view port = u.port();
     unsigned long value = 0;
@@ -56,7 +100,7 @@ void normalise(Url& u) {
 
 Url parse_url(std::string_view text) {
   auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) throw InvalidURL(std::string(text), parsed.error().message());
+  if (!parsed) throw InvalidURL(std::string(text), why_not_a_url(text, true));
   Url u(*parsed);
   validate(u, text);
   normalise(u);
@@ -65,7 +109,7 @@ Url parse_url(std::string_view text) {
 
 Url resolve_url(const Url& base, std::string_view reference) {
   auto ref = boost::urls::parse_uri_reference(reference);
-  if (!ref) throw InvalidURL(std::string(reference), ref.error().message());
+  if (!ref) throw InvalidURL(std::string(reference), why_not_a_url(reference, false));
   Url out;
   auto r = boost::urls::resolve(base, *ref, out);
   if (!r) throw InvalidURL(std::string(reference), r.error().message());

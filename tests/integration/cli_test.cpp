@@ -1,6 +1,6 @@
-// The `tracehop` command as a user runs it (README: "The `tracehop` command"): serve's routes, the W3C test-service
-// protocol and graceful stop, fetch's flags and exit codes, and the spans each writes with
-// --spans-out, against real servers on loopback. (bench: cli_bench_test.cpp.)
+// `tracehop serve` as a user runs it (README: "The `tracehop` command"): its routes, the W3C
+// test-service protocol, graceful stop and the spans it writes with --spans-out, against real
+// clients and servers on loopback. (fetch: cli_fetch_test.cpp; bench: cli_bench_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -10,6 +10,7 @@
 #include "process.hpp"
 #include "tracehop_cli.hpp"
 #include "run.hpp"
+#include "recorder.hpp"
 #include "server_fixture.hpp"
 #include "tracehop/http/session.hpp"
 
@@ -24,6 +25,7 @@ using test::run_command;
 using test::kCli;
 using test::kEnv;
 using test::read_spans;
+using test::Recorder;
 using test::Serve;
 using test::Span;
 using test::temp_path;
@@ -49,38 +51,6 @@ Got get(const std::string& method, const std::string& url, RequestOptions o = {}
   });
   return got;
 }
-
-// A plain (uninstrumented) server that records what the command sends it.
-struct Recorder {
-  struct Call {
-    std::string path, traceparent, baggage, body, method, b3_trace_id;
-  };
-  Recorder() {
-    server.server().route("*", "/{name}", [this](ServerRequest& r) -> asio::awaitable<ServerResponse> {
-      std::lock_guard lk(mu);
-      calls.push_back({r.path, std::string(r.headers.first("traceparent").value_or("")),
-                       std::string(r.headers.first("baggage").value_or("")), r.body, r.method,
-                       std::string(r.headers.first("X-B3-TraceId").value_or(""))});
-      const int status = failures_left > 0 ? (--failures_left, 503) : 200;
-      if (r.path == "/hold") {  // the caller is now inside its handler: keep it there a while
-        held = true;
-        co_await test::sleep_for(300ms);
-      }
-      co_return ServerResponse::text(status, "recorded " + r.path);
-    });
-    server.start();
-  }
-  std::string url(const std::string& path) { return server.server().url() + path; }
-  std::vector<Call> recorded() {
-    std::lock_guard lk(mu);
-    return calls;
-  }
-  test::ServerThread server;
-  std::mutex mu;
-  std::vector<Call> calls;
-  std::atomic<int> failures_left{0};  // set by the test thread, read by the server's
-  std::atomic<bool> held{false};
-};
 
 std::string traceparent_field(const std::string& tp, int index) {  // 0 version, 1 trace, 2 parent, 3 flags
   std::size_t start = 0;
@@ -209,147 +179,6 @@ TEST(CliServe, SigtermFinishesInFlightRequestsAndFlushesSpans) {
   EXPECT_EQ(interrupted.stop(SIGINT), 0);
 }
 
-TEST(CliFetch, BodyToStdoutAndExitCodes) {
-  test::ServerThread server;
-  server.server().route("GET", "/status/{code}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
-    co_return ServerResponse::text(std::stoi(r.param("code")), "body " + r.param("code"));
-  });
-  server.server().route("GET", "/slow", [](ServerRequest&) -> asio::awaitable<ServerResponse> {
-    co_await test::sleep_for(1s);
-    co_return ServerResponse::text(200, "late");
-  });
-  server.start();
-  const auto base = server.server().url();
-  auto ok = run_command({kCli, "fetch", base + "/status/200"}, kEnv);
-  EXPECT_EQ(ok.exit_code, 0);
-  EXPECT_EQ(ok.out, "body 200");
-  EXPECT_EQ(run_command({kCli, "fetch", base + "/status/404"}, kEnv).exit_code, 0);  // any HTTP response
-  auto failed = run_command({kCli, "fetch", "--fail", base + "/status/404"}, kEnv);
-  EXPECT_EQ(failed.exit_code, 22);
-  EXPECT_EQ(failed.out, "body 404");
-
-  const auto port = test::free_port();
-  auto refused = run_command({kCli, "fetch", "http://127.0.0.1:" + std::to_string(port) + "/"}, kEnv);
-  EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_EQ(refused.err, "tracehop: cannot connect to 127.0.0.1:" + std::to_string(port) + ": Connection refused\n");
-
-  for (const std::vector<std::string>& bad : {std::vector<std::string>{"-H", "no colon"},
-                                              {"--traceparent", "00-nothex-01"},
-                                              {"--tracestate", "a=b"},
-                                              {"--bogus"}}) {
-    std::vector<std::string> argv{kCli, "fetch", base + "/status/200"};
-    argv.insert(argv.end(), bad.begin(), bad.end());
-    auto r = run_command(argv, kEnv);
-    EXPECT_EQ(r.exit_code, 2) << bad[0];
-    EXPECT_TRUE(r.err.starts_with("tracehop: ")) << r.err;
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_EQ(r.out, "");
-  }
-  auto slow = run_command({kCli, "fetch", "--timeout", "0.2", base + "/slow"}, kEnv, 20s);
-  EXPECT_EQ(slow.exit_code, 1);
-  EXPECT_NE(slow.err.find("timeout"), std::string::npos) << slow.err;
-}
-
-TEST(CliFetch, TraceparentMethodHeadersDataBaggageAndSpans) {
-  Recorder recorder;
-  const std::string trace_id = "0af7651916cd43dd8448eb211c80319c", parent = "b7ad6b7169203331";
-  const auto spans_file = temp_path("fetch.jsonl");
-  auto r = run_command({kCli, "fetch", "-X", "PUT", "-H", "X-Custom: yes", "-d", "payload", "--traceparent",
-                        "00-" + trace_id + "-" + parent + "-01", "--baggage", "tenant=acme", "--spans-out", spans_file,
-                        recorder.url("/put")},
-                       kEnv);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "recorded /put");
-  const auto calls = recorder.recorded();
-  ASSERT_EQ(calls.size(), 1u);
-  EXPECT_EQ(calls[0].method, "PUT");
-  EXPECT_EQ(calls[0].body, "payload");
-  EXPECT_EQ(calls[0].baggage, "tenant=acme");
-  const auto spans = read_spans(spans_file);
-  std::remove(spans_file.c_str());
-  ASSERT_EQ(spans.size(), 1u);
-  EXPECT_EQ(spans[0].kind, 3);
-  EXPECT_EQ(spans[0].name, "PUT");
-  EXPECT_EQ(spans[0].trace_id, trace_id);
-  EXPECT_EQ(spans[0].parent, parent);  // the remote parent from --traceparent
-  EXPECT_EQ(calls[0].traceparent, "00-" + trace_id + "-" + spans[0].span_id + "-01");
-}
-
-TEST(CliFetch, RetriesAreSiblingSpans) {
-  Recorder recorder;
-  recorder.failures_left = 2;
-  const auto spans_file = temp_path("retries.jsonl");
-  auto r = run_command({kCli, "fetch", "--retries", "3", "--spans-out", spans_file, recorder.url("/flaky")},
-                       {"OTEL_TRACES_EXPORTER=none", "OTEL_SEMCONV_STABILITY_OPT_IN=http"});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(recorder.recorded().size(), 3u);
-  const auto spans = read_spans(spans_file);
-  std::remove(spans_file.c_str());
-  ASSERT_EQ(spans.size(), 3u);  // one CLIENT span per attempt; no span wraps them
-  std::vector<std::string> resends;
-  for (const auto& s : spans) {
-    EXPECT_EQ(s.kind, 3);
-    EXPECT_EQ(s.parent, "");  // no --traceparent: each attempt is a root
-    const auto* count = s.attributes.if_contains("http.request.resend_count");
-    resends.push_back(count ? std::string(count->at("intValue").as_string()) : "-");
-  }
-  EXPECT_EQ(resends, (std::vector<std::string>{"-", "1", "2"}));
-}
-
-TEST(CliFetch, ExportsOverOtlpOnlyWhenAnExporterOrAnEndpointIsSet) {
-  Recorder recorder;
-  // Neither set (nor inherited: empty is unset): no exporter, so no attempt at localhost:4318,
-  // whose refusal was waited for and logged at exit.
-  std::vector<std::string> env = {"OTEL_TRACES_EXPORTER=", "OTEL_EXPORTER_OTLP_ENDPOINT=",
-                                  "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=", "OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
-                                  "OTEL_EXPORTER_OTLP_TIMEOUT=2000"};
-  auto quiet = run_command({kCli, "fetch", recorder.url("/plain")}, env);
-  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
-  EXPECT_EQ(quiet.err.find("otlp"), std::string::npos) << quiet.err;
-  // An endpoint alone: the specification's default exporter, OTLP, to it.
-  env[2] = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=" + recorder.url("/traces");
-  auto exported = run_command({kCli, "fetch", recorder.url("/traced")}, env);
-  ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  const auto calls = recorder.recorded();
-  ASSERT_EQ(calls.size(), 3u);
-  EXPECT_EQ(calls[0].path, "/plain");
-  EXPECT_EQ(calls[1].path, "/traced");
-  EXPECT_EQ(calls[2].path, "/traces");  // the CLIENT span of /traced, exported at exit
-  EXPECT_EQ(calls[2].method, "POST");
-}
-
-TEST(CliFetch, TheOpenTelemetryEnvironmentConfiguresIt) {
-  Recorder recorder;
-  const auto spans_file = temp_path("env.jsonl");
-  const std::string trace_id = "0af7651916cd43dd8448eb211c80319c";
-  auto r = run_command({kCli, "fetch", "--spans-out", spans_file, "--traceparent",
-                        "00-" + trace_id + "-b7ad6b7169203331-01", recorder.url("/env")},
-                       {"OTEL_TRACES_EXPORTER=none", "OTEL_SERVICE_NAME=from-env", "OTEL_PROPAGATORS=b3multi",
-                        "OTEL_SEMCONV_STABILITY_OPT_IN=http"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto spans = read_spans(spans_file);
-  std::remove(spans_file.c_str());
-  ASSERT_EQ(spans.size(), 1u);
-  EXPECT_EQ(spans[0].service, "from-env");
-  EXPECT_TRUE(spans[0].attributes.contains("url.full"));    // the stable names
-  EXPECT_FALSE(spans[0].attributes.contains("http.url"));
-  auto calls = recorder.recorded();
-  ASSERT_EQ(calls.size(), 1u);
-  EXPECT_EQ(calls[0].traceparent, "");  // B3 multi header instead of W3C
-  EXPECT_EQ(calls[0].b3_trace_id, trace_id);
-
-  // OTEL_SDK_DISABLED: no span is recorded, but the caller's context still goes downstream.
-  r = run_command({kCli, "fetch", "--spans-out", spans_file, "--traceparent",
-                   "00-" + trace_id + "-b7ad6b7169203331-01", recorder.url("/disabled")},
-                  {"OTEL_SDK_DISABLED=true"});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(read_spans(spans_file).empty());
-  std::remove(spans_file.c_str());
-  calls = recorder.recorded();
-  ASSERT_EQ(calls.size(), 2u);
-  EXPECT_EQ(calls[1].traceparent, "00-" + trace_id + "-b7ad6b7169203331-01");
-}
-
 // --- `tracehop serve` stays up whatever it is asked (issue 10) -----------------------------------
 
 namespace {
@@ -443,16 +272,5 @@ TEST(CliServe, HeadOnEveryRouteSendsTheHeadersOnly) {
   c.send("GET /items/last HTTP/1.1\r\nHost: x\r\n\r\n");  // no body of a HEAD answer is in the way
   EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   expect_serving(port);
-  EXPECT_EQ(serve.stop(), 0);
-}
-
-TEST(CliFetch, NoContentAnswersPrintNothingAndExit0) {
-  Serve serve("no-content");
-  for (const char* code : {"204", "304", "205"}) {
-    const auto r = run_command({kCli, "fetch", serve.url() + "/status/" + code}, kEnv);
-    EXPECT_EQ(r.exit_code, 0) << code << ": " << r.err;
-    EXPECT_EQ(r.out, "") << code;
-    EXPECT_EQ(r.err, "") << code;
-  }
   EXPECT_EQ(serve.stop(), 0);
 }

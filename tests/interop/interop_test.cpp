@@ -175,10 +175,12 @@ TEST(Interop, ClientServeServeIsOneTrace) {
   const auto fetch = test::read_spans(spans_file);
   std::remove(spans_file.c_str());
   const auto a = first.spans(), b = second.spans();
-  ASSERT_EQ(fetch.size(), 1u);
+  ASSERT_EQ(fetch.size(), 2u);  // CLIENT, then the command's root span
   ASSERT_EQ(a.size(), 2u);  // CLIENT (ends first), then SERVER
   ASSERT_EQ(b.size(), 1u);
   const auto& client = fetch[0];
+  EXPECT_EQ(client.kind, 3);
+  EXPECT_EQ(client.parent, fetch[1].span_id);
   const auto& a_client = a[0].kind == 3 ? a[0] : a[1];
   const auto& a_server = a[0].kind == 2 ? a[0] : a[1];
   EXPECT_EQ(a_server.service, "first");
@@ -205,7 +207,7 @@ TEST(Interop, ANodeHopInTheMiddleKeepsTheTrace) {
   ASSERT_EQ(last.stop(), 0);
   const auto fetch = test::read_spans(spans_file);
   std::remove(spans_file.c_str());
-  ASSERT_EQ(fetch.size(), 1u);
+  ASSERT_EQ(fetch.size(), 2u);  // CLIENT, then the command's root span
   const auto* node_server = of_kind(spans, "SERVER");
   const auto* node_client = of_kind(spans, "CLIENT");
   ASSERT_TRUE(node_server && node_client);

@@ -25,11 +25,12 @@
 
 namespace tracehop::test {
 
-/// Forks and execs argv with extra "NAME=value" environment entries, its stdout (and stderr, if
-/// given) going to those descriptors; the child dies with the test. Everything the child needs
+/// Forks and execs argv with extra "NAME=value" environment entries, its stdout (and stderr and
+/// stdin, if given) going to those descriptors; the child dies with the test. Everything the child needs
 /// is built before the fork: a test process has threads, and a forked child of a threaded
 /// process must not allocate (another thread may have held the allocator's lock).
-inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string> env, int out_fd, int err_fd = -1) {
+inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string> env, int out_fd, int err_fd = -1,
+                         int in_fd = -1) {
   std::vector<char*> args;
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
@@ -49,6 +50,7 @@ inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string>
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive a test that crashed
     ::dup2(out_fd, STDOUT_FILENO);
     if (err_fd >= 0) ::dup2(err_fd, STDERR_FILENO);
+    if (in_fd >= 0) ::dup2(in_fd, STDIN_FILENO);
     ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
   }
@@ -124,14 +126,20 @@ struct CommandResult {
   std::string out, err;
 };
 
-/// Runs argv (with extra "NAME=value" environment entries) to its end, at most `timeout`
-/// (then it is killed), and returns what it printed.
+/// Runs argv (with extra "NAME=value" environment entries, and `input` on its stdin) to its end,
+/// at most `timeout` (then it is killed), and returns what it printed.
 inline CommandResult run_command(std::vector<std::string> argv, std::vector<std::string> env = {},
-                                 std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
+                                 std::chrono::milliseconds timeout = std::chrono::seconds(60),
+                                 std::string_view input = {}) {
   std::FILE* out = std::tmpfile();
   std::FILE* err = std::tmpfile();
-  if (!out || !err) throw std::runtime_error("tmpfile failed");
-  const pid_t pid = start_child(std::move(argv), std::move(env), fileno(out), fileno(err));
+  std::FILE* in = std::tmpfile();
+  if (!out || !err || !in) throw std::runtime_error("tmpfile failed");
+  if (!input.empty()) std::fwrite(input.data(), 1, input.size(), in);
+  std::fflush(in);
+  std::rewind(in);
+  const pid_t pid = start_child(std::move(argv), std::move(env), fileno(out), fileno(err), fileno(in));
+  std::fclose(in);
   CommandResult result;
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + timeout;

@@ -45,6 +45,37 @@ TEST(Url, InvalidUrlsThrowBeforeAnyIo) {
   }
 }
 
+// The reason is one a user can act on, never the parser's own word ("mismatch", "leftover").
+TEST(Url, AnInvalidUrlSaysWhyInPlainWords) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"", "empty"},
+      {"example.com/x", "no scheme (expected http:// or https://)"},
+      {"localhost:8080/x", "no scheme (expected http:// or https://)"},
+      {"http://a b/", "' ' at offset 8 is not allowed in a URL (percent-encode it as %20)"},
+      {"http://h/a\"b", "'\"' at offset 10 is not allowed in a URL (percent-encode it as %22)"},
+      {"http://h/\xC3\xA9", "byte C3 at offset 9 is not allowed in a URL (percent-encode it as %C3)"},
+      {"http://h/%zz", "'%' at offset 9 is not followed by two hex digits"},
+      {"http://[::1/", "the host's IP address in [] is not valid"},
+      {"http://h:port/", "port 'port' is not a number"},
+      {"http://h:99999/", "port '99999' is not in 1-65535"},
+      {"http:///x", "no host"},
+  };
+  for (const auto& [text, why] : cases) {
+    try {
+      parse_url(text);
+      ADD_FAILURE() << text << " parsed";
+    } catch (const InvalidURL& e) {
+      EXPECT_EQ(std::string(e.what()), "invalid URL '" + std::string(text) + "': " + why);
+    }
+  }
+  try {
+    resolve_url(parse_url("http://h/"), "/a b");
+    ADD_FAILURE() << "resolved";
+  } catch (const InvalidURL& e) {  // a relative reference needs no scheme
+    EXPECT_EQ(std::string(e.what()), "invalid URL '/a b': ' ' at offset 2 is not allowed in a URL (percent-encode it as %20)");
+  }
+}
+
 TEST(Url, QueryParamsArePercentEncoded) {
   auto u = parse_url("http://h/search?x=1");
   append_query(u, {{"q", "a b&c=d"}, {"lang", "日本"}});

@@ -6,8 +6,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tracehop/trace/exporter.hpp"
+#include "tracehop/trace/span_processor.hpp"
 #include "tracehop/trace/tracer.hpp"
 
 namespace tracehop {
@@ -25,11 +27,20 @@ struct ProviderOverrides {
   std::optional<trace::Resource> resource;
   /// Replaces OTEL_TRACES_SAMPLER(_ARG).
   trace::SamplerPtr sampler;
+  /// Added after the exporters' processors (say, a processor that enriches or filters spans).
+  std::vector<std::shared_ptr<trace::SpanProcessor>> processors;
 };
 
 /// A tracer provider as configure_from_env() makes it, with `overrides` applied; installs
 /// nothing global. nullptr when OTEL_SDK_DISABLED=true.
 std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides);
+
+/// The processors for OTEL_TRACES_EXPORTER (or `exporters`, which replaces it; unset and
+/// unconfigured: otlp): a SimpleSpanProcessor for console, which shows each span as it ends, a
+/// BatchSpanProcessor (OTEL_BSP_*) for every other exporter. A name that is not available is
+/// logged and left out.
+std::vector<std::shared_ptr<trace::SpanProcessor>> span_processors_from_env(
+    const std::optional<std::string>& exporters = std::nullopt);
 
 /// The exporter named `name` (console, or a registered name such as otlp); nullptr if there is
 /// none of that name in this build.
@@ -38,9 +49,10 @@ std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name);
 /// Reads OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
 /// OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, none, and registered
 /// names; a comma-separated list), OTEL_BSP_* and OTEL_PROPAGATORS; installs the global tracer
-/// provider (console → simple processor, others → batch processor) and the global propagator.
-/// Returns the provider, or nullptr when OTEL_SDK_DISABLED=true (then spans stay non-recording
-/// but the propagator is still installed, so context still flows through this process).
-std::shared_ptr<trace::TracerProvider> configure_from_env();
+/// provider (processors as span_processors_from_env, then `overrides.processors`) and the global
+/// propagator. What `overrides` sets replaces its variable. Returns the provider, or nullptr when
+/// OTEL_SDK_DISABLED=true (then spans stay non-recording but the propagator is still installed,
+/// so context still flows through this process).
+std::shared_ptr<trace::TracerProvider> configure_from_env(const ProviderOverrides& overrides = {});
 
 }  // namespace tracehop

@@ -6,8 +6,8 @@
 #include <iterator>
 
 #include "commands.hpp"
+#include "flags.hpp"
 #include "common/env.hpp"
-#include "common/text.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/response.hpp"
@@ -21,17 +21,6 @@ namespace tracehop::cli {
 namespace {
 
 namespace asio = boost::asio;
-
-http::Headers parse_headers(const std::vector<std::string>& lines) {
-  http::Headers headers;
-  for (const auto& line : lines) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos || colon == 0)
-      throw UsageError("-H '" + line + "': expected 'Name: value'");
-    headers.add(line.substr(0, colon), tracehop::detail::trim_ows(std::string_view(line).substr(colon + 1)));
-  }
-  return headers;
-}
 
 // curl's -d: "@-" is standard input, "@file" a file's bytes; -d drops CR and LF from them as curl
 // does, --data-binary keeps them.
@@ -134,11 +123,7 @@ http::TraceConfigPtr verbose_trace_config() {
 }  // namespace
 
 int run_fetch(const FetchOptions& o) {
-  try {
-    http::parse_url(o.url);
-  } catch (const http::InvalidURL& e) {
-    throw UsageError(e.what());
-  }
+  check_url(o.url);
   http::Headers headers = parse_headers(o.headers);
   const CallerContext caller = caller_context(o, headers);
   if (o.retries < 0) throw UsageError("--retries must be 0 or more");

@@ -3,7 +3,7 @@
 // HdrHistogram), so the load tool's memory does not grow with the requests it makes. Values are
 // nanoseconds; below 256 each has its own bucket, above it every power of two is split into 128
 // buckets, so a percentile is within 1/256 of the value it stands for (the bucket's middle is
-// reported). The maximum is kept exactly.
+// reported). The maximum, mean and standard deviation are kept exactly (Welford's running sums).
 
 #include <algorithm>
 #include <array>
@@ -25,10 +25,16 @@ class LatencyHistogram {
     ++counts_[index(v)];
     ++count_;
     max_ = std::max(max_, v);
+    const double x = static_cast<double>(v), d = x - mean_;
+    mean_ += d / static_cast<double>(count_);
+    m2_ += d * (x - mean_);
   }
 
   std::uint64_t count() const noexcept { return count_; }
   std::chrono::nanoseconds max() const noexcept { return std::chrono::nanoseconds(max_); }
+  /// The mean and the sample standard deviation, in nanoseconds (0 for fewer than 1 / 2 values).
+  double mean() const noexcept { return mean_; }
+  double stdev() const noexcept { return count_ > 1 ? std::sqrt(m2_ / static_cast<double>(count_ - 1)) : 0.0; }
 
   /// The latency at quantile `q` in [0, 1] (the value at rank ceil(q * count), as a sorted list
   /// gives it), within the precision above; zero when nothing was recorded.
@@ -64,6 +70,7 @@ class LatencyHistogram {
   std::array<std::uint64_t, kBuckets> counts_{};
   std::uint64_t count_ = 0;
   std::uint64_t max_ = 0;
+  double mean_ = 0, m2_ = 0;
 };
 
 }  // namespace tracehop::cli

@@ -63,18 +63,30 @@ int main(int argc, char** argv) {
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "a bounded load run on one session");
-  bench_cmd->add_option("url", bench.url, "the URL (GET)")->required();
+  bench_cmd->add_option("url", bench.url, "the URL (http:// or https://)")->required();
   bench_cmd->add_option("-c,--concurrency", bench.concurrency, "requests in flight")->capture_default_str();
   auto* n = bench_cmd->add_option("-n,--requests", bench.requests, "exactly N requests (default 1000)");
-  bench_cmd->add_option("-d,--duration", bench.seconds, "run for SECONDS instead")->excludes(n);
+  bench_cmd->add_option("-d,--duration", bench.duration, "run for this long instead: 10s, 500ms, 2m, or seconds")->excludes(n);
+  bench_cmd->add_option("-X,--method", bench.method, "the method (default GET, or POST with --data)");
+  bench_cmd->add_option("-H,--header", bench.headers, "a request header 'Name: value' (repeatable)");
+  bench_cmd->add_option("--data", bench.data, "every request's body");
+  bench_cmd->add_option("--timeout", bench.timeout_seconds, "each request's time limit in seconds (a timeout is an error)");
   bench_cmd->add_option("--limit-per-host", bench.limit_per_host, "connections to the host (default: the concurrency)");
   bench_cmd->add_option("-R,--rate", bench.rate,
                         "start R requests a second, on schedule (as wrk2 does; latency counts from the scheduled start)");
   bench_cmd->add_flag("--no-trace", bench.no_trace, "no tracing at all (the baseline)");
-  bench_cmd->add_option("--sampler", bench.sampler, "always_on, always_off or ratio:X")->capture_default_str();
+  bench_cmd->add_option("--sampler", bench.sampler, "always_on, always_off or ratio:X (default: OTEL_TRACES_SAMPLER, else always on)");
   bench_cmd->add_flag("--json", bench.json, "print one JSON object");
-  bench_cmd->add_option("--spans-out", bench.spans_out, "write every span as OTLP/JSON lines to FILE");
+  bench_cmd->add_option("--spans-out", bench.spans_out, "append every span as OTLP/JSON lines to FILE");
   bench_cmd->add_option("--warmup", bench.warmup, "untraced warm-up requests first");
+  bench_cmd->footer(
+      "Each request runs in its own task under its own INTERNAL bench.request span. Printed: requests/s,\n"
+      "latency (mean, stdev, p50, p90, p99, max; of the requests answered), client CPU per request, the\n"
+      "status codes by count, the errors by kind with the first message of each, the spans and what the\n"
+      "exporters did with them. -d ends the run at its time: requests still in flight are cancelled and\n"
+      "counted as such. Ctrl-C ends it too, prints the figures so far and flushes the spans.\n"
+      "Exit codes: 0, 1 when no request got a status below 400 (the reason on stderr), 2 bad usage, 130\n"
+      "interrupted.");
 
   try {
     app.parse(argc, argv);

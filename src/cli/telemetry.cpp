@@ -29,14 +29,35 @@ std::optional<std::string> default_exporters() {
 
 Telemetry::Telemetry(const TelemetryOptions& options) {
   ProviderOverrides overrides;
-  overrides.exporters = options.exporters ? options.exporters : default_exporters();
+  overrides.exporters = "none";  // the exporters' processors are added below, and kept
   overrides.sampler = options.sampler;
   if (!options.service_name.empty())
     overrides.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", options.service_name}});
   trace::set_global_propagator(trace::propagator_from_env());
   provider_ = provider_from_env(overrides);
-  if (provider_ && !options.spans_out.empty()) provider_->add_span_processor(spans_out_processor(options.spans_out));
+  if (provider_) {
+    exporting_ = span_processors_from_env(options.exporters ? options.exporters : default_exporters());
+    if (!options.spans_out.empty()) exporting_.push_back(spans_out_processor(options.spans_out));
+    for (const auto& processor : exporting_) provider_->add_span_processor(processor);
+  }
   trace::set_tracer_provider(provider_);
+}
+
+std::optional<trace::BatchSpanProcessor::Stats> Telemetry::export_stats() const noexcept {
+  std::optional<trace::BatchSpanProcessor::Stats> sum;
+  for (const auto& processor : exporting_) {
+    const auto* batch = dynamic_cast<const trace::BatchSpanProcessor*>(processor.get());
+    if (!batch) continue;
+    const auto s = batch->stats();
+    if (!sum) sum.emplace();
+    sum->queued += s.queued;
+    sum->dropped_queue_full += s.dropped_queue_full;
+    sum->dropped_after_shutdown += s.dropped_after_shutdown;
+    sum->exported += s.exported;
+    sum->export_failed += s.export_failed;
+    sum->dropped_shutdown_timeout += s.dropped_shutdown_timeout;
+  }
+  return sum;
 }
 
 Telemetry::~Telemetry() { shutdown(); }

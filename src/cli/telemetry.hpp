@@ -10,6 +10,7 @@
 
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/sampler.hpp"
+#include "tracehop/trace/span_processor.hpp"
 #include "tracehop/trace/tracer.hpp"
 
 namespace tracehop::cli {
@@ -43,8 +44,13 @@ class Telemetry {
   const std::shared_ptr<trace::TracerProvider>& provider() const noexcept { return provider_; }
   void shutdown() noexcept;
 
+  /// The batch processors' figures (the exporters' and --spans-out's), added up; after
+  /// shutdown(), final. nullopt when no span goes to any exporter.
+  std::optional<trace::BatchSpanProcessor::Stats> export_stats() const noexcept;
+
  private:
   std::shared_ptr<trace::TracerProvider> provider_;
+  std::vector<std::shared_ptr<trace::SpanProcessor>> exporting_;  // kept after shutdown, for their figures
 };
 
 }  // namespace tracehop::cli

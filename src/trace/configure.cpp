@@ -40,17 +40,10 @@ std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name) {
   return factory ? factory() : nullptr;
 }
 
-std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
+std::vector<std::shared_ptr<trace::SpanProcessor>> span_processors_from_env(const std::optional<std::string>& exporters) {
   using namespace trace;
-  if (tracehop::detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
-
-  TracerProviderOptions options;  // what is unset here comes from the environment
-  if (overrides.resource) options.resource = Resource::create(*overrides.resource);
-  options.sampler = overrides.sampler;
-  auto provider = std::make_shared<TracerProvider>(std::move(options));
-
-  const std::string configured = overrides.exporters ? *overrides.exporters
-                                                     : tracehop::detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
+  std::vector<std::shared_ptr<SpanProcessor>> processors;
+  const std::string configured = exporters ? *exporters : tracehop::detail::env("OTEL_TRACES_EXPORTER").value_or("otlp");
   for (const auto& listed : tracehop::detail::split_list(configured)) {
     const auto name = tracehop::detail::ascii_lower(listed);
     if (name == "none") continue;
@@ -66,19 +59,31 @@ std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides
                "' is not available in this build; spans for it are not exported");
       continue;
     }
-    // The console shows each span as it ends; the others export in batches.
     if (name == "console")
-      provider->add_span_processor(std::make_shared<SimpleSpanProcessor>(std::move(exporter)));
+      processors.push_back(std::make_shared<SimpleSpanProcessor>(std::move(exporter)));
     else
-      provider->add_span_processor(std::make_shared<BatchSpanProcessor>(std::move(exporter)));
+      processors.push_back(std::make_shared<BatchSpanProcessor>(std::move(exporter)));
   }
+  return processors;
+}
+
+std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
+  using namespace trace;
+  if (tracehop::detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
+
+  TracerProviderOptions options;  // what is unset here comes from the environment
+  if (overrides.resource) options.resource = Resource::create(*overrides.resource);
+  options.sampler = overrides.sampler;
+  auto provider = std::make_shared<TracerProvider>(std::move(options));
+  for (auto& processor : span_processors_from_env(overrides.exporters)) provider->add_span_processor(std::move(processor));
+  for (const auto& processor : overrides.processors) provider->add_span_processor(processor);
   return provider;
 }
 
-std::shared_ptr<trace::TracerProvider> configure_from_env() {
+std::shared_ptr<trace::TracerProvider> configure_from_env(const ProviderOverrides& overrides) {
   // Context still flows through a process whose SDK is disabled.
   trace::set_global_propagator(trace::propagator_from_env());
-  auto provider = provider_from_env({});
+  auto provider = provider_from_env(overrides);
   trace::set_tracer_provider(provider);
   return provider;
 }

@@ -302,7 +302,8 @@ struct GlobalPropagator {
   std::vector<std::unique_ptr<const PropagatorPtr>> installed;
   std::atomic<const PropagatorPtr*> current{nullptr};
 
-  GlobalPropagator() { install(composite_propagator({trace_context_propagator(), baggage_propagator()})); }
+  // Until a program installs one, OTEL_PROPAGATORS's (as OpenTelemetry Python's global).
+  GlobalPropagator() { install(propagator_from_env()); }
   void install(PropagatorPtr p) {
     std::lock_guard lk(mu);
     installed.push_back(std::make_unique<const PropagatorPtr>(std::move(p)));

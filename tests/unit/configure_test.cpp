@@ -86,3 +86,37 @@ TEST(Configure, OverridesReplaceTheEnvironmentAndInstallNothingGlobal) {
   EXPECT_NE(make_span_exporter("console"), nullptr);
   EXPECT_EQ(make_span_exporter("zipkin"), nullptr);
 }
+
+// configure_from_env takes the overrides provider_from_env takes, and installs the result: a
+// custom sampler, and extra processors after the exporters' (the span reaches both).
+TEST(Configure, ConfigureFromEnvTakesASamplerAndExtraProcessors) {
+  auto mem = std::make_shared<InMemorySpanExporter>();
+  auto extra = std::make_shared<InMemorySpanExporter>();
+  register_span_exporter("memconfigure", [mem] { return std::make_unique<SharedSpanExporter>(mem); });
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "memconfigure");
+  ScopedEnv c("OTEL_TRACES_SAMPLER", "always_off");
+  ProviderOverrides o;
+  o.sampler = always_on_sampler();
+  o.processors.push_back(std::make_shared<SimpleSpanProcessor>(std::make_unique<SharedSpanExporter>(extra)));
+  auto provider = configure_from_env(o);
+  ASSERT_NE(provider, nullptr);
+  EXPECT_EQ(tracer_provider(), provider);
+  EXPECT_EQ(provider->sampler().description(), "AlwaysOnSampler");
+  get_tracer("t")->start_span("both").end();
+  EXPECT_TRUE(shutdown());
+  ASSERT_EQ(mem->finished_spans().size(), 1u);    // the environment's exporter, batched
+  ASSERT_EQ(extra->finished_spans().size(), 1u);  // and the extra processor
+  set_tracer_provider(nullptr);
+}
+
+TEST(Configure, SpanProcessorsFromEnvMakeASimpleProcessorForTheConsoleAndBatchesOtherwise) {
+  register_span_exporter("memlisted", [] { return std::make_unique<InMemorySpanExporter>(); });
+  ScopedEnv a("OTEL_TRACES_EXPORTER", "console,memlisted");
+  const auto processors = span_processors_from_env();
+  ASSERT_EQ(processors.size(), 2u);
+  EXPECT_NE(dynamic_cast<SimpleSpanProcessor*>(processors[0].get()), nullptr);
+  EXPECT_NE(dynamic_cast<BatchSpanProcessor*>(processors[1].get()), nullptr);
+  EXPECT_EQ(span_processors_from_env("none").size(), 0u);  // the argument replaces the variable
+  for (const auto& p : processors) p->shutdown();
+}

@@ -54,12 +54,22 @@ TEST(LatencyHistogram, PercentilesAreThoseOfTheSortedValues) {
     EXPECT_NEAR(static_cast<double>(h.percentile(q).count()), exact, exact / 256.0 + 1) << q;
   }
   EXPECT_EQ(h.percentile(1.0), h.max());  // never above the largest value recorded
+
+  double sum = 0, squares = 0;  // the mean and sample standard deviation, computed directly
+  for (const auto v : sorted) sum += static_cast<double>(v);
+  const double mean = sum / static_cast<double>(sorted.size());
+  for (const auto v : sorted) squares += (static_cast<double>(v) - mean) * (static_cast<double>(v) - mean);
+  EXPECT_NEAR(h.mean(), mean, mean * 1e-9);
+  const double stdev = std::sqrt(squares / static_cast<double>(sorted.size() - 1));
+  EXPECT_NEAR(h.stdev(), stdev, stdev * 1e-9);
 }
 
 TEST(LatencyHistogram, EmptyAndNegative) {
   LatencyHistogram h;
   EXPECT_EQ(h.percentile(0.5), nanoseconds(0));
   EXPECT_EQ(h.max(), nanoseconds(0));
+  EXPECT_EQ(h.mean(), 0.0);
+  EXPECT_EQ(h.stdev(), 0.0);
   h.record(nanoseconds(-5));  // a clock that went back counts as zero
   EXPECT_EQ(h.count(), 1u);
   EXPECT_EQ(h.percentile(0.99), nanoseconds(0));

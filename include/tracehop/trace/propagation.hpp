@@ -77,7 +77,8 @@ PropagatorPtr propagator_from_names(std::string_view names);
 /// From OTEL_PROPAGATORS (default "tracecontext,baggage").
 PropagatorPtr propagator_from_env();
 
-/// The global propagator (default: tracecontext + baggage).
+/// The global propagator. Until one is set: OTEL_PROPAGATORS's, read at first use (default
+/// tracecontext + baggage).
 PropagatorPtr global_propagator();
 void set_global_propagator(PropagatorPtr propagator);
 

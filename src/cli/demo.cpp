@@ -2,7 +2,7 @@
 // instrumented services (inventory, which calls pricing; one flaky endpoint answers 503 twice)
 // run on their own thread; the gateway calls them under parent spans with the guide's hooks and
 // url_filter, shares one pooled session, retries by hand as the guide does, and the traces are
-// printed as waterfalls.
+// printed as waterfalls. Its text explains each step in plain words, not the guide's.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
@@ -10,9 +10,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "commands.hpp"
+#include "common/env.hpp"
+#include "common/text.hpp"
 #include "telemetry.hpp"
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"
@@ -148,19 +151,31 @@ const trace::SpanData* find_span(const std::vector<trace::SpanDataPtr>& spans, t
 
 int run_demo(const DemoOptions& options) {
   // One provider per service, each from the environment with --exporter on top, all feeding
-  // one in-memory store for the waterfall (and the --spans-out file).
+  // one in-memory store for the waterfall (and the --spans-out file). The console exporter writes
+  // into a buffer printed after the story, so the two do not interleave.
   auto memory = std::make_shared<trace::InMemorySpanExporter>();
   const auto store = std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<trace::SharedSpanExporter>(memory));
   const auto out = options.spans_out.empty() ? nullptr : spans_out_processor(options.spans_out);
+  std::string exporters;
+  bool console = false;
+  for (const auto& name : tracehop::detail::split_list(options.exporter.value_or(tracehop::detail::env("OTEL_TRACES_EXPORTER").value_or("none")))) {
+    if (tracehop::detail::ascii_lower(name) == "console")
+      console = true;
+    else
+      exporters += (exporters.empty() ? "" : ",") + name;
+  }
+  std::ostringstream console_text;
+  const auto console_out =
+      console ? std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<trace::ConsoleSpanExporter>(console_text)) : nullptr;
   auto provider_for = [&](const std::string& service) {
     ProviderOverrides o;
-    o.exporters = options.exporter;
-    if (!o.exporters && !std::getenv("OTEL_TRACES_EXPORTER")) o.exporters = "none";
+    o.exporters = exporters.empty() ? "none" : exporters;
     o.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", service}});
     auto provider = provider_from_env(o);
     if (!provider) provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{.resource = o.resource});
     provider->add_span_processor(store);
     if (out) provider->add_span_processor(out);
+    if (console_out) provider->add_span_processor(console_out);
     return provider;
   };
   trace::set_global_propagator(trace::propagator_from_env());
@@ -173,8 +188,9 @@ int run_demo(const DemoOptions& options) {
   instrument::HttpClientInstrumentor{}.instrument(gateway_instrumentation(services));
   const auto tracer = trace::get_tracer("tracehop.demo", TRACEHOP_VERSION);
 
-  std::cout << "tracehop demo: a checkout gateway calls two instrumented services over HTTP on loopback\n"
-            << "  inventory  " << services.inventory_url() << "  (calls pricing; /flaky answers 503 twice)\n"
+  std::cout << "tracehop demo: three services on this machine, each recording spans, one request traced across\n"
+            << "all of them. checkout-gateway (this process) calls inventory over HTTP, which calls pricing.\n"
+            << "  inventory  " << services.inventory_url() << "  (its /flaky answers 503 twice, then 200)\n"
             << "  pricing    " << services.pricing_url() << "\n\n";
 
   asio::io_context io;
@@ -225,27 +241,34 @@ int run_demo(const DemoOptions& options) {
   trace::set_tracer_provider(nullptr);
 
   const auto spans = memory->finished_spans();
-  std::cout << "1. GET inventory /items/SKU-9931 inside the span \"check-inventory\"\n"
-            << "   the inventory service received  traceparent: " << services.received_traceparent() << '\n';
+  std::cout << "1. One trace across three services. The gateway's GET inventory/items/SKU-9931 ran inside its\n"
+            << "   span \"check-inventory\"; the inventory service received the trace in one header:\n"
+            << "     traceparent: " << services.received_traceparent() << '\n';
   if (const auto* client = find_span(spans, trace::SpanKind::Client, "checkout-gateway")) {
     std::cout << "   = trace " << client->context.trace_id().to_hex() << ", parent span "
-              << client->context.span_id().to_hex() << ": the gateway's CLIENT span\n"
-              << "   its hooks and url_filter recorded:";
+              << client->context.span_id().to_hex() << " (the gateway's CLIENT span).\n"
+              << "   The gateway's request and response hooks added attributes, and its URL filter took the\n"
+              << "   session=... query out of the recorded URL:\n    ";
     for (const char* key : {"peer.service", "http.request.host", "http.response.body.size", "http.url", "url.full"})
       if (const auto* v = trace::find_attribute(client->attributes, key)) std::cout << "  " << key << '=' << v->to_string();
     std::cout << '\n';
   }
-  std::cout << "   item: " << item << "\n\n2. The guide's retry loop on /flaky:";
+  std::cout << "   The answer: " << item << "\n\n2. Retries. The gateway calls /flaky until it answers 200:";
   for (std::size_t i = 0; i < attempts.size(); ++i) std::cout << "  attempt " << i + 1 << ": " << attempts[i];
-  std::cout << "  (three sibling CLIENT spans)\n\n"
-            << "3. Six concurrent requests on one shared session (limit_per_host = 2): "
-            << plural(after.created - before.created, "new connection") << " and "
+  std::cout << ".\n   Each attempt is a CLIENT span of its own, side by side under \"fetch-inventory-retrying\".\n\n"
+            << "3. A shared connection pool. Six requests at once on one session that may open 2 connections to\n"
+            << "   a host: " << plural(after.created - before.created, "new connection") << " and "
             << plural(after.reused - before.reused, "reuse")
-            << "; the wait for a pooled connection is on each CLIENT span\n\n";
+            << ";\n   each CLIENT span records how long it waited for a connection (pool wait).\n\n"
+            << "The traces as timelines (each bar: when the span ran within its trace; ERROR: a failed span):\n\n";
   WaterfallOptions w;
   w.show_service = true;
   w.name_width = 42;
   print_waterfall(std::cout, spans, w);
+  if (console)
+    std::cout << "\nEvery span as the console exporter writes it (the layout of OpenTelemetry Python's\n"
+              << "ConsoleSpanExporter), in the order the spans ended:\n"
+              << console_text.str();
   return 0;
 }
 

@@ -48,18 +48,26 @@ int main(int argc, char** argv) {
       "the URL).");
 
   ServeOptions serve;
-  auto* serve_cmd = app.add_subcommand("serve", "an instrumented server");
+  auto* serve_cmd = app.add_subcommand("serve", "an instrumented HTTP server with test routes");
   serve_cmd->footer(
-      "Routes: GET /items/{sku} (a JSON item), GET /status/{code} (that status, 200-599), GET /delay/{ms}\n"
-      "(answers after ms, at most 60000), GET|POST /echo (the request as JSON), POST /test (the W3C\n"
-      "trace-context test-service protocol). Every GET route answers HEAD. SIGTERM or SIGINT: finish\n"
-      "in-flight requests, flush the spans, exit 0.");
-  serve_cmd->add_option("--host", serve.host, "the address to listen on")->capture_default_str();
+      "Routes:\n"
+      "  GET /items/{sku}     a JSON item\n"
+      "  GET /status/{code}   that status (200-599)\n"
+      "  GET /delay/{ms}      answers after ms milliseconds (at most 60000)\n"
+      "  GET|POST /echo       the request as JSON (a body that is not UTF-8 as body_base64)\n"
+      "  POST /test           the W3C trace-context test-service protocol: a JSON array of\n"
+      "                       {\"url\", \"arguments\"}, each arguments POSTed to its url, in order\n"
+      "Every GET route answers HEAD. Its first stdout line is 'listening on http://HOST:PORT'.\n"
+      "SIGTERM or SIGINT: finish in-flight requests, flush the spans, exit 0. Exit 1 when it cannot\n"
+      "listen (the reason on stderr), 2 bad usage.");
+  serve_cmd->add_option("--host", serve.host, "the address or host name to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
   serve_cmd->add_option("--name", serve.name, "the service.name of its spans");
-  auto* serve_spans = serve_cmd->add_option("--spans-out", serve.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  auto* serve_spans = serve_cmd->add_option("--spans-out", serve.spans_out, "append every span as OTLP/JSON lines to FILE (- for stdout)");
   serve_cmd->add_flag("--no-trace", serve.no_trace, "no instrumentation at all (the baseline of bench/server-overhead)")
       ->excludes(serve_spans);
+  serve_cmd->add_flag("--access-log,!--no-access-log", serve.access_log,
+                      "a line per request on stderr: time, method, target, status, duration, trace id (default: on a terminal)");
 
   BenchOptions bench;
   auto* bench_cmd = app.add_subcommand("bench", "a bounded load run on one session");

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <system_error>
 #include <span>
 
 #include "router.hpp"
@@ -410,12 +411,29 @@ void Server::start() {
     next = [mw = *it, inner = std::move(next)](ServerRequest& r) { return mw(r, inner); };
   impl.chain = std::move(next);
 
-  const tcp::endpoint ep(asio::ip::make_address(impl.options.host), impl.options.port);
-  impl.acceptor.open(ep.protocol());
-  impl.acceptor.set_option(tcp::acceptor::reuse_address(true));
-  if (ep.address().is_v6()) impl.acceptor.set_option(asio::ip::v6_only(true));
-  impl.acceptor.bind(ep);
-  impl.acceptor.listen(asio::socket_base::max_listen_connections);
+  // Errors say what failed in words ("cannot listen on 127.0.0.1:8080: Address already in use"),
+  // without Boost's source location.
+  const auto where = (impl.options.host.find(':') != std::string::npos ? "[" + impl.options.host + "]" : impl.options.host) +
+                     ":" + std::to_string(impl.options.port);
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl.options.host, ec);
+  if (ec) {  // a name, such as localhost: its first address
+    tcp::resolver resolver(impl.executor);
+    const auto found = resolver.resolve(impl.options.host, "", asio::ip::resolver_base::address_configured, ec);
+    if (ec || found.empty()) throw std::system_error(ec, "cannot listen on " + where + ": cannot resolve '" + impl.options.host + "'");
+    address = found.begin()->endpoint().address();
+  }
+  const tcp::endpoint ep(address, impl.options.port);
+  impl.acceptor.open(ep.protocol(), ec);
+  if (!ec) impl.acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec && ep.address().is_v6()) impl.acceptor.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) impl.acceptor.bind(ep, ec);
+  if (!ec) impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    impl.acceptor.close(ignored);
+    throw std::system_error(ec, "cannot listen on " + where);
+  }
   impl.bound_port = impl.acceptor.local_endpoint().port();
   trace::Scope clean{trace::Context{}};
   spawn(impl.executor, impl.accept_loop());

@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
+#include <regex>
+#include <sstream>
 
 #include "process.hpp"
 #include "tracehop_cli.hpp"
@@ -273,4 +275,102 @@ TEST(CliServe, HeadOnEveryRouteSendsTheHeadersOnly) {
   EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
   expect_serving(port);
   EXPECT_EQ(serve.stop(), 0);
+}
+
+// Listening: a port in use is one plain line and exit 1; a host name resolves.
+TEST(CliServe, APortInUseSaysSoAndAHostNameResolves) {
+  Serve first("first-on-port");
+  const auto port = std::to_string(port_of(first.url()));
+  const auto taken = run_command({kCli, "serve", "--port", port}, kEnv);
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_EQ(taken.err, "tracehop: cannot listen on 127.0.0.1:" + port + ": Address already in use\n");
+  EXPECT_EQ(first.stop(), 0);
+
+  ChildProcess named({kCli, "serve", "--port", "0", "--host", "localhost"}, kEnv);
+  const auto line = named.read_line(10s);
+  ASSERT_TRUE(line);
+  ASSERT_TRUE(line->starts_with("listening on http://localhost:")) << *line;
+  const auto url = line->substr(std::string("listening on ").size());
+  EXPECT_EQ(get("GET", url + "/items/A1").json.at("sku"), "A1");
+  EXPECT_EQ(named.stop(SIGTERM), 0);
+}
+
+// --access-log: a line per request with the method, target, status, duration and trace id.
+TEST(CliServe, TheAccessLogHasALinePerRequestWithItsTraceId) {
+  const auto spans_file = temp_path("access.jsonl");
+  ChildProcess serve({kCli, "serve", "--port", "0", "--access-log", "--spans-out", spans_file}, kEnv, true);
+  const auto line = serve.read_line(10s);
+  ASSERT_TRUE(line);
+  const auto url = line->substr(std::string("listening on ").size());
+  EXPECT_EQ(get("GET", url + "/items/A1?x=1").status, 200);
+  EXPECT_EQ(get("GET", url + "/status/503").status, 503);
+  EXPECT_EQ(serve.stop(SIGTERM), 0);
+  const auto spans = read_spans(spans_file);
+  std::remove(spans_file.c_str());
+  ASSERT_EQ(spans.size(), 2u);
+  std::istringstream log(serve.err());
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(log, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 2u) << serve.err();
+  const std::regex format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (GET \S+ \d{3}) \d+\.\d{3} ms ([0-9a-f]{32}))");
+  const std::pair<std::string, std::string> expected[] = {{"GET /items/A1?x=1 200", spans[0].trace_id},
+                                                          {"GET /status/503 503", spans[1].trace_id}};
+  for (std::size_t i = 0; i < 2; ++i) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(lines[i], m, format)) << lines[i];
+    EXPECT_EQ(m[1], expected[i].first);
+    EXPECT_EQ(m[2], expected[i].second);  // the SERVER span's trace
+  }
+
+  // Off unless asked (stderr is not a terminal here).
+  ChildProcess quiet({kCli, "serve", "--port", "0"}, kEnv, true);
+  const auto quiet_line = quiet.read_line(10s);
+  ASSERT_TRUE(quiet_line);
+  EXPECT_EQ(get("GET", quiet_line->substr(std::string("listening on ").size()) + "/items/A1").status, 200);
+  EXPECT_EQ(quiet.stop(SIGTERM), 0);
+  EXPECT_EQ(quiet.err(), "");
+}
+
+// /echo answers valid JSON whatever the bytes: a body that is not UTF-8 in base64, a header's
+// obs-text read as ISO-8859-1.
+TEST(CliServe, EchoAnswersValidJsonForAnyBytes) {
+  Serve serve("echo-bytes");
+  RequestOptions binary;
+  binary.data = std::string("\xff\xfe\x00\x01", 4);
+  binary.headers.add("X-Latin", "caf\xe9");
+  const auto b = get("POST", serve.url() + "/echo", std::move(binary));
+  ASSERT_TRUE(b.json.is_object()) << b.body;  // it parsed
+  EXPECT_EQ(b.json.at("body_base64"), "//4AAQ==");
+  EXPECT_FALSE(b.json.as_object().contains("body"));
+  bool seen = false;
+  for (const auto& h : b.json.at("headers").as_array())
+    if (h.at(0) == "X-Latin") seen = (h.at(1) == "caf\u00e9");
+  EXPECT_TRUE(seen) << b.body;
+  RequestOptions text;
+  text.data = "h\xc3\xa9llo";  // UTF-8 stays text
+  const auto t = get("POST", serve.url() + "/echo", std::move(text));
+  EXPECT_EQ(t.json.at("body"), "h\u00e9llo");
+  for (const char* cut : {"\xc3", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf"}) {  // cut, surrogate, > U+10FFFF, overlong
+    RequestOptions bad;
+    bad.data = cut;
+    const auto r = get("POST", serve.url() + "/echo", std::move(bad));
+    EXPECT_TRUE(r.json.as_object().contains("body_base64")) << r.body;
+  }
+  EXPECT_EQ(serve.stop(), 0);
+  const auto help = run_command({kCli, "serve", "--help"}, kEnv);
+  for (const char* route : {"GET /items/{sku}", "GET /status/{code}", "GET /delay/{ms}", "GET|POST /echo", "POST /test"})
+    EXPECT_NE(help.out.find(route), std::string::npos) << route;
+}
+
+// `demo --exporter console`: the story first, then every span as JSON, never interleaved.
+TEST(CliDemo, TheConsoleExportersSpansComeAfterTheStory) {
+  const auto r = run_command({kCli, "demo", "--exporter", "console"}, {});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto story_end = r.out.find("Every span as the console exporter writes it");
+  ASSERT_NE(story_end, std::string::npos) << r.out;
+  EXPECT_GT(r.out.find("{\n    \"name\""), story_end);  // the first span's JSON
+  EXPECT_LT(r.out.find("The traces as timelines"), story_end);
+  std::size_t spans = 0;
+  for (auto at = r.out.find("\n    \"name\": "); at != std::string::npos; at = r.out.find("\n    \"name\": ", at + 1)) ++spans;
+  EXPECT_EQ(spans, 26u);  // every span of the three traces
 }

@@ -169,6 +169,34 @@ TEST(Server, ListensOnIpv6Loopback) {
   EXPECT_EQ(c.read_response().rfind("HTTP/1.1 200", 0), 0u);
 }
 
+// What cannot be listened on is a std::system_error that says where and why, in words; a host
+// name listens on its first address.
+TEST(Server, AnAddressInUseSaysWhereAndAHostNameResolves) {
+  ServerThread first;
+  first.start();
+  asio::io_context io;
+  Server second(io.get_executor(), {.host = "127.0.0.1", .port = first.port()});
+  try {
+    second.start();
+    ADD_FAILURE() << "listened twice on one port";
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(std::string(e.what()), "cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use");
+    EXPECT_EQ(e.code(), std::errc::address_in_use);
+  }
+
+  ServerThread named({.host = "localhost"});
+  add_routes(named.server());
+  named.start();
+  EXPECT_EQ(named.server().url(), "http://localhost:" + std::to_string(named.port()));
+  test::run([&]() -> asio::awaitable<void> {  // the client tries each of localhost's addresses
+    ClientSession session(co_await asio::this_coro::executor);
+    auto resp = co_await session.get(named.server().url() + "/items/named");
+    EXPECT_EQ(resp.status(), 200);
+    co_await resp.read();
+    co_await session.close();
+  });
+}
+
 // --- faults stay in their connection (issue 10) --------------------------------------------------
 
 namespace {

@@ -59,16 +59,30 @@ inline pid_t start_child(std::vector<std::string> argv, std::vector<std::string>
 
 class ChildProcess {
  public:
-  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {}) {
+  /// With `capture_stderr`, what the child prints on stderr is kept for err(); else it goes to
+  /// the test's.
+  explicit ChildProcess(std::vector<std::string> argv, std::vector<std::string> env = {}, bool capture_stderr = false) {
     int out[2];
     if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-    pid_ = start_child(std::move(argv), std::move(env), out[1]);
+    if (capture_stderr && !(err_ = std::tmpfile())) throw std::runtime_error("tmpfile failed");
+    pid_ = start_child(std::move(argv), std::move(env), out[1], err_ ? fileno(err_) : -1);
     ::close(out[1]);
     out_ = out[0];
   }
   ~ChildProcess() {
     stop(SIGTERM);
     if (out_ >= 0) ::close(out_);
+    if (err_) std::fclose(err_);
+  }
+
+  /// Everything the child has printed on stderr so far (with capture_stderr).
+  std::string err() const {
+    std::string text;
+    if (!err_) return text;
+    char buf[4096];  // pread: the file offset is the child's too (it appends there)
+    for (ssize_t n; (n = ::pread(fileno(err_), buf, sizeof buf, static_cast<off_t>(text.size()))) > 0;)
+      text.append(buf, static_cast<std::size_t>(n));
+    return text;
   }
 
   /// Sends `sig` and waits up to 2 s for the child to exit (then kills it): its exit code, or
@@ -118,6 +132,7 @@ class ChildProcess {
   pid_t pid_ = -1;
   int exit_code_ = -1;
   int out_ = -1;
+  std::FILE* err_ = nullptr;
   std::string buffer_;
 };
 

@@ -109,7 +109,7 @@ class RequestObserver {
 };
 
 struct ServerOptions {
-  std::string host = "127.0.0.1";  // a literal address: 127.0.0.1, ::1, 0.0.0.0
+  std::string host = "127.0.0.1";  // an address (127.0.0.1, ::1, 0.0.0.0), or a name: its first address
   unsigned short port = 0;         // 0: any free port (see Server::port())
   std::size_t max_header_bytes = 16 * 1024;  // larger: 431
   std::size_t max_header_count = 100;        // more fields: 431
@@ -139,7 +139,8 @@ class Server {
   /// end in the reverse order, as nested scopes do.
   void observe(std::shared_ptr<RequestObserver> observer);
 
-  /// Binds, listens and starts accepting. Throws std::system_error (e.g. address in use).
+  /// Binds, listens and starts accepting. Throws std::system_error whose what() says where and
+  /// why ("cannot listen on 127.0.0.1:8080: Address already in use").
   void start();
   /// Stops accepting, lets every in-flight request finish (each gets `Connection: close`),
   /// closes idle connections, and returns when all connections are gone.

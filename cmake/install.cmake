@@ -1,7 +1,13 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/tracehop DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS tracehop_trace tracehop_http tracehop_instrument tracehop_otlp_json tracehop_otlp EXPORT tracehopTargets
+install(TARGETS tracehop_trace tracehop_http tracehop_instrument tracehop_otlp_json EXPORT tracehopTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# The OTLP exporters, a component of their own: only `find_package(tracehop COMPONENTS otlp)`
+# looks for Protobuf and gRPC.
+install(TARGETS tracehop_otlp EXPORT tracehopOtlpTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
@@ -9,6 +15,7 @@ if(TRACEHOP_BUILD_CLI)
   install(TARGETS tracehop RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()
 install(EXPORT tracehopTargets NAMESPACE tracehop:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tracehop)
+install(EXPORT tracehopOtlpTargets NAMESPACE tracehop:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tracehop)
 
 configure_package_config_file(cmake/tracehopConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/tracehopConfig.cmake

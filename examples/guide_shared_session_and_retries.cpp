@@ -78,7 +78,7 @@ int main() {
     o.retry = th::http::RetryPolicy{};
     o.retry->initial_backoff = std::chrono::milliseconds(20);
     o.raise_for_status = true;
-    auto resp = co_await session.get(base + "/items/" + sku, std::move(o));
+    auto resp = co_await session.get(base + "/items/" + sku, o);
     co_return co_await resp.json();
   };
 

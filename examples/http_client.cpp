@@ -30,7 +30,7 @@ int main() {
 
     http::RequestOptions post{.json = boost::json::value{{"sku", "SKU-9931"}},
                               .timeout = http::ClientTimeout{.total = std::chrono::seconds(2)}};
-    auto created = co_await session.post(base + "/orders", std::move(post));
+    auto created = co_await session.post(base + "/orders", post);
     std::cout << "order: " << created.status() << ' ' << co_await created.text() << '\n';
     co_await session.close();
     co_await server.stop();

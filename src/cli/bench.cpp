@@ -174,7 +174,7 @@ struct Run {
     http::RequestOptions o;
     o.trace = traced;
     o.data = options.data;
-    return session.request(method, options.url, std::move(o));
+    return session.request_consuming(method, options.url, o);
   }
 
   // `t0`: when the request was due (its scheduled start at a --rate, so a late start counts).

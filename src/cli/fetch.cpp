@@ -166,7 +166,7 @@ int run_fetch(const FetchOptions& o) {
     const auto executor = co_await asio::this_coro::executor;
     http::ClientSession session(executor, std::move(so));
     try {
-      auto resp = co_await session.request(method, o.url, std::move(ro));
+      auto resp = co_await session.request(method, o.url, ro);
       status = resp.status();
       final_url = resp.url().buffer();
       if (o.fail && status >= 400) {  // as curl --fail: no body

@@ -134,7 +134,7 @@ asio::awaitable<ServerResponse> test_service(ServerRequest& r, http::ClientSessi
     const auto* arguments = object.if_contains("arguments");
     o.json = arguments ? *arguments : json::value(json::array{});
     try {
-      auto resp = co_await session.post(url, std::move(o));
+      auto resp = co_await session.post(url, o);
       co_await resp.read();
     } catch (const http::ClientError& e) {
       failures.push_back(json::object{{"url", url}, {"error", e.what()}});

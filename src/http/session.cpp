@@ -118,8 +118,7 @@ asio::awaitable<Response> rethrow(std::exception_ptr e) {
 // Not a coroutine itself: what it prepares needs no I/O, and the request runs in with_retries()'s
 // frame (each frame is an allocation). An error found here is thrown when the result is awaited,
 // as a coroutine's would be.
-asio::awaitable<Response> ClientSession::request(std::string_view method, std::string_view url_text,
-                                                 RequestOptions o) {
+asio::awaitable<Response> ClientSession::start(std::string_view method, std::string_view url_text, RequestOptions&& o) {
   try {
     return detail::with_retries(prepare(method, url_text, std::move(o)));
   } catch (...) {

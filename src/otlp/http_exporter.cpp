@@ -65,7 +65,7 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanD
       o.trace = false;
       try {
         accounting_.request();
-        auto resp = co_await session_->post(endpoint_, std::move(o));
+        auto resp = co_await session_->request_consuming("POST", endpoint_, o);
         const std::string answer = co_await resp.read();
         const int status = resp.status();
         if (status >= 200 && status < 300) {

@@ -1,7 +1,10 @@
+#ifdef WITH_OTLP
 #include <tracehop/otlp/exporter.hpp>
+#endif
 #include <tracehop/trace.hpp>
 #include <tracehop/configure.hpp>
 #include <tracehop/http/session.hpp>  // Asio: compiles only with the setting tracehop::http passes on
+#include <tracehop/instrument/client.hpp>
 
 #include <iostream>
 
@@ -13,8 +16,13 @@ int main() {
   provider->add_span_processor(std::make_shared<tt::SimpleSpanProcessor>(std::move(exporter)));
   provider->get_tracer("consumer")->start_span("installed").end();
   const auto spans = memory->finished_spans();
+#ifdef WITH_OTLP
   // The OTLP exporter links, and is registered for OTEL_TRACES_EXPORTER=otlp.
   if (!tracehop::make_span_exporter("otlp")) return 1;
+#else
+  tracehop::instrument::HttpClientInstrumentor{}.instrument();  // the instrumentation links without OTLP
+  tracehop::instrument::HttpClientInstrumentor{}.uninstrument();
+#endif
   std::cout << "spans: " << spans.size() << " name: " << spans.at(0)->name << '\n';
   return spans.size() == 1 ? 0 : 1;
 }

@@ -44,7 +44,7 @@ Got get(const std::string& method, const std::string& url, RequestOptions o = {}
   Got got;
   run([&]() -> asio::awaitable<void> {
     ClientSession session(co_await asio::this_coro::executor);
-    auto resp = co_await session.request(method, url, std::move(o));
+    auto resp = co_await session.request(method, url, o);
     got.status = resp.status();
     got.body = co_await resp.read();
     boost::system::error_code ec;
@@ -205,7 +205,7 @@ TEST(CliServe, EveryStatusFrom100To599IsAnsweredAndTheServerStaysUp) {
     for (int code = 100; code <= 599; ++code) {
       RequestOptions o;
       o.allow_redirects = false;
-      auto resp = co_await session.get(serve.url() + "/status/" + std::to_string(code), std::move(o));
+      auto resp = co_await session.get(serve.url() + "/status/" + std::to_string(code), o);
       const auto body = co_await resp.read();
       if (code < 200) {
         EXPECT_EQ(resp.status(), 400) << code;

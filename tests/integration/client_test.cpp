@@ -121,7 +121,7 @@ TEST_F(ClientTest, BodiesQueryAndHeadersInCallerOrder) {
     SessionOptions session_options{.headers = {{"X-Session", "s"}}};
     ClientSession session(co_await asio::this_coro::executor, std::move(session_options));
     RequestOptions o1{.headers = {{"X-B", "2"}, {"X-A", "1"}}, .params = {{"q", "a b"}}, .json = json::value{{"k", 1}}};
-    auto r1 = co_await session.post(url("/echo"), std::move(o1));
+    auto r1 = co_await session.post(url("/echo"), o1);
     auto e1 = co_await r1.json();
     EXPECT_EQ(e1.at("method"), "POST");
     EXPECT_EQ(e1.at("query"), "q=a%20b");
@@ -135,13 +135,13 @@ TEST_F(ClientTest, BodiesQueryAndHeadersInCallerOrder) {
     EXPECT_LT(pos("X-B"), pos("X-A"));
 
     RequestOptions o2{.form = QueryParams{{"a", "1"}, {"b", "x y"}}};
-    auto r2 = co_await session.put(url("/echo"), std::move(o2));
+    auto r2 = co_await session.put(url("/echo"), o2);
     auto e2 = co_await r2.json();
     EXPECT_EQ(e2.at("body"), "a=1&b=x%20y");
     EXPECT_EQ(header_value(e2, "Content-Type"), "application/x-www-form-urlencoded");
 
     RequestOptions o3{.data = std::string("raw bytes")};
-    auto r3 = co_await session.patch(url("/echo"), std::move(o3));
+    auto r3 = co_await session.patch(url("/echo"), o3);
     EXPECT_EQ((co_await r3.json()).at("body"), "raw bytes");
     co_await session.close();
   });
@@ -155,7 +155,7 @@ TEST_F(ClientTest, BodyLargerThanTheSocketBufferIsWrittenWhole) {
     std::string big(6 << 20, 'x');
     for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + (i / 4096) % 26);
     RequestOptions o{.data = big};
-    auto r = co_await session.post(url("/echo"), std::move(o));
+    auto r = co_await session.post(url("/echo"), o);
     auto echo = co_await r.json();
     EXPECT_TRUE(echo.at("body").as_string() == big);
     auto again = co_await session.get(url("/items/after"));  // the connection is still in step
@@ -264,7 +264,7 @@ TEST_F(ClientTest, TotalTimeout) {
     ClientSession session(co_await asio::this_coro::executor);
     try {
       RequestOptions o2{.timeout = ClientTimeout{.total = 100ms}};
-      co_await session.get(url("/delay/700"), std::move(o2));
+      co_await session.get(url("/delay/700"), o2);
       ADD_FAILURE() << "no timeout";
     } catch (const ServerTimeoutError& e) {
       EXPECT_EQ(e.timeout_kind(), TimeoutKind::Total);
@@ -277,7 +277,7 @@ TEST_F(ClientTest, SockReadTimeout) {
   run([&]() -> asio::awaitable<void> {
     ClientSession session(co_await asio::this_coro::executor);
     RequestOptions o3{.timeout = ClientTimeout{.sock_read = 100ms}};
-    EXPECT_THROW(co_await session.get(url("/delay/700"), std::move(o3)),
+    EXPECT_THROW(co_await session.get(url("/delay/700"), o3),
                  SocketTimeoutError);
     co_await session.close();
   });
@@ -295,7 +295,7 @@ TEST_F(ClientTest, ConnectTimeoutCoversWaitingForThePool) {
     for (int tries = 0; tries < 1000 && session.pool_stats().open == 0; ++tries) co_await sleep_for(1ms);
     try {
       RequestOptions o4{.timeout = ClientTimeout{.connect = 50ms}};
-      co_await session.get(url("/items/x"), std::move(o4));
+      co_await session.get(url("/items/x"), o4);
       ADD_FAILURE() << "no timeout";
     } catch (const ConnectionTimeoutError& e) {
       EXPECT_EQ(e.timeout_kind(), TimeoutKind::Connect);
@@ -328,7 +328,7 @@ TEST(ClientErrors, SockConnectTimeoutAgainstAServerThatNeverAccepts) {
     ClientSession session(co_await asio::this_coro::executor);
     try {
       RequestOptions o{.timeout = ClientTimeout{.total = 5s, .sock_connect = 200ms}};
-      co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/", std::move(o));
+      co_await session.get("http://127.0.0.1:" + std::to_string(port) + "/", o);
       ADD_FAILURE() << "connected to a listener that never accepts";
     } catch (const ConnectionTimeoutError& e) {
       EXPECT_EQ(e.timeout_kind(), TimeoutKind::SockConnect);
@@ -411,7 +411,7 @@ TEST(ClientErrors, ServerClosingBeforeAnswering) {
   run([&]() -> asio::awaitable<void> {
     ClientSession session(co_await asio::this_coro::executor);
     RequestOptions o5{.data = std::string("x")};
-    EXPECT_THROW(co_await session.post(peer.url(), std::move(o5)), ServerDisconnectedError);
+    EXPECT_THROW(co_await session.post(peer.url(), o5), ServerDisconnectedError);
     co_await session.close();
   });
 }
@@ -450,7 +450,7 @@ TEST(ClientPool, NonIdempotentRequestIsNotRetried) {
     auto r1 = co_await session.get(peer.url());
     co_await r1.read();
     RequestOptions o6{.data = std::string("once")};
-    EXPECT_THROW(co_await session.post(peer.url(), std::move(o6)), ServerDisconnectedError);
+    EXPECT_THROW(co_await session.post(peer.url(), o6), ServerDisconnectedError);
     co_await session.close();
   });
 }
@@ -465,7 +465,7 @@ TEST(ClientPool, ServerClosingIdleConnectionsIsDetected) {
     co_await r1.read();
     co_await sleep_for(200ms);  // the server closes the idle connection meanwhile
     RequestOptions o7{.data = std::string("after")};
-    auto r2 = co_await session.post(server.server().url() + "/echo", std::move(o7));
+    auto r2 = co_await session.post(server.server().url() + "/echo", o7);
     EXPECT_EQ((co_await r2.json()).at("body"), "after");  // even a POST: the stale one was never used
     EXPECT_EQ(session.pool_stats().created, 2u);
     co_await session.close();
@@ -513,7 +513,7 @@ TEST_F(ClientTest, RedirectsRelativeAbsoluteAndLoop) {
     co_await resp.read();
 
     RequestOptions o8{.allow_redirects = false};
-    auto no_follow = co_await session.get(url("/redirect/1"), std::move(o8));
+    auto no_follow = co_await session.get(url("/redirect/1"), o8);
     EXPECT_EQ(no_follow.status(), 302);
     co_await no_follow.read();
 
@@ -524,7 +524,7 @@ TEST_F(ClientTest, RedirectsRelativeAbsoluteAndLoop) {
       EXPECT_EQ(e.status(), 302);
     }
     RequestOptions o9{.data = std::string("payload")};
-    auto post = co_await session.post(url("/see-other"), std::move(o9));
+    auto post = co_await session.post(url("/see-other"), o9);
     auto echo = co_await post.json();
     EXPECT_EQ(echo.at("method"), "GET");  // 303: the next hop is a GET without the body
     EXPECT_EQ(echo.at("body"), "");
@@ -545,7 +545,7 @@ TEST_F(ClientTest, RaiseForStatus) {
       EXPECT_NE(e.url().find("/status/503"), std::string::npos);
     }
     RequestOptions o10{.raise_for_status = true};
-    EXPECT_THROW(co_await session.get(url("/status/404"), std::move(o10)), ClientResponseError);
+    EXPECT_THROW(co_await session.get(url("/status/404"), o10), ClientResponseError);
     co_await session.close();
   });
 }
@@ -608,7 +608,7 @@ TEST_F(ClientTest, CompressSendsAGzipBodyAndRefusesOtherCodings) {
     RequestOptions o;
     o.data = std::string(5000, 'x') + "|end";
     o.compress = "gzip";
-    auto resp = co_await session.post(url("/inflate"), std::move(o));
+    auto resp = co_await session.post(url("/inflate"), o);
     const std::string answer = co_await resp.read();
     std::istringstream in(answer);
     std::string coding, body;
@@ -622,7 +622,7 @@ TEST_F(ClientTest, CompressSendsAGzipBodyAndRefusesOtherCodings) {
     brotli.data = "x";
     brotli.compress = "br";
     try {
-      co_await session.post(url("/echo"), std::move(brotli));
+      co_await session.post(url("/echo"), brotli);
       ADD_FAILURE() << "no error";
     } catch (const ClientError& e) {
       EXPECT_NE(std::string(e.what()).find("'br' is not supported"), std::string::npos) << e.what();
@@ -774,16 +774,16 @@ TEST_F(ClientTest, HeaderInjectionIsRefusedBeforeAnyIo) {
     ClientSession session(co_await asio::this_coro::executor);
     RequestOptions smuggle{.headers = {{"X-Evil", "a\r\nX-Injected: yes"}}};
     try {
-      co_await session.get(url("/echo"), std::move(smuggle));
+      co_await session.get(url("/echo"), smuggle);
       ADD_FAILURE() << "sent a header value with CR LF";
     } catch (const ClientError& e) {
       EXPECT_EQ(e.code(), errc::invalid_header);
     }
     RequestOptions bad_name{.headers = {{"Bad Name", "x"}}};
-    EXPECT_THROW(co_await session.get(url("/echo"), std::move(bad_name)), ClientError);
+    EXPECT_THROW(co_await session.get(url("/echo"), bad_name), ClientError);
     EXPECT_THROW(co_await session.request("GE T", url("/echo")), ClientError);
     RequestOptions host{.headers = {{"Host", "virtual.test"}}};
-    auto resp = co_await session.get(url("/echo"), std::move(host));
+    auto resp = co_await session.get(url("/echo"), host);
     EXPECT_EQ(header_value(co_await resp.json(), "Host"), "virtual.test");  // the caller's Host wins
     co_await session.close();
   });
@@ -887,7 +887,7 @@ TEST(ClientCookies, JarKeepsCookiesAcrossRequestsAndRedirectsOnlyWhenEnabled) {
     EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/whoami")).text(), "session=s1");
     EXPECT_EQ(jar->size(), 1u);
     RequestOptions own{.headers = {{"Cookie", "mine=1"}}};  // a caller's Cookie header wins
-    EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/whoami", std::move(own))).text(), "mine=1");
+    EXPECT_EQ(co_await (co_await session.get(server.server().url() + "/whoami", own)).text(), "mine=1");
     co_await session.close();
   });
 }

@@ -163,7 +163,7 @@ TEST_F(InstrumentTest, InjectedTraceparentCarriesTheClientSpanIdAndReplacesTheCa
     o.headers.add("X-First", "1");
     o.headers.add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
     o.headers.add("X-Last", "2");
-    auto resp = co_await session.get(url("/echo"), std::move(o));
+    auto resp = co_await session.get(url("/echo"), o);
     echo = co_await resp.json();
     co_await session.close();
   });
@@ -387,7 +387,7 @@ TEST_F(InstrumentTest, OptOutAndExcludedUrlsStillPropagateButSuppressionSendsNot
     parent_id = parent->span_context().span_id().to_hex();
     RequestOptions no_trace;
     no_trace.trace = false;
-    auto r1 = co_await session.get(url("/echo"), std::move(no_trace));
+    auto r1 = co_await session.get(url("/echo"), no_trace);
     opted_out = co_await r1.json();
     auto r2 = co_await session.get(url("/echo?probe=/health"));
     excluded = co_await r2.json();
@@ -417,7 +417,7 @@ TEST_F(InstrumentTest, PropagationOfUntracedRequestsCanBeTurnedOff) {
     auto parent = memory.tracer->start_as_current_span("parent");
     RequestOptions no_trace;
     no_trace.trace = false;
-    auto r = co_await session.get(url("/echo"), std::move(no_trace));
+    auto r = co_await session.get(url("/echo"), no_trace);
     echo = co_await r.json();
     co_await session.close();
   });
@@ -536,7 +536,7 @@ TEST_F(InstrumentTest, ListedHeadersAreCaptured) {
     RequestOptions ro;
     ro.headers.add("X-Request-Id", "r-1");
     ro.headers.add("x-request-id", "r-2");
-    auto resp = co_await session.get(url("/items/h"), std::move(ro));
+    auto resp = co_await session.get(url("/items/h"), ro);
     co_await session.close();
   });
   const auto clients = of_kind(spans(), SpanKind::Client);
@@ -599,7 +599,7 @@ TEST_F(InstrumentTest, ServerAddressAndPortComeFromTheHostHeader) {
     for (const char* host : {"[::1]:9999", "shop.example", "shop.example:no-port"}) {
       RequestOptions o;
       o.headers.set("Host", host);
-      auto resp = co_await session.get(url("/items/a"), std::move(o));
+      auto resp = co_await session.get(url("/items/a"), o);
       co_await resp.read();
     }
     co_await session.close();
@@ -756,7 +756,7 @@ TEST_F(InstrumentTest, ServerCapturesListedHeaders) {
     ClientSession session(co_await asio::this_coro::executor);
     RequestOptions ro;
     ro.headers.add("X-Tenant", "acme");
-    auto resp = co_await session.get(listed.server().url() + "/t", std::move(ro));
+    auto resp = co_await session.get(listed.server().url() + "/t", ro);
     co_await session.close();
   });
   listed.stop();
@@ -777,7 +777,7 @@ TEST_F(InstrumentTest, CapturedHeadersDefaultToTheEnvironment) {
     ClientSession session(co_await asio::this_coro::executor);
     RequestOptions ro;
     ro.headers.add("X-From-Env", "yes");
-    auto resp = co_await session.get(url("/items/e"), std::move(ro));
+    auto resp = co_await session.get(url("/items/e"), ro);
     co_await session.close();
   });
   const auto clients = of_kind(spans(), SpanKind::Client);

@@ -134,7 +134,7 @@ TEST(Aiohttp, JsonChunkedGzipHeadersRedirectAndBodies) {
     EXPECT_EQ((co_await gz.text()).size(), 3004u);
 
     RequestOptions with_headers{.headers = {{"X-Second", "2"}, {"X-First", "1"}}};
-    auto h = co_await session.get(peer.url("/headers"), std::move(with_headers));
+    auto h = co_await session.get(peer.url("/headers"), with_headers);
     std::vector<std::string> names;
     const auto received = co_await h.json();
     for (const auto& pair : received.as_array()) names.emplace_back(pair.as_array()[0].as_string());
@@ -145,7 +145,7 @@ TEST(Aiohttp, JsonChunkedGzipHeadersRedirectAndBodies) {
     EXPECT_EQ((co_await redirected.json()).at("sku"), "after-redirect");
 
     RequestOptions form{.form = QueryParams{{"a", "1"}, {"b", "two words"}}};
-    auto posted = co_await session.post(peer.url("/echo"), std::move(form));
+    auto posted = co_await session.post(peer.url("/echo"), form);
     auto echo = co_await posted.json();
     EXPECT_EQ(echo.at("body"), "a=1&b=two%20words");
     EXPECT_EQ(echo.at("content_type"), "application/x-www-form-urlencoded");

@@ -65,7 +65,7 @@ struct RetryTest : ::testing::Test {
       ClientSession session(co_await asio::this_coro::executor);
       RequestOptions o;
       o.retry = policy;
-      auto resp = co_await session.request(method, url(path), std::move(o));
+      auto resp = co_await session.request(method, url(path), o);
       status = resp.status();
       co_await resp.read();
       co_await session.close();
@@ -136,7 +136,7 @@ TEST_F(RetryTest, RaiseForStatusAppliesToTheLastAttemptOnly) {
     RequestOptions o;
     o.retry = quick();
     o.raise_for_status = true;
-    auto resp = co_await session.get(url(), std::move(o));
+    auto resp = co_await session.get(url(), o);
     EXPECT_EQ(resp.status(), 200);
     co_await resp.read();
 
@@ -145,7 +145,7 @@ TEST_F(RetryTest, RaiseForStatusAppliesToTheLastAttemptOnly) {
     twice.retry = quick(2);
     twice.raise_for_status = true;
     try {
-      co_await session.get(url(), std::move(twice));
+      co_await session.get(url(), twice);
       ADD_FAILURE() << "no error";
     } catch (const ClientResponseError& e) {
       EXPECT_EQ(e.status(), 504);
@@ -193,7 +193,7 @@ TEST_F(RetryTest, EachAttemptIsASiblingClientSpanWithItsResendCount) {
     auto parent = memory.tracer->start_as_current_span("fetch");
     RequestOptions o;
     o.retry = quick();
-    auto resp = co_await session.get(url("/moved"), std::move(o));  // a redirect in every attempt
+    auto resp = co_await session.get(url("/moved"), o);  // a redirect in every attempt
     EXPECT_EQ(resp.status(), 200);
     co_await resp.read();
     co_await session.close();

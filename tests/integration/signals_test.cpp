@@ -190,7 +190,7 @@ TEST_F(SignalsTest, QueuedWhileThePoolIsFullAndUntracedRequestsSaySo) {
       co_await t.async_wait(asio::use_awaitable);
     }
     RequestOptions untraced{.trace = false};
-    auto r2 = co_await session.get(url("/echo-header"), std::move(untraced));
+    auto r2 = co_await session.get(url("/echo-header"), untraced);
     co_await r2.read();
     first.get();
     co_await session.close();

@@ -30,6 +30,17 @@
 #include "tracehop/http/signals.hpp"
 #include "tracehop/http/url.hpp"
 
+// g++ 12 and older destroy the temporaries of a braced initializer twice when they stand inside a
+// co_await expression. With them, the request methods take options by name only (see
+// ClientSession::request); other compilers also take temporaries. Define it 0 or 1 to choose.
+#ifndef TRACEHOP_NAMED_OPTIONS_ONLY
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
+#define TRACEHOP_NAMED_OPTIONS_ONLY 1
+#else
+#define TRACEHOP_NAMED_OPTIONS_ONLY 0
+#endif
+#endif
+
 namespace tracehop::http {
 
 namespace detail {
@@ -104,23 +115,46 @@ class ClientSession {
   ClientSession& operator=(const ClientSession&) = delete;
 
   /// Sends a request and returns once the response headers are in. Throws a ClientError
-  /// subclass (InvalidURL before any I/O).
-  ///
-  /// With g++ 12, build the options in a variable before the co_await:
+  /// subclass (InvalidURL before any I/O). Options are taken by name and copied:
   ///   RequestOptions o{.timeout = ClientTimeout{.total = 2s}};
-  ///   auto resp = co_await session.get(url, std::move(o));
-  /// g++ 12 destroys temporaries of a braced initializer twice when they stand inside a co_await
-  /// expression (a compiler bug); the overloads without options avoid it for the plain case.
-  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url,
-                                           RequestOptions options);
-  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url) {
-    return request(method, url, RequestOptions());
+  ///   auto resp = co_await session.get(url, o);
+#if TRACEHOP_NAMED_OPTIONS_ONLY
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url, const RequestOptions& options) {
+    return start(method, url, RequestOptions(options));
   }
-#define TRACEHOP_HTTP_METHOD(fn, verb)                                                        \
-  boost::asio::awaitable<Response> fn(std::string_view url, RequestOptions o) {                \
-    return request(verb, url, std::move(o));                                                   \
-  }                                                                                            \
-  boost::asio::awaitable<Response> fn(std::string_view url) { return request(verb, url, RequestOptions()); }
+  // g++ 12 destroys the temporaries of a braced initializer twice when they stand inside a
+  // co_await expression (a compiler bug: a double free at run time). So with it, the options are
+  // a named object: `RequestOptions o{...}; co_await session.get(url, o);`. A temporary here
+  // (`{...}`, `RequestOptions{...}` or `std::move(o)`) comes to this deleted overload.
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url,
+                                           RequestOptions&& g12_needs_named_options_see_session_hpp) = delete;
+#else
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url, RequestOptions options) {
+    return start(method, url, std::move(options));
+  }
+#endif
+  boost::asio::awaitable<Response> request(std::string_view method, std::string_view url) {
+    return start(method, url, RequestOptions());
+  }
+  /// The same, moving the options out of `options` (left empty) instead of copying them: for a
+  /// large body. A named object on every compiler.
+  boost::asio::awaitable<Response> request_consuming(std::string_view method, std::string_view url, RequestOptions& options) {
+    return start(method, url, std::move(options));
+  }
+#if TRACEHOP_NAMED_OPTIONS_ONLY
+#define TRACEHOP_HTTP_METHOD_OPTIONS(fn, verb)                                                       \
+  boost::asio::awaitable<Response> fn(std::string_view url, const RequestOptions& o) {                \
+    return start(verb, url, RequestOptions(o));                                                       \
+  }                                                                                                   \
+  /* g++ 12: a named RequestOptions only (see request() above) */                                     \
+  boost::asio::awaitable<Response> fn(std::string_view url, RequestOptions&& g12_needs_named_options_see_session_hpp) = delete;
+#else
+#define TRACEHOP_HTTP_METHOD_OPTIONS(fn, verb) \
+  boost::asio::awaitable<Response> fn(std::string_view url, RequestOptions o) { return start(verb, url, std::move(o)); }
+#endif
+#define TRACEHOP_HTTP_METHOD(fn, verb)   \
+  TRACEHOP_HTTP_METHOD_OPTIONS(fn, verb) \
+  boost::asio::awaitable<Response> fn(std::string_view url) { return start(verb, url, RequestOptions()); }
   TRACEHOP_HTTP_METHOD(get, "GET")
   TRACEHOP_HTTP_METHOD(post, "POST")
   TRACEHOP_HTTP_METHOD(put, "PUT")
@@ -129,6 +163,7 @@ class ClientSession {
   TRACEHOP_HTTP_METHOD(head, "HEAD")
   TRACEHOP_HTTP_METHOD(options, "OPTIONS")
 #undef TRACEHOP_HTTP_METHOD
+#undef TRACEHOP_HTTP_METHOD_OPTIONS
 
   /// Subscribes `config` for this session's requests from the next one on (safe while requests
   /// run). A config with a non-empty TraceConfig::group replaces, for this session, a
@@ -144,6 +179,7 @@ class ClientSession {
 
  private:
   struct Impl;
+  boost::asio::awaitable<Response> start(std::string_view method, std::string_view url, RequestOptions&& options);
   detail::Exchange prepare(std::string_view method, std::string_view url, RequestOptions options);
   std::shared_ptr<Impl> impl_;
 };

@@ -25,6 +25,7 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "tracehop/trace/context.hpp"
 
@@ -225,6 +226,34 @@ boost::asio::awaitable<std::tuple<detail::gathered_t<T>...>> gather(boost::asio:
                                       detail::as_value(std::move(tasks)), boost::asio::deferred)...)
                        .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
     co_return detail::unpack_gathered<detail::gathered_t<T>...>(results, std::index_sequence_for<T...>{});
+  };
+  co_return co_await detail::with_task_executor(plain, context, run);
+}
+
+/// gather over a range: runs every awaitable of `tasks` concurrently, each as its own task
+/// starting with the caller's current context, and returns their results in the order given
+/// once all are done (std::monostate for void). If any throws, the first exception (in the
+/// order given) is rethrown after all have finished.
+template <class T>
+boost::asio::awaitable<std::vector<detail::gathered_t<T>>> gather(std::vector<boost::asio::awaitable<T>> tasks) {
+  if (tasks.empty()) co_return std::vector<detail::gathered_t<T>>{};
+  const auto plain = detail::plain_executor(co_await boost::asio::this_coro::executor);
+  const trace::Context context = trace::Context::current();
+  auto run = [&](auto ex) -> boost::asio::awaitable<std::vector<detail::gathered_t<T>>> {
+    using Ex = decltype(ex);
+    auto spawn_one = [&](boost::asio::awaitable<T>& task) {
+      return boost::asio::co_spawn(Ex(ex.inner_executor(), std::make_shared<trace::ContextSlot>(context)),
+                                   detail::as_value(std::move(task)), boost::asio::deferred);
+    };
+    std::vector<decltype(spawn_one(std::declval<boost::asio::awaitable<T>&>()))> ops;
+    ops.reserve(tasks.size());
+    for (auto& task : tasks) ops.push_back(spawn_one(task));
+    auto [order, exceptions, values] =
+        co_await boost::asio::experimental::make_parallel_group(std::move(ops))
+            .async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+    for (const std::exception_ptr& e : exceptions)
+      if (e) std::rethrow_exception(e);
+    co_return std::move(values);
   };
   co_return co_await detail::with_task_executor(plain, context, run);
 }

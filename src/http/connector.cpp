@@ -230,7 +230,7 @@ asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& 
       waiters_.remove(&w);
       if (!w.granted) {
         if (closed_) throw ClientError(make_error_code(errc::session_closed), "the session is closed");
-        if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec, "waiting for a connection");
+        if (ec == asio::error::operation_aborted) throw RequestCancelled("waiting for a connection to " + origin.host_header());
         deadline.raise("waiting for a connection to " + origin.host_header());
       }
       conn = std::move(w.conn);

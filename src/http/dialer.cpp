@@ -75,6 +75,7 @@ asio::awaitable<tcp::resolver::results_type> Dialer::resolve(const Origin& origi
   if (observer) observer->dns_start(origin.host);
   auto [rec, results] = co_await resolver.async_resolve(origin.host, std::to_string(origin.port), as_tuple_awaitable);
   if (observer) observer->dns_end(origin.host, Clock::now() - started);
+  if (rec == asio::error::operation_aborted) throw RequestCancelled("resolving " + origin.host);
   if (rec) throw ClientConnectorError(rec, origin.host, origin.port, "cannot resolve host: " + rec.message());
   std::lock_guard lk(dns_mu_);
   dns_[key] = DnsEntry{results, Clock::now() + options_.dns_ttl};
@@ -92,6 +93,7 @@ asio::awaitable<std::unique_ptr<Connection>> Dialer::dial(const Origin& origin, 
   auto [ec, ep] = co_await conn->stream.async_connect(endpoints, as_tuple_awaitable);
   conn->stream.expires_never();
   if (ec == beast::error::timeout) limit.raise(connecting());
+  if (ec == asio::error::operation_aborted) throw RequestCancelled(connecting());
   if (ec) throw ClientConnectorError(ec, origin.host, origin.port, ec.message());
   boost::system::error_code ignored;
   conn->stream.socket().set_option(tcp::no_delay(true), ignored);
@@ -126,6 +128,7 @@ asio::awaitable<void> Dialer::handshake(Connection& conn, const Deadline& deadli
   auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, as_tuple_awaitable);
   conn.tcp().expires_never();
   if (hec == beast::error::timeout) deadline.raise(handshaking());
+  if (hec == asio::error::operation_aborted) throw RequestCancelled("doing the " + handshaking());
   if (hec) {
     std::string cause = hec.message();
     const long verify = SSL_get_verify_result(tls.native_handle());

@@ -1,5 +1,7 @@
 #include "tracehop/http/errors.hpp"
 
+#include <boost/asio/error.hpp>
+
 namespace tracehop::http {
 
 namespace {
@@ -84,5 +86,40 @@ TooManyRedirects::TooManyRedirects(int status, std::string url, int max_redirect
 InvalidURL::InvalidURL(std::string url, const std::string& why)
     : ClientError(make_error_code(errc::invalid_url), "invalid URL '" + url + "': " + why),
       url_(std::move(url)) {}
+
+RequestCancelled::RequestCancelled(std::string doing)
+    : boost::system::system_error(boost::asio::error::operation_aborted),
+      doing_(std::move(doing)),
+      message_("request cancelled" + (doing_.empty() ? "" : " while " + doing_)) {}
+
+RequestCancelled::RequestCancelled(std::string_view method, std::string_view url, std::string doing)
+    : boost::system::system_error(boost::asio::error::operation_aborted),
+      doing_(std::move(doing)),
+      message_(std::string(method) + " " + std::string(url) + " cancelled" + (doing_.empty() ? "" : " while " + doing_)) {}
+
+bool is_cancellation(const std::exception_ptr& e) noexcept {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& se) {
+    return se.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+namespace detail {
+
+void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const RequestCancelled& c) {
+    throw RequestCancelled(method, url, c.doing());
+  } catch (const boost::system::system_error& se) {
+    if (se.code() == boost::asio::error::operation_aborted) throw RequestCancelled(method, url, "");
+    throw;
+  }
+}
+
+}  // namespace detail
 
 }  // namespace tracehop::http

@@ -20,16 +20,6 @@ namespace {
 
 bool is_redirect(int s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 
-bool cancelled(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& se) {
-    return se.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
 }  // namespace
 
 asio::awaitable<Response> Exchange::attempt(bool last) {
@@ -109,7 +99,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
     }
     // This physical request ends here (and no end signal follows from ~ResponseState).
     auto signal_exception = [&](std::exception_ptr e) {
-      if (sig) st->signal_exception(e, cancelled(e));
+      if (sig) st->signal_exception(e, is_cancellation(e));
     };
 
     Lease lease;

@@ -78,7 +78,7 @@ asio::awaitable<std::string> Response::read() {
     } catch (...) {
       st.lease.release(false);  // (nothing left to release if decoding failed)
       st.signal_exception(std::current_exception());
-      throw;
+      detail::rethrow_naming_request(std::current_exception(), st.method, st.url->buffer());
     }
     st.body = std::move(body);
     st.body_done = true;
@@ -120,7 +120,7 @@ asio::awaitable<std::string> Response::read_chunk() {
   } catch (...) {
     st.lease.release(false);
     st.signal_exception(std::current_exception());
-    throw;
+    detail::rethrow_naming_request(std::current_exception(), st.method, st.url->buffer());
   }
 }
 

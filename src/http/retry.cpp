@@ -105,11 +105,20 @@ boost::asio::awaitable<Response> with_retries(Exchange exchange) {
       if (last || !retry->on_connection_errors) throw;
       wait = retry->backoff(attempt);
       why = e.what();
+    } catch (const boost::system::system_error&) {  // cancelled: say which request
+      rethrow_naming_request(std::current_exception(), exchange.outgoing().method, exchange.outgoing().url->buffer());
     }
     log_debug("retrying " + exchange.outgoing().method + " " + std::string(exchange.outgoing().url->buffer()) + " after " + why + " in " +
               std::to_string(wait->count()) + " ms (attempt " + std::to_string(attempt + 1) + " of " +
               std::to_string(retry->attempts) + ")");
-    if (wait->count() > 0) co_await sleep_for(*wait);
+    if (wait->count() > 0) {
+      try {
+        co_await sleep_for(*wait);
+      } catch (const boost::system::system_error& e) {
+        if (e.code() != boost::asio::error::operation_aborted) throw;
+        throw RequestCancelled(exchange.outgoing().method, exchange.outgoing().url->buffer(), "waiting to retry");
+      }
+    }
   }
 }
 

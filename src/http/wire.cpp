@@ -99,6 +99,7 @@ RequestBytes unwritten(const RequestBytes& bytes, std::size_t written) noexcept 
 void throw_io_error(const boost::system::error_code& ec, const Deadline& limit, const Origin& origin, const Url& url,
                     bool in_body) {
   const std::string where = origin.host_header();
+  if (ec == asio::error::operation_aborted) throw RequestCancelled("reading the response from " + where);
   if (ec == boost::beast::error::timeout) limit.raise("reading from " + where);
   if (ec == bhttp::error::body_limit)
     throw ClientPayloadError("response body from " + std::string(url.buffer()) + " exceeds the size limit");
@@ -107,7 +108,6 @@ void throw_io_error(const boost::system::error_code& ec, const Deadline& limit, 
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec == bhttp::error::partial_message || ec == asio::error::broken_pipe)
     throw ServerDisconnectedError(where + " closed the connection before the response (" + ec.message() + ")", ec);
-  if (ec == asio::error::operation_aborted) throw boost::system::system_error(ec, "request cancelled");
   if (ec.category() == make_error_code(bhttp::error::bad_version).category())
     throw ClientResponseError(0, "malformed response: " + ec.message(), std::string(url.buffer()),
                               make_error_code(errc::malformed_response));

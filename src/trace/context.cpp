@@ -62,8 +62,11 @@ bool ContextSlot::detach(Token token) noexcept {
               "(detached twice, or on another task or thread); nothing changed");
     return false;
   }
-  log_error("context detached out of order: a context attached later is still current; "
-            "removed the detached one and kept the current context");
+  log_error("context detached out of order: a context attached later is still current. Tasks that "
+            "share one context do this: coroutines started with plain asio::co_spawn all use the "
+            "thread's, so their spans nest across tasks; start each with tracehop::spawn (or co_spawn "
+            "on tracehop::context_executor(ex)) to give it its own. Removed the detached context and "
+            "kept the current one");
   for (; i + 1 < depth_; ++i) at(i) = std::move(at(i + 1));
   pop();
   return false;

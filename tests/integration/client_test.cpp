@@ -561,7 +561,16 @@ TEST_F(ClientTest, CancellationClosesTheConnection) {
             timer.async_wait(asio::deferred))
             .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
     EXPECT_EQ(order[0], 1u);  // the timer won
-    EXPECT_TRUE(req_ex != nullptr);  // the request was cancelled
+    EXPECT_TRUE(req_ex != nullptr);  // the request was cancelled: a RequestCancelled, in words
+    try {
+      if (req_ex) std::rethrow_exception(req_ex);
+    } catch (const RequestCancelled& e) {
+      EXPECT_EQ(std::string(e.what()), "GET " + url("/delay/700") + " cancelled while reading the response from 127.0.0.1:" +
+                                           std::to_string(server.server().port()));
+      EXPECT_EQ(e.code(), asio::error::operation_aborted);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "not a RequestCancelled: " << e.what();
+    }
     EXPECT_EQ(session.pool_stats().open, 0u);  // and its connection closed, not pooled
     EXPECT_EQ(session.pool_stats().idle, 0u);
     co_await session.close();

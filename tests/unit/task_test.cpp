@@ -148,6 +148,51 @@ TEST(TaskContext, GatherRethrowsAfterAllFinish) {
   EXPECT_TRUE(slow_finished);
 }
 
+// gather over a vector of N awaitables: the results in the order given, each its own task with
+// the caller's context; a failure rethrown once every task has finished.
+TEST(TaskContext, GatherOverARange) {
+  asio::io_context io;
+  std::vector<int> results;
+  std::vector<std::monostate> voids;
+  int finished = 0;
+  bool caught = false;
+  spawn(io, [&]() -> asio::awaitable<void> {
+    tt::Scope scope(tt::Context::current().with(kTaskKey, 5));
+    auto branch = [](int v) -> asio::awaitable<int> {
+      const int inherited = current_value();
+      tt::Scope own(tt::Context::current().with(kTaskKey, v));
+      co_await sleep_for(std::chrono::microseconds(50 * (10 - v)));  // the later, the sooner done
+      co_return current_value() == v && inherited == 5 ? v * v : -1;
+    };
+    std::vector<asio::awaitable<int>> tasks;
+    for (int i = 0; i < 10; ++i) tasks.push_back(branch(i));
+    results = co_await gather(std::move(tasks));
+    EXPECT_EQ(current_value(), 5);  // the branches' scopes stayed in the branches
+
+    std::vector<asio::awaitable<void>> none;
+    voids = co_await gather(std::move(none));
+    auto step = [&](bool fail) -> asio::awaitable<void> {
+      co_await sleep_for(fail ? 10us : 1ms);
+      ++finished;
+      if (fail) throw std::runtime_error("branch failed");
+    };
+    std::vector<asio::awaitable<void>> mixed;
+    mixed.push_back(step(true));
+    mixed.push_back(step(false));
+    mixed.push_back(step(false));
+    try {
+      co_await gather(std::move(mixed));
+    } catch (const std::runtime_error&) {
+      caught = true;
+    }
+  });
+  io.run();
+  EXPECT_EQ(results, (std::vector<int>{0, 1, 4, 9, 16, 25, 36, 49, 64, 81}));
+  EXPECT_TRUE(voids.empty());
+  EXPECT_TRUE(caught);
+  EXPECT_EQ(finished, 3);  // the failure waited for the others
+}
+
 TEST(TaskContext, ContextExecutorWorksWithPlainCoSpawn) {
   asio::io_context io;
   int seen = 0;
@@ -160,6 +205,23 @@ TEST(TaskContext, ContextExecutorWorksWithPlainCoSpawn) {
   }
   io.run();
   EXPECT_EQ(seen, 9);
+}
+
+// Plain co_spawn: two tasks share the thread's context, so the first one's scope ends while the
+// second's is still current. The log says why, and what to use instead.
+TEST(TaskContext, PlainCoSpawnSharesAContextAndTheLogSaysWhatToUse) {
+  tracehop::test::LogCapture logs;
+  asio::io_context io;
+  auto task = [](int id, std::chrono::microseconds hold) -> asio::awaitable<void> {
+    tt::Scope scope(tt::Context::current().with(kTaskKey, id));
+    co_await sleep_for(hold);
+  };
+  asio::co_spawn(io, task(1, 100us), asio::detached);  // ends first, while task 2's scope is current
+  asio::co_spawn(io, task(2, 2ms), asio::detached);
+  io.run();
+  EXPECT_TRUE(logs.contains("context detached out of order"));
+  EXPECT_TRUE(logs.contains("coroutines started with plain asio::co_spawn"));
+  EXPECT_TRUE(logs.contains("tracehop::spawn"));
 }
 
 TEST(TaskContext, WorksOnAThreadPool) {

@@ -16,10 +16,16 @@
 //   ├── ClientPayloadError                a body that is truncated, malformed or undecodable
 //   └── InvalidURL                        before any I/O
 //
+// A request the caller cancels throws RequestCancelled instead: not a ClientError (as asyncio's
+// CancelledError is not an aiohttp error), a boost::system::system_error whose code() is
+// asio::error::operation_aborted, with a plain what().
+//
 // Each message names the host, port or URL and the cause.
 
+#include <boost/system/system_error.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 namespace tracehop::http {
@@ -137,6 +143,31 @@ class InvalidURL : public ClientError {
  private:
   std::string url_;
 };
+
+/// What a request throws when the caller cancels it: from a cancellation slot bound to the
+/// co_await (a parallel group's wait_for_one, asio::bind_cancellation_slot, an awaitable
+/// operator ||), or when its task is cancelled. The request's connection is closed, not pooled.
+/// what(): "GET http://h/x cancelled while waiting for a connection to h:80".
+class RequestCancelled : public boost::system::system_error {
+ public:
+  /// `doing`: what the request was doing ("reading the response from h:80"; empty: unknown).
+  explicit RequestCancelled(std::string doing);
+  /// The same for a known request.
+  RequestCancelled(std::string_view method, std::string_view url, std::string doing);
+  const char* what() const noexcept override { return message_.c_str(); }
+  const std::string& doing() const noexcept { return doing_; }
+
+ private:
+  std::string doing_, message_;
+};
+
+/// Whether `e` is a request's cancellation (RequestCancelled, or Asio's own operation_aborted).
+bool is_cancellation(const std::exception_ptr& e) noexcept;
+
+namespace detail {
+/// Rethrows `e`; a cancellation as a RequestCancelled that names the request.
+[[noreturn]] void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url);
+}  // namespace detail
 
 }  // namespace tracehop::http
 

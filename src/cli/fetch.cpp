@@ -42,11 +42,13 @@ std::optional<std::string> request_body(const FetchOptions& o) {
   return body;
 }
 
-// The caller's trace context, each field from the first of: its flag, a header given with -H (taken
-// out of the headers: the propagators send it on, for this command's span), the environment
-// variable (the OpenTelemetry specification's environment carrier, as otel-cli reads it). A flag's
-// or header's malformed value is bad usage; the environment's is ignored, as a propagator ignores
-// a malformed header.
+// The caller's trace context: traceparent and tracestate from the first source that has a
+// traceparent (the flags; headers given with -H, taken out of the request's headers, since the
+// propagators send the context on for this command's span; the TRACEPARENT / TRACESTATE
+// environment variables, the OpenTelemetry specification's environment carrier, as otel-cli
+// reads it), and baggage from the first of --baggage, -H, BAGGAGE. A malformed value on the
+// command line is bad usage; one in the environment is ignored, as a propagator ignores a
+// malformed header.
 struct CallerContext {
   trace::Context context;
   bool has_parent = false;  // a traceparent came from somewhere
@@ -55,21 +57,34 @@ struct CallerContext {
 CallerContext caller_context(const FetchOptions& o, http::Headers& headers) {
   struct Field {
     std::string value, given;  // given: as the user wrote it, for a message
-    bool strict = true;
   };
-  auto pick = [&](const std::string& flag_value, const char* flag, const char* header, const char* variable) {
-    if (!flag_value.empty()) return Field{flag_value, std::string(flag) + " '" + flag_value + "'"};
-    if (auto h = headers.get(header)) {
-      Field f{std::string(*h), std::string("-H '") + header + ": " + std::string(*h) + "'"};
-      headers.erase(header);
-      return f;
+  auto header = [&](const char* name) {
+    Field f;
+    if (auto h = headers.get(name)) f = {std::string(*h), std::string("-H '") + name + ": " + std::string(*h) + "'"};
+    headers.erase(name);
+    return f;
+  };
+  auto flag = [](const std::string& value, const char* name) {
+    return value.empty() ? Field{} : Field{value, std::string(name) + " '" + value + "'"};
+  };
+  auto variable = [](const char* name) { return Field{tracehop::detail::env(name).value_or(""), name}; };
+
+  Field parent = flag(o.traceparent, "--traceparent"), state = flag(o.tracestate, "--tracestate");
+  const Field header_parent = header("traceparent"), header_state = header("tracestate");
+  bool strict = true;
+  if (parent.value.empty() && state.value.empty()) {
+    parent = header_parent;
+    state = header_state;
+    if (parent.value.empty() && state.value.empty()) {
+      parent = variable("TRACEPARENT");
+      state = variable("TRACESTATE");
+      strict = false;
     }
-    if (auto e = tracehop::detail::env(variable)) return Field{*e, variable, false};
-    return Field{};
-  };
-  const Field parent = pick(o.traceparent, "--traceparent", "traceparent", "TRACEPARENT");
-  const Field state = pick(o.tracestate, "--tracestate", "tracestate", "TRACESTATE");
-  const Field baggage = pick(o.baggage, "--baggage", "baggage", "BAGGAGE");
+  }
+  Field baggage = flag(o.baggage, "--baggage");
+  if (const Field from_header = header("baggage"); baggage.value.empty()) baggage = from_header;
+  const bool strict_baggage = !baggage.value.empty();
+  if (baggage.value.empty()) baggage = variable("BAGGAGE");
 
   CallerContext caller;
   if (!parent.value.empty()) {
@@ -79,17 +94,17 @@ CallerContext caller_context(const FetchOptions& o, http::Headers& headers) {
       if (!state.value.empty()) carrier.set("tracestate", state.value);
       caller.context = trace::trace_context_propagator()->extract(carrier, caller.context);
       caller.has_parent = true;
-    } else if (parent.strict) {
+    } else if (strict) {
       throw UsageError(parent.given + " is not a valid W3C traceparent");
     }
-  } else if (state.strict && !state.value.empty()) {
+  } else if (strict && !state.value.empty()) {
     throw UsageError(state.given + " needs a traceparent");
   }
   if (!baggage.value.empty()) {
     auto entries = trace::parse_baggage(baggage.value);
     if (entries.size() > 0)
       caller.context = caller.context.with_baggage(std::move(entries));
-    else if (baggage.strict)
+    else if (strict_baggage)
       throw UsageError(baggage.given + " has no valid W3C baggage entry");
   }
   return caller;

@@ -158,9 +158,10 @@ TEST(CliFetch, TheCallersContextFromAHeaderOrTheEnvironmentIsTheParent) {
   const Way ways[] = {
       {"-H", {"-H", "traceparent: " + kTraceparent, "-H", "tracestate: vendor=1", "-H", "baggage: tenant=acme"}, {}},
       {"environment", {}, {"TRACEPARENT=" + kTraceparent, "TRACESTATE=vendor=1", "BAGGAGE=tenant=acme"}},
-      {"flag over the others",
-       {"--traceparent", kTraceparent, "-H", "traceparent: 00-11111111111111111111111111111111-2222222222222222-01"},
-       {"TRACEPARENT=00-33333333333333333333333333333333-4444444444444444-01", "TRACESTATE=vendor=1",
+      {"flags over the others",  // tracestate goes with its traceparent: the environment's is not taken
+       {"--traceparent", kTraceparent, "--tracestate", "vendor=1", "-H",
+        "traceparent: 00-11111111111111111111111111111111-2222222222222222-01", "-H", "tracestate: other=2"},
+       {"TRACEPARENT=00-33333333333333333333333333333333-4444444444444444-01", "TRACESTATE=vendor=3",
         "BAGGAGE=tenant=acme"}},
   };
   for (const auto& way : ways) {
@@ -182,6 +183,12 @@ TEST(CliFetch, TheCallersContextFromAHeaderOrTheEnvironmentIsTheParent) {
     EXPECT_EQ(call.headers.get("tracestate").value_or(""), "vendor=1") << way.what;
     EXPECT_EQ(call.baggage, "tenant=acme") << way.what;
   }
+
+  // A tracestate goes with its own traceparent: not the environment's beside a flag's.
+  const auto mixed = run_command({kCli, "fetch", "--traceparent", kTraceparent, recorder.url("/mixed")},
+                                 {"OTEL_TRACES_EXPORTER=none", "TRACESTATE=vendor=3"});
+  ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+  EXPECT_FALSE(recorder.recorded().back().headers.contains("tracestate"));
 
   // A malformed value given on the command line is bad usage; one in the environment is ignored
   // (as a propagator ignores a malformed header), and the command's own root span is the parent.

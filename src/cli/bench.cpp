@@ -272,7 +272,7 @@ int run_bench(const BenchOptions& o) {
   so.connector.limit_per_host = o.limit_per_host;
   if (o.timeout_seconds > 0)
     so.timeout.total = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(o.timeout_seconds));
-  const std::string method = !o.method.empty() ? o.method : o.data ? "POST" : "GET";
+  const std::string method = request_method(o.method, o.data.has_value());
   const trace::SamplerPtr sampler = o.no_trace || !o.sampler ? nullptr : sampler_of(*o.sampler);
 
   // Tracing: the sampler asked for (else OTEL_TRACES_SAMPLER's), the exporters of the environment

@@ -156,7 +156,7 @@ int run_fetch(const FetchOptions& o) {
   http::RequestOptions ro;
   ro.headers = std::move(headers);
   ro.data = request_body(o);
-  const std::string method = !o.method.empty() ? o.method : ro.data ? "POST" : "GET";
+  const std::string method = request_method(o.method, ro.data.has_value());
 
   TelemetryOptions t;
   t.spans_out = o.spans_out;

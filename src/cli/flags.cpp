@@ -35,6 +35,10 @@ std::chrono::nanoseconds parse_duration(const std::string& text, const char* fla
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::duration<double>(seconds));
 }
 
+std::string request_method(const std::string& given, bool has_body) {
+  return !given.empty() ? given : has_body ? "POST" : "GET";
+}
+
 void check_url(const std::string& url) {
   try {
     http::parse_url(url);

@@ -109,13 +109,13 @@ bool is_cancellation(const std::exception_ptr& e) noexcept {
 
 namespace detail {
 
-void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url) {
+void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url, std::string doing) {
   try {
     std::rethrow_exception(e);
   } catch (const RequestCancelled& c) {
     throw RequestCancelled(method, url, c.doing());
   } catch (const boost::system::system_error& se) {
-    if (se.code() == boost::asio::error::operation_aborted) throw RequestCancelled(method, url, "");
+    if (se.code() == boost::asio::error::operation_aborted) throw RequestCancelled(method, url, std::move(doing));
     throw;
   }
 }

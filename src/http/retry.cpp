@@ -114,9 +114,9 @@ boost::asio::awaitable<Response> with_retries(Exchange exchange) {
     if (wait->count() > 0) {
       try {
         co_await sleep_for(*wait);
-      } catch (const boost::system::system_error& e) {
-        if (e.code() != boost::asio::error::operation_aborted) throw;
-        throw RequestCancelled(exchange.outgoing().method, exchange.outgoing().url->buffer(), "waiting to retry");
+      } catch (const boost::system::system_error&) {
+        rethrow_naming_request(std::current_exception(), exchange.outgoing().method, exchange.outgoing().url->buffer(),
+                               "waiting to retry");
       }
     }
   }

@@ -129,6 +129,11 @@ class StreamWriter final : public BodyWriter {
   bool failed_ = false;
 };
 
+// `host:port`, an IPv6 host in brackets.
+std::string authority(const std::string& host, unsigned short port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 // --- the server ----------------------------------------------------------------------------------
@@ -413,8 +418,7 @@ void Server::start() {
 
   // Errors say what failed in words ("cannot listen on 127.0.0.1:8080: Address already in use"),
   // without Boost's source location.
-  const auto where = (impl.options.host.find(':') != std::string::npos ? "[" + impl.options.host + "]" : impl.options.host) +
-                     ":" + std::to_string(impl.options.port);
+  const auto where = authority(impl.options.host, impl.options.port);
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl.options.host, ec);
   if (ec) {  // a name, such as localhost: its first address
@@ -465,11 +469,7 @@ asio::awaitable<void> Server::stop() {
 unsigned short Server::port() const noexcept { return impl_->bound_port; }
 const std::string& Server::host() const noexcept { return impl_->options.host; }
 
-std::string Server::url() const {
-  const auto& h = impl_->options.host;
-  return "http://" + (h.find(':') != std::string::npos ? "[" + h + "]" : h) + ":" +
-         std::to_string(impl_->bound_port);
-}
+std::string Server::url() const { return "http://" + authority(impl_->options.host, impl_->bound_port); }
 
 Server::Stats Server::stats() const noexcept {
   return {impl_->accepted.load(), impl_->open.load(), impl_->peak_open.load(), impl_->requests.load(),

@@ -11,6 +11,9 @@
 #include "tracehop/http/session.hpp"
 #include "tracehop/instrument/client.hpp"
 
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 namespace asio = boost::asio;
 
 using namespace tracehop;
@@ -223,4 +226,32 @@ TEST_F(RetryTest, EachAttemptIsASiblingClientSpanWithItsResendCount) {
   EXPECT_EQ(resends, (std::vector<std::int64_t>{0, 1, 2, 3, 4, 5}));
   EXPECT_EQ(clients[1]->status.code, trace::StatusCode::Error);
   EXPECT_EQ(clients[5]->status.code, trace::StatusCode::Unset);
+}
+
+// Cancelled during the pause between attempts: a RequestCancelled that names the request and
+// the pause, not the next attempt.
+TEST_F(RetryTest, CancelledWhileWaitingToRetry) {
+  queue(503);
+  RetryPolicy slow = quick();
+  slow.initial_backoff = 2s;
+  std::string what;
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    const auto ex = co_await asio::this_coro::executor;
+    RequestOptions o;
+    o.retry = slow;
+    asio::steady_timer timer(ex, 200ms);
+    auto [order, req_ex, resp, timer_ec] =
+        co_await asio::experimental::make_parallel_group(asio::co_spawn(ex, session.get(url(), o), asio::deferred),
+                                                         timer.async_wait(asio::deferred))
+            .async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
+    try {
+      if (req_ex) std::rethrow_exception(req_ex);
+    } catch (const RequestCancelled& e) {
+      what = e.what();
+    }
+    co_await session.close();
+  });
+  EXPECT_EQ(what, "GET " + url() + " cancelled while waiting to retry");
+  EXPECT_EQ(calls(), 1u);  // no second attempt
 }

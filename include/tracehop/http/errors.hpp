@@ -165,8 +165,10 @@ class RequestCancelled : public boost::system::system_error {
 bool is_cancellation(const std::exception_ptr& e) noexcept;
 
 namespace detail {
-/// Rethrows `e`; a cancellation as a RequestCancelled that names the request.
-[[noreturn]] void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url);
+/// Rethrows `e`; a cancellation as a RequestCancelled that names the request (with `doing` when
+/// Asio's own operation_aborted does not say what the request was doing).
+[[noreturn]] void rethrow_naming_request(const std::exception_ptr& e, std::string_view method, std::string_view url,
+                                         std::string doing = {});
 }  // namespace detail
 
 }  // namespace tracehop::http

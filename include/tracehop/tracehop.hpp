@@ -2,6 +2,7 @@
 // Everything tracehop offers, in one include.
 
 #include "tracehop/trace.hpp"
+#include "tracehop/metrics.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"

@@ -1,6 +1,7 @@
 #ifdef WITH_OTLP
 #include <tracehop/otlp/exporter.hpp>
 #endif
+#include <tracehop/metrics.hpp>
 #include <tracehop/trace.hpp>
 #include <tracehop/configure.hpp>
 #include <tracehop/http/session.hpp>  // Asio: compiles only with the setting tracehop::http passes on
@@ -23,6 +24,13 @@ int main() {
   tracehop::instrument::HttpClientInstrumentor{}.instrument();  // the instrumentation links without OTLP
   tracehop::instrument::HttpClientInstrumentor{}.uninstrument();
 #endif
-  std::cout << "spans: " << spans.size() << " name: " << spans.at(0)->name << '\n';
-  return spans.size() == 1 ? 0 : 1;
+  // The metrics SDK links and collects.
+  namespace tm = tracehop::metrics;
+  auto reader = std::make_shared<tm::MetricReader>();
+  tm::MeterProvider meters(tm::MeterProviderOptions{.readers = {reader}});
+  meters.get_meter("consumer").create_counter("installed").add(1);
+  const auto metrics = reader->collect();
+  std::cout << "spans: " << spans.size() << " name: " << spans.at(0)->name
+            << " metrics: " << metrics->scopes.size() << '\n';
+  return spans.size() == 1 && metrics->scopes.size() == 1 ? 0 : 1;
 }

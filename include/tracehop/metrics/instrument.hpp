@@ -1,0 +1,179 @@
+#pragma once
+// The synchronous instruments (Counter, UpDownCounter, Histogram, Gauge) and the attributes a
+// measurement carries. Recording is thread-safe and never throws; into a series that exists it
+// allocates nothing. An instrument made by a Meter of no provider, or with an invalid name, is a
+// no-op. Instruments are cheap handles: copies record into the same series.
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+#include "tracehop/trace/span_context.hpp"
+
+namespace tracehop::metrics {
+
+enum class InstrumentKind : std::uint8_t {
+  Counter,
+  UpDownCounter,
+  Histogram,
+  Gauge,
+  ObservableCounter,
+  ObservableUpDownCounter,
+  ObservableGauge,
+};
+
+/// An attribute key as a measurement gives it: borrowed for the call. A string literal (the
+/// usual key) is recognised by its address on the next call, so matching a series compares no
+/// characters for it; a run-time string is compared by its characters.
+class AttrKey {
+ public:
+  consteval AttrKey(const char* literal) noexcept  // NOLINT(google-explicit-constructor)
+      : data_(literal), size_(std::char_traits<char>::length(literal)), literal_(true) {}
+  constexpr AttrKey(std::string_view key) noexcept  // NOLINT(google-explicit-constructor)
+      : data_(key.data()), size_(key.size()), literal_(false) {}
+  constexpr std::string_view view() const noexcept { return {data_, size_}; }
+  /// The literal's address, or nullptr for a run-time key.
+  constexpr const char* literal() const noexcept { return literal_ ? data_ : nullptr; }
+
+ private:
+  const char* data_;
+  std::size_t size_;
+  bool literal_;
+};
+
+/// An attribute value as a measurement gives it: bool, integer, double or a string borrowed
+/// for the call. (Arrays are not measurement attributes here: no HTTP convention uses one.)
+class AttrValue {
+ public:
+  enum class Type : std::uint8_t { Bool, Int, Double, String };
+  constexpr AttrValue(bool b) noexcept : type_(Type::Bool), i_(b) {}  // NOLINT
+  template <class I>
+    requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
+  constexpr AttrValue(I i) noexcept : type_(Type::Int), i_(static_cast<std::int64_t>(i)) {}  // NOLINT
+  constexpr AttrValue(double d) noexcept : type_(Type::Double), d_(d) {}  // NOLINT
+  constexpr AttrValue(const char* s) noexcept : AttrValue(std::string_view(s)) {}  // NOLINT
+  constexpr AttrValue(std::string_view s) noexcept  // NOLINT
+      : type_(Type::String), s_(s.data()), n_(s.size()) {}
+
+  constexpr Type type() const noexcept { return type_; }
+  constexpr bool as_bool() const noexcept { return i_ != 0; }
+  constexpr std::int64_t as_int() const noexcept { return i_; }
+  constexpr double as_double() const noexcept { return d_; }
+  constexpr std::string_view as_string() const noexcept { return {s_, n_}; }
+
+ private:
+  Type type_;
+  union {
+    std::int64_t i_;
+    double d_;
+    const char* s_;
+  };
+  std::size_t n_ = 0;
+};
+
+struct Attribute {
+  AttrKey key;
+  AttrValue value;
+};
+
+/// A measurement's attributes. Keys should be unique (a repeated key: the last value wins);
+/// their order does not matter.
+using AttributeList = std::span<const Attribute>;
+
+namespace detail {
+class InstrumentCore;
+void record(const InstrumentCore* core, std::int64_t value, AttributeList attributes,
+            const trace::SpanContext* exemplar_context) noexcept;
+void record(const InstrumentCore* core, double value, AttributeList attributes,
+            const trace::SpanContext* exemplar_context) noexcept;
+bool enabled(const InstrumentCore* core) noexcept;
+
+template <class T>
+concept Number = std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
+
+/// What every synchronous instrument shares: the handle and the two ways to pass attributes.
+/// The span context given with a measurement is the one its exemplar refers to; without one,
+/// the current context's span.
+template <Number T>
+class SyncInstrument {
+ public:
+  /// Whether a measurement is recorded at all (a provider is bound, a reader reads this
+  /// instrument): what an instrumentation may check before building attributes.
+  bool enabled() const noexcept { return detail::enabled(core_.get()); }
+
+  SyncInstrument() = default;
+  /// (What a Meter makes; an InstrumentCore is not constructible outside the library.)
+  explicit SyncInstrument(std::shared_ptr<InstrumentCore> core) noexcept : core_(std::move(core)) {}
+
+ protected:
+  void measure(T value, AttributeList attributes, const trace::SpanContext* context) const noexcept {
+    detail::record(core_.get(), value, attributes, context);
+  }
+  static AttributeList list(std::initializer_list<Attribute> a) noexcept { return {a.begin(), a.size()}; }
+
+ private:
+  std::shared_ptr<InstrumentCore> core_;
+};
+}  // namespace detail
+
+/// Monotonic: add() takes values >= 0 (a negative one, or NaN, is ignored).
+template <detail::Number T>
+class Counter : public detail::SyncInstrument<T> {
+ public:
+  Counter() = default;
+  void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
+    this->measure(value, this->list(attributes), nullptr);
+  }
+  void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
+    this->measure(value, attributes, &context);
+  }
+  using detail::SyncInstrument<T>::SyncInstrument;
+};
+
+/// Goes up and down (requests in flight, connections open).
+template <detail::Number T>
+class UpDownCounter : public detail::SyncInstrument<T> {
+ public:
+  UpDownCounter() = default;
+  void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
+    this->measure(value, this->list(attributes), nullptr);
+  }
+  void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
+    this->measure(value, attributes, &context);
+  }
+  using detail::SyncInstrument<T>::SyncInstrument;
+};
+
+/// A distribution (durations, sizes): record() takes values >= 0 (a negative one, or NaN, is
+/// ignored, as the specification's histogram aggregation cannot hold it).
+template <detail::Number T>
+class Histogram : public detail::SyncInstrument<T> {
+ public:
+  Histogram() = default;
+  void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
+    this->measure(value, this->list(attributes), nullptr);
+  }
+  void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
+    this->measure(value, attributes, &context);
+  }
+  using detail::SyncInstrument<T>::SyncInstrument;
+};
+
+/// A value set now and then (a temperature, a configured limit): the last one is exported.
+template <detail::Number T>
+class Gauge : public detail::SyncInstrument<T> {
+ public:
+  Gauge() = default;
+  void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
+    this->measure(value, this->list(attributes), nullptr);
+  }
+  void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
+    this->measure(value, attributes, &context);
+  }
+  using detail::SyncInstrument<T>::SyncInstrument;
+};
+
+}  // namespace tracehop::metrics

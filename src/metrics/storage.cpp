@@ -1,0 +1,233 @@
+// The streams' storages: a measurement into a series, a series into a point.
+
+#include "storage.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+#include "cells.hpp"
+#include "series_table.hpp"
+
+namespace tracehop::metrics::detail {
+
+Storage::Storage(StreamConfig config, std::size_t reader)
+    : config_(std::move(config)), reader_(reader), created_(trace::Clock::now()), last_collection_(created_) {}
+
+MetricData Storage::metric(MetricType type) const {
+  MetricData m;
+  m.name = config_.name;
+  m.description = config_.description;
+  m.unit = config_.unit;
+  m.type = type;
+  m.temporality = config_.temporality;
+  m.monotonic = is_monotonic(config_.kind);
+  return m;
+}
+
+const std::vector<double>& default_boundaries() {
+  static const std::vector<double> b{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000};
+  return b;
+}
+
+namespace {
+
+template <class T>
+void collect_slot(SpinLock& lock, ExemplarSlot* slot, std::vector<Exemplar>& out, bool delta) {
+  if (!slot) return;
+  std::lock_guard guard(lock);
+  slot->collect(out, delta);
+}
+
+// A sum or a last value: one atomic a series, and an exemplar slot.
+template <class T, Aggregation A>
+class NumberStorage final : public Storage {
+  using Cell = std::conditional_t<A == Aggregation::Sum, SumCell<T>, LastValueCell<T>>;
+
+ public:
+  NumberStorage(StreamConfig c, std::size_t reader)
+      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+
+  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept override {
+    add(static_cast<T>(v), a, e);
+  }
+  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept override {
+    add(static_cast<T>(v), a, e);
+  }
+
+  void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
+    MetricData m = metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
+    table_.for_each([&](auto& s) {
+      Cell& c = s.cell;
+      T v;
+      if (delta()) {
+        v = A == Aggregation::Sum ? c.value.exchange(0, std::memory_order_relaxed)
+                                  : c.value.load(std::memory_order_relaxed);
+        if (!c.touched.exchange(false, std::memory_order_relaxed) && v == 0) return;
+      } else {
+        v = c.value.load(std::memory_order_relaxed);
+      }
+      NumberPoint p{s.key.attributes, start_time(), now, v, {}};
+      collect_slot<T>(c.lock, c.slot.get(), p.exemplars, delta());
+      m.numbers.push_back(std::move(p));
+    });
+    last_collection_ = now;
+    if (!m.numbers.empty()) out.push_back(std::move(m));
+  }
+
+ private:
+  void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
+    try {
+      Cell& c = table_.find(a, config_.exemplars).cell;
+      if constexpr (A == Aggregation::Sum)
+        c.value.fetch_add(v, std::memory_order_relaxed);
+      else
+        c.value.store(v, std::memory_order_relaxed);
+      // After the value: a collection that sees the flag cleared still takes the value.
+      if (!c.touched.load(std::memory_order_relaxed)) c.touched.store(true, std::memory_order_relaxed);
+      if (e && c.slot) {
+        std::lock_guard guard(c.lock);
+        c.slot->offer(v, *e, a, filter());
+      }
+    } catch (...) {
+      // Out of memory making a series: the measurement is lost, nothing else is.
+    }
+  }
+
+  SeriesTable<Cell> table_;
+};
+
+template <class T>
+class HistogramStorage final : public Storage {
+ public:
+  HistogramStorage(StreamConfig c, std::size_t reader)
+      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+
+  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept override {
+    add(static_cast<T>(v), a, e);
+  }
+  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept override {
+    add(static_cast<T>(v), a, e);
+  }
+
+  void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
+    MetricData m = metric(MetricType::Histogram);
+    const std::size_t n = config_.boundaries.size() + 1;
+    table_.for_each([&](auto& s) {
+      HistogramCell& c = s.cell;
+      HistogramPoint p{s.key.attributes, start_time(), now};
+      p.boundaries = config_.boundaries;
+      p.bucket_counts.resize(n);
+      {
+        std::lock_guard guard(c.lock);
+        if (c.count == 0) return;  // (a delta series without measurements since the last time)
+        p.count = c.count;
+        p.sum = c.sum;
+        p.min = c.min;
+        p.max = c.max;
+        std::copy(c.counts.get(), c.counts.get() + n, p.bucket_counts.begin());
+        if (c.slots)
+          for (std::size_t i = 0; i < n; ++i) c.slots[i].collect(p.exemplars, delta());
+        if (delta()) {
+          c.count = 0;
+          c.sum = 0;
+          c.min = std::numeric_limits<double>::infinity();
+          c.max = -std::numeric_limits<double>::infinity();
+          std::fill(c.counts.get(), c.counts.get() + n, 0);
+        }
+      }
+      m.histograms.push_back(std::move(p));
+    });
+    last_collection_ = now;
+    if (!m.histograms.empty()) out.push_back(std::move(m));
+  }
+
+ private:
+  void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
+    try {
+      const auto& b = config_.boundaries;
+      HistogramCell& c = table_.find(a, b.size() + 1, config_.exemplars).cell;
+      const double d = static_cast<double>(v);
+      const auto i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), d) - b.begin());
+      std::lock_guard guard(c.lock);
+      ++c.count;
+      c.sum += d;
+      c.min = std::min(c.min, d);
+      c.max = std::max(c.max, d);
+      ++c.counts[i];
+      if (e && c.slots) c.slots[i].offer(v, *e, a, filter());
+    } catch (...) {
+      // Out of memory making a series: the measurement is lost, nothing else is.
+    }
+  }
+
+  SeriesTable<HistogramCell> table_;
+};
+
+// An observable instrument's stream: written only by its callbacks, during a collection.
+template <class T, Aggregation A>
+class ObservedStorage final : public Storage {
+ public:
+  ObservedStorage(StreamConfig c, std::size_t reader)
+      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+
+  void record(std::int64_t, AttributeList, const trace::SpanContext*) noexcept override {}
+  void record(double, AttributeList, const trace::SpanContext*) noexcept override {}
+  void observe(std::int64_t v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
+  void observe(double v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
+
+  void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
+    MetricData m = metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
+    table_.for_each([&](auto& s) {
+      ObservedCell<T>& c = s.cell;
+      if (!c.observed) return;  // not reported by this collection's callbacks
+      T v = c.value;
+      if (A == Aggregation::Sum && delta()) v -= c.reported_before ? c.reported : T{};
+      c.reported = c.value;
+      c.reported_before = true;
+      c.observed = false;
+      if (table_.is_overflow(s)) c.value = T{};
+      m.numbers.push_back({s.key.attributes, start_time(), now, v, {}});
+    });
+    last_collection_ = now;
+    if (!m.numbers.empty()) out.push_back(std::move(m));
+  }
+
+ private:
+  void set(T v, AttributeList a) noexcept {
+    try {
+      auto& s = table_.find(a, false);
+      // Several sets beyond the limit share the overflow series: their sum is its value.
+      s.cell.value = A == Aggregation::Sum && table_.is_overflow(s) ? s.cell.value + v : v;
+      s.cell.observed = true;
+    } catch (...) {
+    }
+  }
+
+  SeriesTable<ObservedCell<T>> table_;
+};
+
+template <class T>
+std::unique_ptr<Storage> make_typed(StreamConfig config, std::size_t reader) {
+  const bool observable = is_observable(config.kind);
+  switch (config.aggregation) {
+    case Aggregation::Sum:
+      if (observable) return std::make_unique<ObservedStorage<T, Aggregation::Sum>>(std::move(config), reader);
+      return std::make_unique<NumberStorage<T, Aggregation::Sum>>(std::move(config), reader);
+    case Aggregation::LastValue:
+      if (observable) return std::make_unique<ObservedStorage<T, Aggregation::LastValue>>(std::move(config), reader);
+      return std::make_unique<NumberStorage<T, Aggregation::LastValue>>(std::move(config), reader);
+    case Aggregation::Histogram:
+      return std::make_unique<HistogramStorage<T>>(std::move(config), reader);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::unique_ptr<Storage> make_storage(StreamConfig config, std::size_t reader) {
+  return config.is_double ? make_typed<double>(std::move(config), reader)
+                          : make_typed<std::int64_t>(std::move(config), reader);
+}
+
+}  // namespace tracehop::metrics::detail

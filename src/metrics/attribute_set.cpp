@@ -2,6 +2,8 @@
 
 #include "attribute_set.hpp"
 
+#include <algorithm>
+
 #include "cells.hpp"
 
 namespace tracehop::metrics::detail {
@@ -20,15 +22,44 @@ std::vector<Attribute> normalize(AttributeList given, const KeyFilter* filter) {
   return out;
 }
 
-SeriesKey make_key(AttributeList normalized) {
-  SeriesKey key;
-  key.attributes.reserve(normalized.size());
-  key.literals.reserve(normalized.size());
-  for (const auto& a : normalized) {
-    key.attributes.push_back({trace::AttributeKey(a.key.view()), to_value(a.value)});
-    key.literals.push_back(a.key.literal());
+SeriesKey::SeriesKey(AttributeList normalized) {
+  attributes_.reserve(normalized.size());
+  for (const auto& a : normalized) attributes_.push_back({trace::AttributeKey(a.key.view()), to_value(a.value)});
+  items_.reserve(normalized.size());
+  for (std::size_t i = 0; i < normalized.size(); ++i) {
+    const auto& kv = attributes_[i];
+    const auto* s = kv.value.get_if<std::string>();
+    items_.push_back({normalized[i].key.literal(), kv.key.view(),
+                      s ? AttrValue(std::string_view(*s)) : normalized[i].value});
   }
-  return key;
+}
+
+bool SeriesKey::matches_any_order(AttributeList given, const KeyFilter* filter) const noexcept {
+  const std::size_t n = items_.size();
+  if (n > 64) return false;
+  std::uint64_t seen = 0;  // each stored key matched once: a repeated given key fails
+  for (const auto& g : given) {
+    if (!kept(filter, g)) continue;
+    std::size_t j = 0;
+    while (j < n && !same_key(items_[j], g.key)) ++j;
+    if (j == n || (seen >> j & 1) || !same_value(g.value, items_[j].value)) return false;
+    seen |= std::uint64_t{1} << j;
+  }
+  return seen == (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1);
+}
+
+std::uint64_t hash_long(std::string_view s) noexcept {
+  std::uint64_t h = kHash0 ^ s.size();
+  std::size_t i = 0;
+  for (; i + 16 <= s.size(); i += 16) {
+    std::uint64_t a, b;
+    std::memcpy(&a, s.data() + i, 8);
+    std::memcpy(&b, s.data() + i + 8, 8);
+    h = mum(a ^ kHash1, b ^ h);
+  }
+  std::uint64_t a, b;
+  load_short(s.data() + s.size() - 16, 16, a, b);  // the last 16 bytes (s is longer than 16)
+  return mum(a ^ kHash1, b ^ h);
 }
 
 void filtered_out(AttributeList given, const KeyFilter& filter, trace::Attributes& out) {

@@ -29,113 +29,127 @@ inline bool kept(const KeyFilter* filter, const Attribute& a) noexcept {
   return filter == nullptr || filter->keeps(a.key.view());
 }
 
-inline std::uint64_t mix(std::uint64_t h) noexcept {
-  h ^= h >> 32;
-  h *= 0xd6e8feb86659fd93ULL;
-  h ^= h >> 32;
-  return h;
+// 64x64 -> 128-bit multiply, folded: wyhash's mixing step.
+[[gnu::always_inline]] inline std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
+  __extension__ using u128 = unsigned __int128;  // GCC and Clang on 64-bit targets
+  const u128 m = static_cast<u128>(a) * b;
+  return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
 }
 
-// Eight bytes a step; a key such as "http.response.status_code" is four.
-inline std::uint64_t hash_bytes(std::string_view s) noexcept {
-  constexpr std::uint64_t k = 0x9e3779b97f4a7c15ULL;
-  const char* p = s.data();
-  std::size_t n = s.size();
-  std::uint64_t h = n * k;
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (std::rotl(h, 23) ^ w) * k;
-  }
-  if (n >= 4) {
-    std::uint32_t a, b;
-    std::memcpy(&a, p, 4);
-    std::memcpy(&b, p + n - 4, 4);
-    h = (std::rotl(h, 23) ^ (static_cast<std::uint64_t>(a) << 32 | b)) * k;
-  } else if (n > 0) {
+inline constexpr std::uint64_t kHash0 = 0xa0761d6478bd642fULL;
+inline constexpr std::uint64_t kHash1 = 0xe7037ed1a0b428dbULL;
+
+// A string of up to 16 bytes as two words, without a loop (overlapping loads).
+[[gnu::always_inline]] inline void load_short(const char* p, std::size_t n, std::uint64_t& a, std::uint64_t& b) noexcept {
+  if (n >= 8) {
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + n - 8, 8);
+  } else if (n >= 4) {
+    std::uint32_t x, y;
+    std::memcpy(&x, p, 4);
+    std::memcpy(&y, p + n - 4, 4);
+    a = x;
+    b = y;
+  } else {
     const auto* u = reinterpret_cast<const unsigned char*>(p);
-    h = (std::rotl(h, 23) ^ (u[0] | static_cast<std::uint64_t>(u[n / 2]) << 8 |
-                             static_cast<std::uint64_t>(u[n - 1]) << 16)) * k;
+    a = n == 0 ? 0 : (u[0] | static_cast<std::uint64_t>(u[n / 2]) << 8 | static_cast<std::uint64_t>(u[n - 1]) << 16);
+    b = 0;
   }
-  return h;
 }
 
-inline std::uint64_t hash_value(const AttrValue& v) noexcept {
+std::uint64_t hash_long(std::string_view s) noexcept;  // over 16 bytes
+
+[[gnu::always_inline]] inline std::uint64_t hash_string(std::string_view s) noexcept {
+  if (s.size() > 16) [[unlikely]]
+    return hash_long(s);
+  std::uint64_t a, b;
+  load_short(s.data(), s.size(), a, b);
+  return mum(a ^ kHash0, b ^ kHash1 ^ s.size());
+}
+
+[[gnu::always_inline]] inline std::uint64_t hash_value(const AttrValue& v) noexcept {
   switch (v.type()) {
-    case AttrValue::Type::Bool: return 0x51 + static_cast<std::uint64_t>(v.as_bool());
-    case AttrValue::Type::Int: return mix(static_cast<std::uint64_t>(v.as_int()) ^ 0x1234567);
+    case AttrValue::Type::String: return hash_string(v.as_string());
     case AttrValue::Type::Double: {
       const double d = v.as_double() == 0 ? 0.0 : v.as_double();  // -0.0 and 0.0 are one value
-      return mix(std::bit_cast<std::uint64_t>(d) ^ 0x7654321);
+      return mum(std::bit_cast<std::uint64_t>(d) ^ kHash0, kHash1 + 2);
     }
-    case AttrValue::Type::String: return hash_bytes(v.as_string());
+    default: return (static_cast<std::uint64_t>(v.as_int()) + static_cast<std::uint64_t>(v.type())) * kHash0;
   }
-  return 0;
 }
 
-/// The same for any order of the same attributes: a sum of the attributes' own hashes.
+/// The same for any order of the same attributes: a sum of the attributes' own hashes. A key
+/// counts by its length only (the series' match compares keys, by address first): hashing keys'
+/// characters would cost more than everything else a measurement does.
 inline std::uint64_t hash_set(AttributeList attrs, const KeyFilter* filter) noexcept {
-  std::uint64_t h = 0x2545f4914f6cdd1dULL;
-  for (const auto& a : attrs)
-    if (kept(filter, a)) h += mix(hash_bytes(a.key.view()) * 31 + hash_value(a.value));
+  auto term = [](const Attribute& a) { return hash_value(a.value) ^ (a.key.size() * 0x9e3779b97f4a7c15ULL); };
+  std::uint64_t h = 0;
+  if (filter == nullptr) [[likely]] {
+    for (const auto& a : attrs) h += term(a);
+  } else {
+    for (const auto& a : attrs)
+      if (filter->keeps(a.key.view())) h += term(a);
+  }
   return h;
 }
 
-inline bool same_value(const AttrValue& a, const trace::AttributeValue& b) noexcept {
+[[gnu::always_inline]] inline bool same_string(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  if (a.size() > 16) [[unlikely]]
+    return std::memcmp(a.data(), b.data(), a.size()) == 0;
+  std::uint64_t a0, a1, b0, b1;
+  load_short(a.data(), a.size(), a0, a1);
+  load_short(b.data(), b.size(), b0, b1);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+[[gnu::always_inline]] inline bool same_value(const AttrValue& a, const AttrValue& b) noexcept {
+  if (a.type() != b.type()) return false;
   switch (a.type()) {
-    case AttrValue::Type::Bool: {
-      const auto* p = b.get_if<bool>();
-      return p && *p == a.as_bool();
-    }
-    case AttrValue::Type::Int: {
-      const auto* p = b.get_if<std::int64_t>();
-      return p && *p == a.as_int();
-    }
-    case AttrValue::Type::Double: {
-      const auto* p = b.get_if<double>();
-      return p && *p == a.as_double();
-    }
-    case AttrValue::Type::String: {
-      const auto* p = b.get_if<std::string>();
-      return p && std::string_view(*p) == a.as_string();
-    }
+    case AttrValue::Type::String: return same_string(a.as_string(), b.as_string());
+    case AttrValue::Type::Double: return a.as_double() == b.as_double();
+    default: return a.as_int() == b.as_int();
   }
-  return false;
 }
 
 /// A series' own copy of its attributes: unique keys, only the kept ones, in the order first
-/// given; beside each key, the address of the literal it was given as (compared before the
-/// characters).
-struct SeriesKey {
-  trace::Attributes attributes;
-  std::vector<const char*> literals;
+/// given. Beside them, views into that copy for matching (and the address of the literal each
+/// key was first given as: the same address and length is the same key, no characters read).
+class SeriesKey {
+ public:
+  /// From a normalized set (see normalize()).
+  explicit SeriesKey(AttributeList normalized);
+  SeriesKey(SeriesKey&&) = delete;  // the views point into attributes_' strings
 
-  bool same_key(std::size_t i, const AttrKey& k) const noexcept {
-    return (k.literal() != nullptr && k.literal() == literals[i]) ||
-           attributes[i].key.view() == k.view();
-  }
+  const trace::Attributes& attributes() const noexcept { return attributes_; }
 
   /// Whether `given` (filtered) is this set. Given in the stored order (one call site, the usual
   /// case) it compares pairwise; else it looks each key up. A given set that repeats a key does
   /// not match (the caller then matches it deduplicated).
   bool matches(AttributeList given, const KeyFilter* filter) const noexcept {
-    const std::size_t n = attributes.size();
+    const std::size_t n = items_.size();
+    const Item* s = items_.data();
     if (filter == nullptr && given.size() == n) {
       std::size_t i = 0;
-      while (i < n && same_key(i, given[i].key) && same_value(given[i].value, attributes[i].value)) ++i;
+      while (i < n && same_key(s[i], given[i].key) && same_value(given[i].value, s[i].value)) ++i;
       if (i == n) return true;
     }
-    if (n > 64) return false;
-    std::uint64_t seen = 0;  // each stored key matched once: a repeated given key fails
-    for (const auto& g : given) {
-      if (!kept(filter, g)) continue;
-      std::size_t j = 0;
-      while (j < n && !same_key(j, g.key)) ++j;
-      if (j == n || (seen >> j & 1) || !same_value(g.value, attributes[j].value)) return false;
-      seen |= std::uint64_t{1} << j;
-    }
-    return seen == (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1);
+    return matches_any_order(given, filter);
   }
+
+ private:
+  struct Item {
+    const char* literal;  // nullptr: given at run time
+    std::string_view key;
+    AttrValue value;
+  };
+  static bool same_key(const Item& s, const AttrKey& k) noexcept {
+    return (k.data() == s.literal && k.size() == s.key.size()) || same_string(k.view(), s.key);
+  }
+  bool matches_any_order(AttributeList given, const KeyFilter* filter) const noexcept;
+
+  trace::Attributes attributes_;
+  std::vector<Item> items_;
 };
 
 inline trace::AttributeValue to_value(const AttrValue& v) {
@@ -151,7 +165,6 @@ inline trace::AttributeValue to_value(const AttrValue& v) {
 /// `given` with repeated keys removed (the last value wins, at the first one's place) and only
 /// the kept keys: what a new series stores.
 std::vector<Attribute> normalize(AttributeList given, const KeyFilter* filter);
-SeriesKey make_key(AttributeList normalized);
 /// The attributes of `given` a filter does not keep: an exemplar's filtered attributes.
 void filtered_out(AttributeList given, const KeyFilter& filter, trace::Attributes& out);
 

@@ -19,7 +19,8 @@ namespace tracehop::metrics::detail {
 template <class Cell>
 struct Series {
   template <class... A>
-  Series(std::uint64_t h, SeriesKey k, A&&... a) : hash(h), key(std::move(k)), cell(std::forward<A>(a)...) {}
+  Series(std::uint64_t h, AttributeList normalized, A&&... a)
+      : hash(h), key(normalized), cell(std::forward<A>(a)...) {}
   std::uint64_t hash;
   SeriesKey key;
   Cell cell;
@@ -84,7 +85,7 @@ class SeriesTable {
       if (s->hash == h && s->key.matches(attrs, nullptr)) return *s;  // added meanwhile, or repeated keys
     }
     if (series_.size() + 1 >= limit_) return overflow(cell_args...);
-    series_.push_back(std::make_unique<Entry>(h, make_key(attrs), cell_args...));
+    series_.push_back(std::make_unique<Entry>(h, attrs, cell_args...));
     Entry* added = series_.back().get();
     if (2 * series_.size() > t->mask + 1) {
       tables_.push_back(std::make_unique<Table>(2 * (t->mask + 1)));
@@ -107,7 +108,7 @@ class SeriesTable {
   Entry& overflow(const A&... cell_args) {
     if (!overflow_owner_) {
       static constexpr Attribute kOverflow[] = {{"otel.metric.overflow", true}};
-      overflow_owner_ = std::make_unique<Entry>(0, make_key(kOverflow), cell_args...);
+      overflow_owner_ = std::make_unique<Entry>(0, kOverflow, cell_args...);
       overflow_.store(overflow_owner_.get(), std::memory_order_release);
       log_warn("metric stream '" + name_ + "' reached its cardinality limit of " + std::to_string(limit_) +
                " series: new attribute sets are aggregated into otel.metric.overflow=true");

@@ -67,7 +67,7 @@ class NumberStorage final : public Storage {
       } else {
         v = c.value.load(std::memory_order_relaxed);
       }
-      NumberPoint p{s.key.attributes, start_time(), now, v, {}};
+      NumberPoint p{s.key.attributes(), start_time(), now, v, {}};
       collect_slot<T>(c.lock, c.slot.get(), p.exemplars, delta());
       m.numbers.push_back(std::move(p));
     });
@@ -115,7 +115,7 @@ class HistogramStorage final : public Storage {
     const std::size_t n = config_.boundaries.size() + 1;
     table_.for_each([&](auto& s) {
       HistogramCell& c = s.cell;
-      HistogramPoint p{s.key.attributes, start_time(), now};
+      HistogramPoint p{s.key.attributes(), start_time(), now};
       p.boundaries = config_.boundaries;
       p.bucket_counts.resize(n);
       {
@@ -187,7 +187,7 @@ class ObservedStorage final : public Storage {
       c.reported_before = true;
       c.observed = false;
       if (table_.is_overflow(s)) c.value = T{};
-      m.numbers.push_back({s.key.attributes, start_time(), now, v, {}});
+      m.numbers.push_back({s.key.attributes(), start_time(), now, v, {}});
     });
     last_collection_ = now;
     if (!m.numbers.empty()) out.push_back(std::move(m));

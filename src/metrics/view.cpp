@@ -65,9 +65,9 @@ bool valid_name(std::string_view name) {
   bool ok = !name.empty() && name.size() <= 255 && ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z'));
   for (char c : name) ok = ok && ok_char(c);
   if (!ok)
-    log_error("'" + std::string(name) +
-              "' is not a valid instrument name (a letter, then up to 254 letters, digits, '_', '.', '-' or '/'): "
-              "the instrument records nothing");
+    log_error(std::string(name).append(
+        ": not a valid instrument name (a letter, then up to 254 letters, digits, '_', '.', '-' or '/'): "
+        "the instrument records nothing"));
   return ok;
 }
 
@@ -75,7 +75,7 @@ bool valid_unit(std::string_view unit) {
   bool ok = unit.size() <= 63;
   for (char c : unit) ok = ok && static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
   if (!ok)
-    log_error("'" + std::string(unit) + "' is not a valid unit (at most 63 printable ASCII characters): the instrument records nothing");
+    log_error(std::string(unit).append(": not a valid unit (at most 63 printable ASCII characters): the instrument records nothing"));
   return ok;
 }
 

@@ -3,7 +3,8 @@
 // request, a URL excluded, `trace = false`, a parent that was not sampled) allocates nothing
 // more than an untraced request; a sampled one at most 4 more. (Asio's coroutine frames come
 // from aligned_alloc, not operator new, and are the same either way.) The same for the SERVER
-// span: unsampled, nothing more than an uninstrumented server; sampled, at most 4 more.
+// span: unsampled, nothing more than an uninstrumented server; sampled, at most 4 more. And a
+// metrics measurement into a series that exists: none.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include "tracehop/http/server.hpp"
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/instrument/server.hpp"
+#include "tracehop/metrics.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/tracer.hpp"
@@ -192,6 +194,41 @@ TEST_F(Allocations, ASampledServerSpanAllocatesAtMostFourMore) {
   EXPECT_LE(sampled, untraced + 4 * kCounted) << "per request: untraced " << double(untraced) / kCounted
                                                << ", sampled " << double(sampled) / kCounted;
   on->shutdown();
+}
+
+// The metrics SDK: a measurement into a series that exists allocates nothing, exemplar kept
+// (a sampled span's) or not, whatever the attributes' order.
+TEST(MetricAllocations, RecordingIntoAnExistingSeriesAllocatesNothing) {
+  auto reader = std::make_shared<metrics::MetricReader>(metrics::delta_temporality);
+  metrics::MeterProvider provider(
+      metrics::MeterProviderOptions{.readers = {reader}, .exemplar_filter = metrics::ExemplarFilter::TraceBased});
+  auto meter = provider.get_meter("allocations");
+  auto histogram = meter.create_histogram("duration", {.unit = "s"});
+  auto counter = meter.create_counter("requests");
+  auto active = meter.create_up_down_counter("active");
+  auto gauge = meter.create_gauge("limit");
+  const trace::SpanContext sampled(*trace::TraceId::from_hex("0af7651916cd43dd8448eb211c80319c"),
+                                   *trace::SpanId::from_hex("b7ad6b7169203331"), trace::TraceFlags(1), false);
+  const std::string host = "example.com";
+  auto measure = [&](int i) {
+    const metrics::Attribute attrs[] = {{"http.request.method", "GET"},
+                                        {"server.address", std::string_view(host)},
+                                        {"server.port", 443},
+                                        {"http.response.status_code", 200 + i % 2},
+                                        {"url.scheme", "https"}};
+    histogram.record(0.001 * i, attrs, sampled);
+    counter.add(1, {{"server.port", 443}, {"http.request.method", "GET"}});
+    counter.add(1, {{"http.request.method", "GET"}, {"server.port", 443}});  // the other order
+    active.add(i % 2 ? -1 : 1);
+    gauge.record(1.0 * i, {{"k", "v"}});
+  };
+  measure(0);
+  measure(1);
+  reader->collect();  // a delta collection between: the series stay
+  counting = true;
+  for (int i = 0; i < 1000; ++i) measure(i);
+  counting = false;
+  EXPECT_EQ(std::exchange(allocations, 0), 0u);
 }
 
 }  // namespace

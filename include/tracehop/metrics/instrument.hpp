@@ -35,6 +35,8 @@ class AttrKey {
   constexpr AttrKey(std::string_view key) noexcept  // NOLINT(google-explicit-constructor)
       : data_(key.data()), size_(key.size()), literal_(false) {}
   constexpr std::string_view view() const noexcept { return {data_, size_}; }
+  constexpr std::size_t size() const noexcept { return size_; }
+  constexpr const char* data() const noexcept { return data_; }
   /// The literal's address, or nullptr for a run-time key.
   constexpr const char* literal() const noexcept { return literal_ ? data_ : nullptr; }
 

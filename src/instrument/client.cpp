@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "header_capture.hpp"
+#include "http_metrics.hpp"
 #include "request_rules.hpp"
 #include "tracehop/instrument/carrier.hpp"
 #include "tracehop/log.hpp"
@@ -27,18 +28,51 @@ struct Settings {
   CaptureLists capture;
   std::vector<std::string> sensitive;
   std::shared_ptr<trace::Tracer> tracer;
+  std::optional<HttpMetrics> metrics;
 };
 
-// One physical request's span, kept in the request's SignalContext (in place: no allocation).
+// One physical request's span and measurements, kept in the request's SignalContext (in place:
+// no allocation). Kept for a request whose span records, or that is measured.
 struct RequestSpan {
-  Span span;
-  double wait_ms = 0;
+  Span span;  // a non-recording one when only measured
+  std::chrono::nanoseconds waited{};  // for a connection
   bool reused = false;
+  bool recording = false;
   bool ended = false;
+  bool measured = false;  // started measuring (the active count went up), not yet recorded
+  bool queued = false;    // waited in the pool's queue
+  std::uint16_t status = 0;  // the response's, for a measurement at the body's end
+  bool http10 = false;
+  std::chrono::steady_clock::time_point start;
 };
 static_assert(sizeof(RequestSpan) <= http::SignalContext::kInPlace);
 
 RequestSpan* state_of(http::SignalContext& ctx) { return ctx.get<RequestSpan>(); }
+
+// What a measurement of the request says of it.
+HttpRequestFacts facts(std::string_view method, const http::Url& url) noexcept {
+  HttpRequestFacts f;
+  f.method = is_known_method(method) ? method : std::string_view("_OTHER");
+  f.scheme = url.scheme();
+  f.host = url.encoded_host_address();
+  f.port = url.has_port() ? url.port_number() : (url.scheme() == "https" ? 443 : 80);
+  return f;
+}
+
+// The request's duration and the active count down, once (at the end of its span's life:
+// response headers, or the body with end_on_body, or its exception).
+void record_end(const Settings& s, RequestSpan& r, HttpRequestFacts f) {
+  if (!r.measured) return;
+  r.measured = false;
+  const auto took = std::chrono::steady_clock::now() - r.start;
+  s.metrics->active(f, -1);
+  s.metrics->duration(f, took, r.span.span_context());
+  if (r.queued) {
+    f.status = 0;  // (the queue's attributes are the request's, not its outcome's)
+    f.error_type = {};
+    s.metrics->time_in_queue(f, r.waited, r.span.span_context());
+  }
+}
 
 void on_start(const Settings& s, const http::RequestStartParams& p) {
   // The current context, read in place (not copied) each time: a user's function may have
@@ -51,6 +85,17 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     if (s.options.propagate_untraced) trace::inject(carrier, context());
     return;
   }
+  // Measured whether or not a span records (metrics do not sample).
+  auto measure = [&](Span&& span, bool recording) {
+    const bool measured = s.metrics->enabled();
+    if (!recording && !measured) return;
+    auto& r = p.ctx.emplace<RequestSpan>(std::move(span));
+    r.recording = recording;
+    if (!measured) return;
+    r.measured = true;
+    r.start = std::chrono::steady_clock::now();
+    s.metrics->active(facts(p.method, p.url), +1);
+  };
 
   if (!s.tracer->enabled()) {
     // No SDK (none installed, disabled, or shut down): the span would be the parent's context,
@@ -59,6 +104,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     Span span = parent.valid() ? Span(parent) : Span();
     run_hook(s.options.request_hook, "request_hook", span, p);
     if (s.options.propagate_untraced) trace::inject(carrier, context());
+    measure(std::move(span), false);
     return;
   }
 
@@ -121,20 +167,40 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
   if (recording) capture_headers(span, p.headers, s.capture.request);
   // After the hook, before the first byte: the injected span id is this span's.
   if (recording || s.options.propagate_untraced) trace::inject(carrier, context().with_span(span));
-  if (recording) p.ctx.emplace<RequestSpan>(std::move(span));
+  measure(std::move(span), recording);
 }
 
 void end_span(RequestSpan& r) {
   if (r.ended) return;
   r.ended = true;
-  r.span.set_attribute("tracehop.connection.wait_ms", r.wait_ms);
+  if (!r.recording) return;
+  r.span.set_attribute("tracehop.connection.wait_ms", millis(r.waited));
   r.span.set_attribute("tracehop.connection.reused", r.reused);
   r.span.end();
+}
+
+// The response's facts for the duration: its status, its version, an error status.
+HttpRequestFacts response_facts(const http::ResponseHeadersParams& p, std::array<char, 4>& status_buffer) {
+  HttpRequestFacts f = facts(p.method, p.url);
+  f.status = p.response.status();
+  f.version = protocol_version(p.response.version());
+  if (f.status >= 400) f.error_type = status_text(f.status, status_buffer);
+  return f;
 }
 
 void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
   auto* r = state_of(p.ctx);
   if (!r || r->ended) return;
+  r->status = static_cast<std::uint16_t>(p.response.status());
+  r->http10 = p.response.version() == 10;
+  if (!s.options.end_on_body && r->measured) {
+    std::array<char, 4> buffer;
+    record_end(s, *r, response_facts(p, buffer));
+  }
+  if (!r->recording) {
+    r->ended = !s.options.end_on_body;
+    return;
+  }
   auto& span = r->span;
   const int status = p.response.status();
   if (reports_old(s.mode)) span.set_attribute("http.status_code", static_cast<std::int64_t>(status));
@@ -155,6 +221,16 @@ void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
 void on_exception(const Settings& s, const http::RequestExceptionParams& p) {
   auto* r = state_of(p.ctx);
   if (!r || r->ended) return;
+  if (r->measured) {
+    HttpRequestFacts f = facts(p.method, p.url);
+    const std::string error = type_name(p.exception);
+    f.error_type = error;
+    record_end(s, *r, f);
+  }
+  if (!r->recording) {
+    r->ended = true;
+    return;
+  }
   if (p.cancelled) {
     r->span.add_event("cancelled");  // the caller's choice, not an error
   } else {
@@ -180,6 +256,9 @@ std::shared_ptr<Settings> settle(ClientOptions o) {
   s->sensitive = o.sensitive_query_keys.value_or(default_sensitive_query_keys());
   s->tracer = o.tracer_provider ? o.tracer_provider->get_tracer(kClientScope, TRACEHOP_VERSION)
                                 : trace::get_tracer(kClientScope, TRACEHOP_VERSION);
+  s->metrics.emplace(o.meter_provider ? o.meter_provider->get_meter(kClientScope, TRACEHOP_VERSION)
+                                      : metrics::get_meter(kClientScope, TRACEHOP_VERSION),
+                     s->mode, /*client=*/true);
   s->options = std::move(o);
   return s;
 }
@@ -205,10 +284,24 @@ class ClientSpans final : public http::SignalObserver {
   void on_response_headers(const http::ResponseHeadersParams& p) override { on_response(*s_, p); }
   void on_request_exception(const http::RequestExceptionParams& p) override { on_exception(*s_, p); }
   void on_request_end(const http::RequestEndParams& p) override {
-    if (auto* r = state_of(p.ctx); r && s_->options.end_on_body) end_span(*r);
+    auto* r = state_of(p.ctx);
+    if (!r || !s_->options.end_on_body) return;
+    if (r->measured) {
+      // (The response's facts were not kept: the status is all a body end adds to the request's.)
+      HttpRequestFacts f = facts(p.method, p.url);
+      f.status = r->status;
+      f.version = protocol_version(r->http10 ? 10 : 11);
+      std::array<char, 4> buffer;
+      if (f.status >= 400) f.error_type = status_text(f.status, buffer);
+      record_end(*s_, *r, f);
+    }
+    end_span(*r);
   }
   void on_connection_queued_end(const http::ConnectionParams& p) override {
-    if (auto* r = state_of(p.ctx)) r->wait_ms = millis(p.elapsed);
+    auto* r = state_of(p.ctx);
+    if (!r) return;
+    r->waited = p.elapsed;
+    r->queued = true;
   }
   void on_connection_reuseconn(const http::ConnectionParams& p) override {
     if (auto* r = state_of(p.ctx)) r->reused = true;

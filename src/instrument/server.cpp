@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "header_capture.hpp"
+#include "http_metrics.hpp"
 #include "request_rules.hpp"
 #include "tracehop/instrument/carrier.hpp"
 #include "tracehop/instrument/semconv.hpp"
@@ -21,6 +22,7 @@ struct Settings {
   std::vector<UrlPattern> excluded;
   CaptureLists capture;
   std::shared_ptr<trace::Tracer> tracer;
+  std::optional<HttpMetrics> metrics;
 };
 
 // `host[:port]` of the Host header, or the address the request came in on.
@@ -66,11 +68,40 @@ void add_start_attributes(trace::Attributes& a, const http::ServerRequest& r, st
 
 // A request's SERVER span, kept in its observer state: the context its handler runs in (the
 // extracted one with this span) is current from on_request until the answer or the failure.
+// The request is measured from on_request until its span ends (when its answer is built, or its
+// streamed body is written).
 struct ServerSpan {
   ServerSpan(Span s, trace::Context context) : span(std::move(s)), scope(std::in_place, std::move(context)) {}
   Span span;
   std::optional<trace::Scope> scope;
+  std::chrono::steady_clock::time_point start{};  // the epoch: not measured
+  bool measured() const noexcept { return start != std::chrono::steady_clock::time_point{}; }
 };
+
+HttpRequestFacts facts(const http::ServerRequest& req) noexcept {
+  HttpRequestFacts f;
+  f.method = is_known_method(req.method) ? std::string_view(req.method) : std::string_view("_OTHER");
+  f.scheme = "http";
+  f.route = req.route;
+  f.version = protocol_version(req.version);
+  return f;
+}
+
+// The measurement at the request's end: the duration with its outcome, the active count down.
+void measure_end(const HttpMetrics& m, HttpRequestFacts f, std::chrono::steady_clock::time_point start,
+                 const trace::SpanContext& span) {
+  m.duration(f, std::chrono::steady_clock::now() - start, span);
+  f.status = 0;
+  f.error_type = {};
+  m.active(f, -1);
+}
+
+// A failure's facts: 500 when the server answered for it, and the exception's type.
+HttpRequestFacts failure_facts(HttpRequestFacts f, bool answered_500, const std::string& error) {
+  if (answered_500) f.status = 500;
+  f.error_type = error;
+  return f;
+}
 static_assert(sizeof(ServerSpan) <= http::SignalContext::kInPlace, "kept in place, not allocated");
 
 // Starts the SERVER span of `req` into `state`, and makes current the context its handler runs
@@ -104,7 +135,11 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   run_hook(s.options.request_hook, "request_hook", span, std::as_const(req));
   // The handler (and every middleware) runs with the SERVER span current, and the extracted baggage.
   trace::Context context = std::move(parent).with_span(span);
-  state.emplace<ServerSpan>(std::move(span), std::move(context));
+  auto& r = state.emplace<ServerSpan>(std::move(span), std::move(context));
+  if (s.metrics->enabled()) {
+    r.start = std::chrono::steady_clock::now();
+    s.metrics->active(facts(req), +1);
+  }
 }
 
 void set_status_code(Span& span, int status) {
@@ -126,17 +161,46 @@ void record_failure(Span& span, const std::exception_ptr& e, bool answered_500) 
 
 // A streamed body runs after the answer is built: the SERVER span is current again and stays
 // open until the body's end, and records a stream that fails.
+// What a streamed body's end measures: the request's facts, copied (the request is gone by then).
+struct StreamMeasure {
+  const HttpMetrics* metrics = nullptr;  // nullptr: not measured
+  std::string method;
+  std::string route;
+  std::string version;
+  int status = 0;
+  std::chrono::steady_clock::time_point start;
+  HttpRequestFacts facts() const {
+    HttpRequestFacts f;
+    f.method = method;
+    f.scheme = "http";
+    f.route = route;
+    f.version = version;
+    f.status = status;
+    return f;
+  }
+};
+
 boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, trace::Context context,
-                                      http::BodyWriter& out) {
+                                      const StreamMeasure& measure, http::BodyWriter& out) {
   trace::Scope scope(std::move(context));
   try {
     co_await inner(out);
   } catch (...) {
-    record_failure(span, std::current_exception(), !out.started());
+    const auto e = std::current_exception();
+    record_failure(span, e, !out.started());
     span.end();
+    if (measure.metrics)
+      measure_end(*measure.metrics, failure_facts(measure.facts(), !out.started(), type_name(e)), measure.start,
+                  span.span_context());
     throw;
   }
   span.end();
+  if (measure.metrics) {
+    HttpRequestFacts f = measure.facts();
+    std::array<char, 4> buffer;
+    if (f.status >= 500) f.error_type = status_text(f.status, buffer);
+    measure_end(*measure.metrics, f, measure.start, span.span_context());
+  }
 }
 
 class Observer final : public http::RequestObserver {
@@ -152,6 +216,10 @@ class Observer final : public http::RequestObserver {
     auto* r = state.get<ServerSpan>();
     if (!r) return;
     auto& span = r->span;
+    HttpRequestFacts f = facts(req);
+    f.status = resp.status;
+    std::array<char, 4> buffer;
+    if (f.status >= 500) f.error_type = status_text(f.status, buffer);  // (as the span's error.type)
     set_status_code(span, resp.status);
     if (!s_.capture.response.empty() && span.is_recording()) capture_headers(span, resp.headers, s_.capture.response);
     run_hook(s_.options.response_hook, "response_hook", span, req, std::as_const(resp));
@@ -162,23 +230,32 @@ class Observer final : public http::RequestObserver {
         explicit EndWithStream(Span s) : span(std::move(s)) {}
         ~EndWithStream() { span.end(); }
         Span span;
+        StreamMeasure measure;
       };
+      auto owner = std::make_shared<EndWithStream>(std::move(span));
+      if (r->measured())
+        owner->measure = {&*s_.metrics, std::string(f.method), req.route, std::string(f.version), f.status, r->start};
       // The handler's own scopes are closed: the current context is the one on_request attached.
-      resp.stream = [inner = std::move(resp.stream), owner = std::make_shared<EndWithStream>(std::move(span)),
+      resp.stream = [inner = std::move(resp.stream), owner = std::move(owner),
                      context = trace::Context::current()](http::BodyWriter& out) {
-        return streamed(inner, owner->span, context, out);
+        return streamed(inner, owner->span, context, owner->measure, out);
       };
     }
     r->scope.reset();
-    if (!streamed_body) span.end();  // (a stream's span ends with the stream)
+    if (!streamed_body) {  // (a stream's span ends with the stream, and is measured there)
+      span.end();
+      if (r->measured()) measure_end(*s_.metrics, f, r->start, span.span_context());
+    }
   }
 
-  void on_exception(const http::ServerRequest&, const std::exception_ptr& error, http::SignalContext& state) override {
+  void on_exception(const http::ServerRequest& req, const std::exception_ptr& error, http::SignalContext& state) override {
     auto* r = state.get<ServerSpan>();
     if (!r) return;
     r->scope.reset();
     record_failure(r->span, error, true);
     r->span.end();
+    if (r->measured()) measure_end(*s_.metrics, failure_facts(facts(req), true, type_name(error)), r->start,
+                                 r->span.span_context());
   }
 
  private:
@@ -193,6 +270,10 @@ void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions opti
   s.capture = capture_lists(options.capture_request_headers, options.capture_response_headers, "SERVER");
   s.tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
                                      : trace::get_tracer(kServerScope, TRACEHOP_VERSION);
+  // The server's spans have the stable conventions' names only, and so have its metrics.
+  s.metrics.emplace(options.meter_provider ? options.meter_provider->get_meter(kServerScope, TRACEHOP_VERSION)
+                                           : metrics::get_meter(kServerScope, TRACEHOP_VERSION),
+                    SemconvMode::Stable, /*client=*/false);
   s.options = std::move(options);
   server.observe(std::make_shared<Observer>(std::move(s)));
 }

@@ -7,6 +7,10 @@
 // One span per *physical* request: each redirect hop and each retry is a span of its own, with
 // http.request.resend_count. The span ends when the response headers are in (the semantic
 // conventions' choice), or, with ClientOptions::end_on_body, when the body has been read.
+// Each physical request is measured too (whether its span is sampled or not), when a meter
+// provider is installed: http.client.request.duration (its exemplars point at the span),
+// http.client.active_requests, http.client.request.time_in_queue, or the old conventions'
+// http.client.duration in milliseconds (OTEL_SEMCONV_STABILITY_OPT_IN, as for the spans).
 
 #include <functional>
 #include <memory>
@@ -18,6 +22,7 @@
 #include "tracehop/http/session.hpp"
 #include "tracehop/http/signals.hpp"
 #include "tracehop/instrument/semconv.hpp"
+#include "tracehop/metrics/meter.hpp"
 #include "tracehop/trace/context.hpp"
 #include "tracehop/trace/tracer.hpp"
 
@@ -42,6 +47,9 @@ struct ClientOptions {
   /// Default: the global provider, looked up at each span (so instrumenting before a provider
   /// is installed still yields real spans once it is).
   std::shared_ptr<trace::TracerProvider> tracer_provider;
+  /// Where the request metrics go (http.client.request.duration and the others). Default: the
+  /// global meter provider, whenever it is installed; none installed: nothing is measured.
+  std::shared_ptr<metrics::MeterProvider> meter_provider;
   /// Regular expressions searched in the full URL; a match is not traced. Default: the
   /// comma-separated list in TRACEHOP_CLIENT_EXCLUDED_URLS.
   std::optional<std::vector<std::string>> excluded_urls;

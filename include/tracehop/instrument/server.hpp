@@ -2,7 +2,9 @@
 // Server instrumentation for tracehop::http::Server: each request becomes a SERVER span whose
 // parent is the context extracted from the request's headers (the client's span), named
 // `{method} {route}`, current while the handler runs, so the handler's own client calls
-// continue the trace. Attributes follow the stable HTTP server conventions.
+// continue the trace. Attributes follow the stable HTTP server conventions. With a meter
+// provider, each request is measured too: http.server.request.duration (with http.route; its
+// exemplars point at the SERVER span) and http.server.active_requests.
 
 #include <functional>
 #include <memory>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "tracehop/http/server.hpp"
+#include "tracehop/metrics/meter.hpp"
 #include "tracehop/trace/tracer.hpp"
 
 namespace tracehop::instrument {
@@ -23,6 +26,8 @@ struct ServerOptions {
   std::function<void(trace::Span&, const http::ServerRequest&, const http::ServerResponse&)> response_hook;
   /// Default: the global provider, looked up at each span.
   std::shared_ptr<trace::TracerProvider> tracer_provider;
+  /// Default: the global meter provider, whenever it is installed.
+  std::shared_ptr<metrics::MeterProvider> meter_provider;
   /// Regular expressions searched in the request target; a match is not traced. Default: the
   /// comma-separated list in TRACEHOP_SERVER_EXCLUDED_URLS.
   std::optional<std::vector<std::string>> excluded_urls;

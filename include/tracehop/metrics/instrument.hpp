@@ -30,6 +30,7 @@ enum class InstrumentKind : std::uint8_t {
 /// characters for it; a run-time string is compared by its characters.
 class AttrKey {
  public:
+  constexpr AttrKey() noexcept : data_(""), size_(0), literal_(false) {}
   consteval AttrKey(const char* literal) noexcept  // NOLINT(google-explicit-constructor)
       : data_(literal), size_(std::char_traits<char>::length(literal)), literal_(true) {}
   constexpr AttrKey(std::string_view key) noexcept  // NOLINT(google-explicit-constructor)
@@ -51,6 +52,7 @@ class AttrKey {
 class AttrValue {
  public:
   enum class Type : std::uint8_t { Bool, Int, Double, String };
+  constexpr AttrValue() noexcept : type_(Type::Bool), i_(0) {}
   constexpr AttrValue(bool b) noexcept : type_(Type::Bool), i_(b) {}  // NOLINT
   template <class I>
     requires(std::is_integral_v<I> && !std::is_same_v<I, bool> && !std::is_same_v<I, char>)
@@ -96,9 +98,9 @@ bool enabled(const InstrumentCore* core) noexcept;
 template <class T>
 concept Number = std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
 
-/// What every synchronous instrument shares: the handle and the two ways to pass attributes.
-/// The span context given with a measurement is the one its exemplar refers to; without one,
-/// the current context's span.
+/// What every synchronous instrument shares: the handle, and the ways to pass attributes (a
+/// braced list, or a list built beforehand). The span context given with a measurement is the
+/// one its exemplar refers to; without one, the current context's span.
 template <Number T>
 class SyncInstrument {
  public:
@@ -129,6 +131,7 @@ class Counter : public detail::SyncInstrument<T> {
   void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
     this->measure(value, this->list(attributes), nullptr);
   }
+  void add(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
   void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
     this->measure(value, attributes, &context);
   }
@@ -143,6 +146,7 @@ class UpDownCounter : public detail::SyncInstrument<T> {
   void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
     this->measure(value, this->list(attributes), nullptr);
   }
+  void add(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
   void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
     this->measure(value, attributes, &context);
   }
@@ -158,6 +162,7 @@ class Histogram : public detail::SyncInstrument<T> {
   void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
     this->measure(value, this->list(attributes), nullptr);
   }
+  void record(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
   void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
     this->measure(value, attributes, &context);
   }
@@ -172,6 +177,7 @@ class Gauge : public detail::SyncInstrument<T> {
   void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
     this->measure(value, this->list(attributes), nullptr);
   }
+  void record(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
   void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
     this->measure(value, attributes, &context);
   }

@@ -1,0 +1,68 @@
+#pragma once
+// The HTTP metrics both instrumentations record (internal): the semantic conventions' request
+// duration histograms (stable `*.request.duration` in seconds, the old `*.duration` in
+// milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, and the client's time in
+// the connection pool's queue. Each measurement is made from attributes on the stack: nothing is
+// allocated for a series that exists.
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <string_view>
+
+#include "tracehop/instrument/semconv.hpp"
+#include "tracehop/metrics/meter.hpp"
+
+namespace tracehop::instrument::detail {
+
+/// The semantic conventions' bucket advice for request durations in seconds.
+inline const std::vector<double>& duration_buckets() {
+  static const std::vector<double> b{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10};
+  return b;
+}
+
+/// What one request's measurements say of it, filled as its signals arrive.
+struct HttpRequestFacts {
+  std::string_view method;       // a known method, or "_OTHER"
+  std::string_view scheme;       // "http" / "https"
+  std::string_view host;         // server.address
+  std::int64_t port = 0;         // server.port (0: not recorded, the server side's default)
+  std::string_view route;        // http.route (server), may be empty
+  int status = 0;                // 0: no response
+  std::string_view version;      // network.protocol.version ("1.1"), with a response
+  std::string_view error_type;   // empty: none
+};
+
+class HttpMetrics {
+ public:
+  /// `client`: the client's instruments (http.client.*), else the server's (http.server.*).
+  HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client);
+
+  /// Whether anything would be recorded: a request need not be measured otherwise.
+  bool enabled() const noexcept {
+    return duration_.enabled() || duration_old_.enabled() || active_.enabled() || queue_.enabled();
+  }
+  /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric).
+  void active(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
+  /// The request's duration, its exemplar pointing at `span` (when sampled).
+  void duration(const HttpRequestFacts& f, std::chrono::nanoseconds took, const trace::SpanContext& span) const noexcept;
+  /// The client's wait for a connection.
+  void time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseconds waited,
+                     const trace::SpanContext& span) const noexcept;
+
+ private:
+  SemconvMode mode_;
+  bool client_;
+  metrics::Histogram<double> duration_;      // stable, s
+  metrics::Histogram<double> duration_old_;  // old, ms
+  metrics::UpDownCounter<std::int64_t> active_;
+  metrics::Histogram<double> queue_;  // client only
+};
+
+/// "1.0" / "1.1" from Beast's version number.
+inline std::string_view protocol_version(unsigned version) noexcept { return version == 10 ? "1.0" : "1.1"; }
+
+/// The decimal text of a status code in `buffer` (error.type of an HTTP error status).
+std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept;
+
+}  // namespace tracehop::instrument::detail

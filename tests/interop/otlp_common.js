@@ -1,5 +1,6 @@
 // What the OTLP decoder and receiver share: the official generated definitions, and the id
-// conversions between OTLP/JSON (hex) and protobufjs objects (base64 bytes).
+// conversions between OTLP/JSON (hex) and protobufjs objects (base64 bytes), for trace and
+// metrics requests (whose ids are in their exemplars).
 'use strict';
 
 const root = require('@opentelemetry/otlp-transformer/build/src/generated/root.js');
@@ -26,4 +27,26 @@ const normalise = (message) => mapIds(Request.toObject(message, { longs: String,
 // An OTLP/JSON request (hex ids) as a message.
 const fromOtlpJson = (object) => Request.fromObject(mapIds(object, hexToBase64));
 
-module.exports = { Request, Response, normalise, fromOtlpJson };
+const mv1 = root.opentelemetry.proto.collector.metrics.v1;
+const MetricsRequest = mv1.ExportMetricsServiceRequest;
+const MetricsResponse = mv1.ExportMetricsServiceResponse;
+
+// Applies `convert` to the ids of every exemplar of a metrics request object.
+function mapExemplarIds(request, convert) {
+  for (const rm of request.resourceMetrics || [])
+    for (const sm of rm.scopeMetrics || [])
+      for (const m of sm.metrics || [])
+        for (const data of [m.sum, m.gauge, m.histogram])
+          for (const point of (data && data.dataPoints) || [])
+            for (const e of point.exemplars || [])
+              for (const f of ['traceId', 'spanId']) if (typeof e[f] === 'string') e[f] = convert(e[f]);
+  return request;
+}
+const normaliseMetrics = (message) =>
+  mapExemplarIds(MetricsRequest.toObject(message, { longs: String, enums: Number, bytes: String }), base64ToHex);
+const metricsFromOtlpJson = (object) => MetricsRequest.fromObject(mapExemplarIds(object, hexToBase64));
+
+module.exports = {
+  Request, Response, normalise, fromOtlpJson,
+  MetricsRequest, MetricsResponse, normaliseMetrics, metricsFromOtlpJson,
+};

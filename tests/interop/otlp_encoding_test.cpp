@@ -2,7 +2,8 @@
 // @opentelemetry/otlp-transformer (tests/interop/otlp_decode.js): the protobuf request the
 // exporters send, and the OTLP/JSON lines of --spans-out / OtlpJsonFileExporter. Every field of
 // a span: ids, parent, flags, kind, times, attributes of every type, events, links, status,
-// dropped counts, resource, scope.
+// dropped counts, resource, scope. And of metrics (--metrics-out): sums, gauges, histograms,
+// exemplars.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -11,6 +12,7 @@
 #include "process.hpp"
 #include "tracehop/otlp/encoding.hpp"
 #include "tracehop/otlp/json.hpp"
+#include "otlp_metrics.hpp"
 #include "otlp_spans.hpp"
 #include "tracehop_cli.hpp"
 
@@ -59,3 +61,18 @@ TEST(OtlpEncoding, JsonFileLinesDecodeWithTheOfficialDefinitions) {
   std::remove(file.c_str());
   expect_full_request(request);
 }
+
+TEST(OtlpEncoding, MetricsJsonLinesDecodeWithTheOfficialDefinitions) {
+  test::require_js_packages();
+  const auto file = test::temp_path("metrics.jsonl");
+  {
+    otlp::OtlpJsonMetricsFileExporter exporter(file);
+    ASSERT_EQ(exporter.export_metrics(test::full_metrics()), metrics::ExportResult::Success);
+    ASSERT_EQ(exporter.export_metrics(metrics::ResourceMetrics{}), metrics::ExportResult::Success);  // skipped
+    exporter.shutdown(1s);
+  }
+  const auto request = decode("metrics-json", file);
+  std::remove(file.c_str());
+  test::expect_full_metrics(request);
+}
+

@@ -5,6 +5,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <iostream>
+#include <tracehop/configure.hpp>
 #include <tracehop/http/server.hpp>
 #include <tracehop/http/session.hpp>
 #include <tracehop/instrument/client.hpp>

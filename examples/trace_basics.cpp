@@ -1,12 +1,14 @@
-// The README's first example: the tracing core on its own, with a propagation hop through a
-// header map. Run with OTEL_TRACES_EXPORTER=console to see the spans.
+// The README's first example: the tracing core, with a propagation hop through a header map.
+// Run with OTEL_TRACES_EXPORTER=console to see the spans. (configure_from_env() sets up the
+// metrics SDK too: it is in tracehop::metrics, which brings tracehop::trace.)
+#include <tracehop/configure.hpp>
 #include <tracehop/trace.hpp>
 
 namespace th = tracehop;
 namespace tt = tracehop::trace;
 
 int main() {
-  th::configure_from_env();  // provider, processor, exporter and propagators from OTEL_* variables
+  th::configure_from_env();  // providers, processor, exporters and propagators from OTEL_* variables
 
   auto tracer = tt::get_tracer("checkout");  // may be called before configure: it binds late
   {

@@ -1,5 +1,6 @@
 #pragma once
-// One call that wires the SDK from the OpenTelemetry environment variables.
+// One call that wires the SDK, both signals, from the OpenTelemetry environment variables (in
+// tracehop::metrics, the layer that sees both).
 
 #include <functional>
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tracehop/metrics/meter.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/span_processor.hpp"
 #include "tracehop/trace/tracer.hpp"
@@ -19,6 +21,12 @@ namespace tracehop {
 using SpanExporterFactory = std::function<std::unique_ptr<trace::SpanExporter>()>;
 void register_span_exporter(std::string name, SpanExporterFactory factory);
 
+/// Makes the exporter named `name` in OTEL_METRICS_EXPORTER (tracehop::otlp registers "otlp").
+using MetricExporterFactory = std::function<std::unique_ptr<metrics::MetricExporter>()>;
+void register_metric_exporter(std::string name, MetricExporterFactory factory);
+/// The metric exporter named `name` (console, or a registered name); nullptr if there is none.
+std::unique_ptr<metrics::MetricExporter> make_metric_exporter(std::string_view name);
+
 /// What a program sets itself (a command-line flag, say), replacing the environment variable.
 struct ProviderOverrides {
   /// Replaces OTEL_TRACES_EXPORTER ("console", "otlp", "none", a comma-separated list).
@@ -29,6 +37,12 @@ struct ProviderOverrides {
   trace::SamplerPtr sampler;
   /// Added after the exporters' processors (say, a processor that enriches or filters spans).
   std::vector<std::shared_ptr<trace::SpanProcessor>> processors;
+  /// Replaces OTEL_METRICS_EXPORTER ("console", "otlp", "none", a comma-separated list).
+  std::optional<std::string> metrics_exporters;
+  /// Added after the exporters' readers (say, a file's, or a pull reader for a scrape).
+  std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers;
+  /// Views of the meter provider.
+  std::vector<metrics::View> views;
 };
 
 /// A tracer provider as configure_from_env() makes it, with `overrides` applied; installs
@@ -46,13 +60,27 @@ std::vector<std::shared_ptr<trace::SpanProcessor>> span_processors_from_env(
 /// none of that name in this build.
 std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name);
 
+/// The readers for OTEL_METRICS_EXPORTER (or `exporters`, which replaces it; unset: otlp): a
+/// PeriodicExportingMetricReader (OTEL_METRIC_EXPORT_INTERVAL / _TIMEOUT) for each exporter. A
+/// name that is not available is logged and left out.
+std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(
+    const std::optional<std::string>& exporters = std::nullopt);
+
+/// A meter provider as configure_from_env() makes it (resource as the tracer provider's, the
+/// exemplar filter from OTEL_METRICS_EXEMPLAR_FILTER, readers as metric_readers_from_env, then
+/// `overrides.metric_readers`); installs nothing global. nullptr when OTEL_SDK_DISABLED=true.
+std::shared_ptr<metrics::MeterProvider> meter_provider_from_env(const ProviderOverrides& overrides);
+
 /// Reads OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
 /// OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, none, and registered
-/// names; a comma-separated list), OTEL_BSP_* and OTEL_PROPAGATORS; installs the global tracer
-/// provider (processors as span_processors_from_env, then `overrides.processors`) and the global
-/// propagator. What `overrides` sets replaces its variable. Returns the provider, or nullptr when
-/// OTEL_SDK_DISABLED=true (then spans stay non-recording but the propagator is still installed,
-/// so context still flows through this process).
+/// names; a comma-separated list), OTEL_BSP_*, OTEL_PROPAGATORS, and for metrics
+/// OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, OTEL_METRICS_EXEMPLAR_FILTER; installs the global
+/// tracer provider (processors as span_processors_from_env, then `overrides.processors`), the
+/// global meter provider (meter_provider_from_env) and the global propagator. What `overrides`
+/// sets replaces its variable. Returns the tracer provider (the meter provider is
+/// metrics::meter_provider()), or nullptr when OTEL_SDK_DISABLED=true (then spans stay
+/// non-recording and nothing is measured, but the propagator is still installed, so context
+/// still flows through this process).
 std::shared_ptr<trace::TracerProvider> configure_from_env(const ProviderOverrides& overrides = {});
 
 }  // namespace tracehop

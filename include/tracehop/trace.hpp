@@ -3,7 +3,6 @@
 
 #include "tracehop/trace/attributes.hpp"
 #include "tracehop/trace/baggage.hpp"
-#include "tracehop/configure.hpp"
 #include "tracehop/trace/context.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/ids.hpp"

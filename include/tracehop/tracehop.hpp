@@ -3,6 +3,7 @@
 
 #include "tracehop/trace.hpp"
 #include "tracehop/metrics.hpp"
+#include "tracehop/configure.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/http/server.hpp"
 #include "tracehop/http/session.hpp"

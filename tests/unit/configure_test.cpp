@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "test_util.hpp"
+#include "tracehop/configure.hpp"
+#include "tracehop/metrics.hpp"
 
 using namespace tracehop;
 using namespace tracehop::trace;
@@ -120,3 +122,46 @@ TEST(Configure, SpanProcessorsFromEnvMakeASimpleProcessorForTheConsoleAndBatches
   EXPECT_EQ(span_processors_from_env("none").size(), 0u);  // the argument replaces the variable
   for (const auto& p : processors) p->shutdown();
 }
+
+TEST(Configure, MetricsExporterFromTheEnvironmentAndItsInterval) {
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_TRACES_EXPORTER", "none");
+  ScopedEnv c("OTEL_METRICS_EXPORTER", "console");
+  ScopedEnv d("OTEL_METRIC_EXPORT_INTERVAL", "3600000");
+  ScopedEnv e("OTEL_SERVICE_NAME", "measured");
+  ::testing::internal::CaptureStdout();
+  configure_from_env();
+  auto meters = metrics::meter_provider();
+  ASSERT_NE(meters, nullptr);
+  EXPECT_EQ(meters->resource().get("service.name")->to_string(), "measured");
+  metrics::get_meter("configured").create_counter("configured.requests").add(3);
+  EXPECT_TRUE(meters->shutdown());  // the periodic reader exports a last time
+  const auto out = ::testing::internal::GetCapturedStdout();
+  EXPECT_NE(out.find("configured.requests"), std::string::npos) << out;
+  metrics::set_meter_provider(nullptr);
+  set_tracer_provider(nullptr);
+}
+
+TEST(Configure, MetricsOverridesAndDisabledSdk) {
+  ScopedEnv a("OTEL_SDK_DISABLED", std::nullopt);
+  ScopedEnv b("OTEL_METRICS_EXPORTER", "console");
+  auto reader = std::make_shared<metrics::MetricReader>();
+  ProviderOverrides o;
+  o.metrics_exporters = "none";  // replaces the environment's console
+  o.metric_readers = {reader};
+  auto meters = meter_provider_from_env(o);
+  ASSERT_NE(meters, nullptr);
+  EXPECT_EQ(metrics::meter_provider(), nullptr) << "installs nothing global";
+  meters->get_meter("m").create_counter("c").add(1);
+  EXPECT_EQ(reader->collect()->scopes.size(), 1u);
+  EXPECT_TRUE(metric_readers_from_env("none").empty());
+  EXPECT_EQ(metric_readers_from_env("console").size(), 1u);
+
+  tracehop::test::LogCapture logs;
+  EXPECT_TRUE(metric_readers_from_env("zipkin").empty());
+  EXPECT_TRUE(logs.contains("'zipkin' is not available"));
+
+  ScopedEnv disabled("OTEL_SDK_DISABLED", "true");
+  EXPECT_EQ(meter_provider_from_env({}), nullptr);
+}
+

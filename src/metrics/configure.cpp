@@ -1,9 +1,12 @@
+// configure_from_env() and what it is made of, for both signals.
+
 #include "tracehop/configure.hpp"
 
 #include <map>
 #include <mutex>
 
-#include "internal.hpp"
+#include "common/env.hpp"
+#include "common/text.hpp"
 #include "tracehop/log.hpp"
 #include "tracehop/trace/propagation.hpp"
 
@@ -14,6 +17,7 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, SpanExporterFactory, std::less<>> factories;
+  std::map<std::string, MetricExporterFactory, std::less<>> metric_factories;
 };
 Registry& registry() {
   static Registry r;
@@ -80,11 +84,65 @@ std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides
   return provider;
 }
 
+void register_metric_exporter(std::string name, MetricExporterFactory factory) {
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  r.metric_factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
+}
+
+std::unique_ptr<metrics::MetricExporter> make_metric_exporter(std::string_view name) {
+  const auto key = tracehop::detail::ascii_lower(name);
+  if (key == "console") return std::make_unique<metrics::ConsoleMetricExporter>();
+  MetricExporterFactory factory;
+  {
+    auto& r = registry();
+    std::lock_guard lk(r.mu);
+    if (auto it = r.metric_factories.find(key); it != r.metric_factories.end()) factory = it->second;
+  }
+  return factory ? factory() : nullptr;
+}
+
+std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(const std::optional<std::string>& exporters) {
+  std::vector<std::shared_ptr<metrics::MetricReader>> readers;
+  const auto chosen = exporters ? exporters : tracehop::detail::env("OTEL_METRICS_EXPORTER");
+  const std::string configured = chosen.value_or("otlp");
+  for (const auto& listed : tracehop::detail::split_list(configured)) {
+    const auto name = tracehop::detail::ascii_lower(listed);
+    if (name == "none") continue;
+    std::unique_ptr<metrics::MetricExporter> exporter;
+    try {
+      exporter = make_metric_exporter(name);
+    } catch (const std::exception& e) {
+      log_error("OTEL_METRICS_EXPORTER: exporter '" + name + "' could not be created: " + e.what());
+      continue;
+    }
+    if (!exporter) {
+      // The default, not asked for, in a program built without it: nothing to say above debug.
+      log(chosen ? LogLevel::Warn : LogLevel::Debug,
+          "OTEL_METRICS_EXPORTER: exporter '" + name + "' is not available in this build; metrics for it are not exported");
+      continue;
+    }
+    readers.push_back(std::make_shared<metrics::PeriodicExportingMetricReader>(std::move(exporter)));
+  }
+  return readers;
+}
+
+std::shared_ptr<metrics::MeterProvider> meter_provider_from_env(const ProviderOverrides& overrides) {
+  if (tracehop::detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
+  metrics::MeterProviderOptions options;
+  if (overrides.resource) options.resource = trace::Resource::create(*overrides.resource);
+  options.readers = metric_readers_from_env(overrides.metrics_exporters);
+  options.readers.insert(options.readers.end(), overrides.metric_readers.begin(), overrides.metric_readers.end());
+  options.views = overrides.views;
+  return std::make_shared<metrics::MeterProvider>(std::move(options));
+}
+
 std::shared_ptr<trace::TracerProvider> configure_from_env(const ProviderOverrides& overrides) {
   // Context still flows through a process whose SDK is disabled.
   trace::set_global_propagator(trace::propagator_from_env());
   auto provider = provider_from_env(overrides);
   trace::set_tracer_provider(provider);
+  metrics::set_meter_provider(meter_provider_from_env(overrides));
   return provider;
 }
 

@@ -286,6 +286,7 @@ int run_bench(const BenchOptions& o) {
     TelemetryOptions t;
     t.sampler = sampler;
     t.spans_out = o.spans_out;
+    t.metrics_out = o.metrics_out;
     if (!std::getenv("OTEL_TRACES_EXPORTER")) t.exporters = "none";
     telemetry.emplace(t);
     if (const auto& provider = telemetry->provider()) {

@@ -28,6 +28,7 @@ struct FetchOptions {
   bool include = false;  // -i: status line and header before the body
   bool verbose = false;  // -v: each hop's request and response header, and the trace id, on stderr
   std::string spans_out;
+  std::string metrics_out;
 };
 /// One instrumented request in one trace; the body to stdout. 0, 22 (>= 400 with fail), 1
 /// (client error), UsageError (2) for a bad URL or option.
@@ -38,6 +39,7 @@ struct ServeOptions {
   unsigned short port = 8080;
   std::string name;  // service.name
   std::string spans_out;
+  std::string metrics_out;
   bool no_trace = false;  // neither SDK nor instrumentation: the baseline
   std::optional<bool> access_log;  // a line per request on stderr; unset: when stderr is a terminal
 };
@@ -59,6 +61,7 @@ struct BenchOptions {
   std::optional<std::string> sampler;   // unset: OTEL_TRACES_SAMPLER(_ARG)
   bool json = false;
   std::string spans_out;
+  std::string metrics_out;
   std::size_t warmup = 0;
 };
 /// A bounded load run on one session; prints the figures. 0; 1 when no request got a response
@@ -70,6 +73,7 @@ struct DemoOptions {
   /// outside service).
   std::optional<std::string> exporter;
   std::string spans_out;
+  std::string metrics_out;
 };
 /// The checkout-gateway walk-through of the reference guide over real HTTP on loopback.
 int run_demo(const DemoOptions& options);

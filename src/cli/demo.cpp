@@ -25,6 +25,7 @@
 #include "tracehop/configure.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"
+#include "histogram_chart.hpp"
 #include "waterfall.hpp"
 
 namespace tracehop::cli {
@@ -44,12 +45,20 @@ asio::awaitable<void> work(std::chrono::milliseconds d) {
 
 // The two downstream services, on their own io_context and thread, each with its own tracer
 // provider (its own service.name).
+// One service's providers: its spans, and its metrics read by `reader` for the closing charts.
+struct ServiceTelemetry {
+  std::shared_ptr<trace::TracerProvider> traces;
+  std::shared_ptr<metrics::MeterProvider> meters;
+  std::shared_ptr<metrics::MetricReader> reader;
+};
+
 class Services {
  public:
-  Services(std::shared_ptr<trace::TracerProvider> inventory, std::shared_ptr<trace::TracerProvider> pricing)
+  Services(const ServiceTelemetry& inventory, const ServiceTelemetry& pricing)
       : inventory_(io_.get_executor()), pricing_(io_.get_executor()), inventory_client_(io_.get_executor()) {
     instrument::ServerOptions pricing_tracing;
-    pricing_tracing.tracer_provider = pricing;
+    pricing_tracing.tracer_provider = pricing.traces;
+    pricing_tracing.meter_provider = pricing.meters;
     instrument::HttpServerInstrumentor::instrument(pricing_, pricing_tracing);
     pricing_.route("GET", "/prices/{sku}", [](ServerRequest& r) -> asio::awaitable<ServerResponse> {
       co_await work(2ms);
@@ -57,11 +66,13 @@ class Services {
     });
 
     instrument::ServerOptions inventory_tracing;
-    inventory_tracing.tracer_provider = inventory;
+    inventory_tracing.tracer_provider = inventory.traces;
+    inventory_tracing.meter_provider = inventory.meters;
     instrument::HttpServerInstrumentor::instrument(inventory_, inventory_tracing);
     // The inventory's own calls are its own CLIENT spans (its provider, not the gateway's).
     instrument::ClientOptions inventory_calls;
-    inventory_calls.tracer_provider = inventory;
+    inventory_calls.tracer_provider = inventory.traces;
+    inventory_calls.meter_provider = inventory.meters;
     instrument::HttpClientInstrumentor::instrument_session(inventory_client_, inventory_calls);
     inventory_.route("GET", "/items/{sku}", [this](ServerRequest& r) -> asio::awaitable<ServerResponse> {
       {
@@ -167,25 +178,37 @@ int run_demo(const DemoOptions& options) {
   std::ostringstream console_text;
   const auto console_out =
       console ? std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<trace::ConsoleSpanExporter>(console_text)) : nullptr;
-  auto provider_for = [&](const std::string& service) {
+  auto telemetry_for = [&](const std::string& service) {
     ProviderOverrides o;
     o.exporters = exporters.empty() ? "none" : exporters;
     o.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", service}});
-    auto provider = provider_from_env(o);
-    if (!provider) provider = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{.resource = o.resource});
-    provider->add_span_processor(store);
-    if (out) provider->add_span_processor(out);
-    if (console_out) provider->add_span_processor(console_out);
-    return provider;
+    ServiceTelemetry t;
+    t.traces = provider_from_env(o);
+    if (!t.traces) t.traces = std::make_shared<trace::TracerProvider>(trace::TracerProviderOptions{.resource = o.resource});
+    t.traces->add_span_processor(store);
+    if (out) t.traces->add_span_processor(out);
+    if (console_out) t.traces->add_span_processor(console_out);
+    // Metrics: read here for the charts, and exported as the environment and --metrics-out ask.
+    t.reader = std::make_shared<metrics::MetricReader>();
+    o.metrics_exporters = "none";
+    o.metric_readers = command_metric_readers();
+    o.metric_readers.push_back(t.reader);
+    if (!options.metrics_out.empty()) o.metric_readers.push_back(metrics_out_reader(options.metrics_out));
+    t.meters = meter_provider_from_env(o);
+    if (!t.meters)
+      t.meters = std::make_shared<metrics::MeterProvider>(metrics::MeterProviderOptions{.resource = o.resource, .readers = {t.reader}});
+    return t;
   };
   trace::set_global_propagator(trace::propagator_from_env());
-  auto gateway = provider_for("checkout-gateway");
-  auto inventory = provider_for("inventory");
-  auto pricing = provider_for("pricing");
-  trace::set_tracer_provider(gateway);
+  const auto gateway = telemetry_for("checkout-gateway");
+  const auto inventory = telemetry_for("inventory");
+  const auto pricing = telemetry_for("pricing");
+  trace::set_tracer_provider(gateway.traces);
 
   Services services(inventory, pricing);
-  instrument::HttpClientInstrumentor{}.instrument(gateway_instrumentation(services));
+  auto gateway_options = gateway_instrumentation(services);
+  gateway_options.meter_provider = gateway.meters;
+  instrument::HttpClientInstrumentor{}.instrument(gateway_options);
   const auto tracer = trace::get_tracer("tracehop.demo", TRACEHOP_VERSION);
 
   std::cout << "tracehop demo: three services on this machine, each recording spans, one request traced across\n"
@@ -237,7 +260,26 @@ int run_demo(const DemoOptions& options) {
   io.run();
   services.stop();
   instrument::HttpClientInstrumentor{}.uninstrument();
-  for (const auto& p : {gateway, inventory, pricing}) p->shutdown();
+  // The charts' collections first: a delta exporter's last collection at shutdown is its own.
+  std::vector<std::pair<std::string, metrics::MetricData>> charts;
+  // (The client's histogram has the old conventions' name and unit unless OTEL_SEMCONV_STABILITY_OPT_IN
+  // asks for the stable ones: the first of the two it has.)
+  for (const auto& [service, t, client] : {std::tuple{"checkout-gateway", &gateway, true},
+                                           std::tuple{"inventory", &inventory, false},
+                                           std::tuple{"pricing", &pricing, false}}) {
+    std::vector<metrics::MetricData> found;
+    if (auto collected = t->reader->collect())
+      for (auto& scope : collected->scopes)
+        for (auto& m : scope.metrics)
+          if (m.name == (client ? "http.client.request.duration" : "http.server.request.duration") ||
+              (client && m.name == "http.client.duration"))
+            found.push_back(std::move(m));
+    if (!found.empty()) charts.emplace_back(service, std::move(found.front()));
+  }
+  for (const auto* t : {&gateway, &inventory, &pricing}) {
+    t->traces->shutdown();
+    t->meters->shutdown();
+  }
   trace::set_tracer_provider(nullptr);
 
   const auto spans = memory->finished_spans();
@@ -265,6 +307,12 @@ int run_demo(const DemoOptions& options) {
   w.show_service = true;
   w.name_width = 42;
   print_waterfall(std::cout, spans, w);
+  std::cout << "\n4. Every request is measured too. The request-duration histogram of each service (the semantic\n"
+            << "   conventions' buckets; a bucket's exemplar is the trace id of one request in it):\n\n";
+  for (const auto& [service, metric] : charts) {
+    print_histogram(std::cout, service, metric);
+    std::cout << '\n';
+  }
   if (console)
     std::cout << "\nEvery span as the console exporter writes it (the layout of OpenTelemetry Python's\n"
               << "ConsoleSpanExporter), in the order the spans ended:\n"

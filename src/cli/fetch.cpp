@@ -160,6 +160,7 @@ int run_fetch(const FetchOptions& o) {
 
   TelemetryOptions t;
   t.spans_out = o.spans_out;
+  t.metrics_out = o.metrics_out;
   Telemetry telemetry(t);
   instrument::HttpClientInstrumentor{}.instrument();
 

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
                        "also export spans: console, otlp or none (default: OTEL_TRACES_EXPORTER, else none)")
       ->check(CLI::IsMember({"console", "otlp", "none"}));
   demo_cmd->add_option("--spans-out", demo.spans_out, "write every span as OTLP/JSON lines to FILE (- for stdout)");
+  demo_cmd->add_option("--metrics-out", demo.metrics_out, "append each service's metrics as OTLP/JSON lines to FILE (- for stdout)");
 
   FetchOptions fetch;
   auto* fetch_cmd = app.add_subcommand("fetch", "one instrumented request in one trace; the body to stdout");
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   fetch_cmd->add_flag("--insecure", fetch.insecure, "do not verify the server's TLS certificate");
   fetch_cmd->add_flag("--fail", fetch.fail, "on an HTTP status >= 400: no body, a line on stderr, exit 22");
   fetch_cmd->add_option("--spans-out", fetch.spans_out, "append every span as OTLP/JSON lines to FILE (- for stdout, after the body)");
+  fetch_cmd->add_option("--metrics-out", fetch.metrics_out, "append the request metrics as OTLP/JSON lines to FILE (- for stdout, after the body)");
   fetch_cmd->footer(
       "Redirects are followed, at most 10 (a 303, and a 301/302 after POST, continue as GET); each hop\n"
       "is a CLIENT span. A response body over 64 MiB is an error.\n"
@@ -64,8 +66,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
   serve_cmd->add_option("--name", serve.name, "the service.name of its spans");
   auto* serve_spans = serve_cmd->add_option("--spans-out", serve.spans_out, "append every span as OTLP/JSON lines to FILE (- for stdout)");
+  auto* serve_metrics = serve_cmd->add_option("--metrics-out", serve.metrics_out, "append the metrics as OTLP/JSON lines to FILE (- for stdout): every OTEL_METRIC_EXPORT_INTERVAL and at exit");
   serve_cmd->add_flag("--no-trace", serve.no_trace, "no instrumentation at all (the baseline of bench/server-overhead)")
-      ->excludes(serve_spans);
+      ->excludes(serve_spans)
+      ->excludes(serve_metrics);
   serve_cmd->add_flag("--access-log,!--no-access-log", serve.access_log,
                       "a line per request on stderr: time, method, target, status, duration, trace id (default: on a terminal)");
 
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--sampler", bench.sampler, "always_on, always_off or ratio:X (default: OTEL_TRACES_SAMPLER, else always on)");
   bench_cmd->add_flag("--json", bench.json, "print one JSON object");
   bench_cmd->add_option("--spans-out", bench.spans_out, "append every span as OTLP/JSON lines to FILE");
+  bench_cmd->add_option("--metrics-out", bench.metrics_out, "append the metrics as OTLP/JSON lines to FILE (- for stdout): every OTEL_METRIC_EXPORT_INTERVAL and at exit");
   bench_cmd->add_option("--warmup", bench.warmup, "untraced warm-up requests first");
   bench_cmd->footer(
       "Each request runs in its own task under its own INTERNAL bench.request span. Printed: requests/s,\n"

@@ -70,6 +70,7 @@ int run_serve(const ServeOptions& o) {
     TelemetryOptions t;
     t.service_name = o.name;
     t.spans_out = o.spans_out;
+    t.metrics_out = o.metrics_out;
     telemetry.emplace(t);
     instrument::HttpClientInstrumentor{}.instrument();
   }

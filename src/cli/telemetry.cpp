@@ -13,6 +13,18 @@ std::shared_ptr<trace::SpanProcessor> spans_out_processor(const std::string& pat
   return std::make_shared<trace::BatchSpanProcessor>(std::make_unique<otlp::OtlpJsonFileExporter>(path));
 }
 
+std::shared_ptr<metrics::MetricReader> metrics_out_reader(const std::string& path) {
+  return std::make_shared<metrics::PeriodicExportingMetricReader>(
+      std::make_unique<otlp::OtlpJsonMetricsFileExporter>(path, metrics::temporality_from_env()));
+}
+
+std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers() {
+  using tracehop::detail::env;
+  const bool asked = env("OTEL_METRICS_EXPORTER") || env("OTEL_EXPORTER_OTLP_ENDPOINT") ||
+                     env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+  return metric_readers_from_env(asked ? std::nullopt : std::optional<std::string>("none"));
+}
+
 namespace {
 
 // As command-line tracing tools (otel-cli) do: OTLP only when asked for, by an exporter named or
@@ -41,6 +53,12 @@ Telemetry::Telemetry(const TelemetryOptions& options) {
     for (const auto& processor : exporting_) provider_->add_span_processor(processor);
   }
   trace::set_tracer_provider(provider_);
+
+  overrides.metrics_exporters = "none";
+  overrides.metric_readers = command_metric_readers();
+  if (!options.metrics_out.empty()) overrides.metric_readers.push_back(metrics_out_reader(options.metrics_out));
+  if (!overrides.metric_readers.empty()) meters_ = meter_provider_from_env(overrides);
+  metrics::set_meter_provider(meters_);
 }
 
 std::optional<trace::BatchSpanProcessor::Stats> Telemetry::export_stats() const noexcept {
@@ -63,6 +81,11 @@ std::optional<trace::BatchSpanProcessor::Stats> Telemetry::export_stats() const 
 Telemetry::~Telemetry() { shutdown(); }
 
 void Telemetry::shutdown() noexcept {
+  if (meters_) {
+    meters_->shutdown();  // the last collection of every reader
+    metrics::set_meter_provider(nullptr);
+    meters_.reset();
+  }
   if (!provider_) return;
   provider_->shutdown();
   trace::set_tracer_provider(nullptr);

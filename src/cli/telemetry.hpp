@@ -1,13 +1,14 @@
 #pragma once
-// The tracing set-up every command shares: a provider configured from the OpenTelemetry
-// environment variables with the command's own flags on top, the --spans-out file, and the
-// flush at exit.
+// The telemetry set-up every command shares: a tracer and a meter provider configured from the
+// OpenTelemetry environment variables with the command's own flags on top, the --spans-out and
+// --metrics-out files, and the flush at exit.
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "tracehop/metrics/meter.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/sampler.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -25,14 +26,27 @@ struct TelemetryOptions {
   trace::SamplerPtr sampler;
   /// Every finished span as OTLP/JSON lines to this file ("-": standard output).
   std::string spans_out;
+  /// The metrics as OTLP/JSON lines to this file ("-": standard output): a collection every
+  /// OTEL_METRIC_EXPORT_INTERVAL (60 s) and a last one at exit.
+  std::string metrics_out;
 };
 
 /// Opens `path` for OTLP/JSON lines behind a batch processor; throws std::system_error if the
 /// file cannot be opened.
 std::shared_ptr<trace::SpanProcessor> spans_out_processor(const std::string& path);
 
-/// A provider for one command; installed as the global one, with the global propagator from
-/// OTEL_PROPAGATORS. Flushes and shuts down (once) on shutdown() or destruction.
+/// A reader that appends OTLP/JSON metrics lines to `path` (periodic, and at shutdown); throws
+/// std::system_error if the file cannot be opened.
+std::shared_ptr<metrics::MetricReader> metrics_out_reader(const std::string& path);
+
+/// The readers for the environment's metrics exporters: OTEL_METRICS_EXPORTER's, or otlp when an
+/// OTLP endpoint is set, else none (as for spans: no collector is waited for unless asked for).
+std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers();
+
+/// Providers for one command, installed as the global ones, with the global propagator from
+/// OTEL_PROPAGATORS. The meter provider only when a reader wants its metrics (OTEL_METRICS_EXPORTER,
+/// --metrics-out): otherwise nothing is measured. Flushes and shuts down (once) on shutdown() or
+/// destruction.
 class Telemetry {
  public:
   explicit Telemetry(const TelemetryOptions& options);
@@ -50,6 +64,7 @@ class Telemetry {
 
  private:
   std::shared_ptr<trace::TracerProvider> provider_;
+  std::shared_ptr<metrics::MeterProvider> meters_;
   std::vector<std::shared_ptr<trace::SpanProcessor>> exporting_;  // kept after shutdown, for their figures
 };
 

@@ -1,7 +1,8 @@
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/tracehop DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS tracehop_trace tracehop_metrics tracehop_http tracehop_instrument tracehop_otlp_json EXPORT tracehopTargets
+install(TARGETS tracehop_trace tracehop_metrics tracehop_http tracehop_instrument tracehop_prometheus tracehop_otlp_json
+        EXPORT tracehopTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -26,6 +26,10 @@ using MetricExporterFactory = std::function<std::unique_ptr<metrics::MetricExpor
 void register_metric_exporter(std::string name, MetricExporterFactory factory);
 /// The metric exporter named `name` (console, or a registered name); nullptr if there is none.
 std::unique_ptr<metrics::MetricExporter> make_metric_exporter(std::string_view name);
+/// A pull reader for OTEL_METRICS_EXPORTER (tracehop::prometheus registers "prometheus"): a name
+/// registered so is made by its factory instead of an exporter behind a periodic reader.
+using MetricReaderFactory = std::function<std::shared_ptr<metrics::MetricReader>()>;
+void register_metric_reader(std::string name, MetricReaderFactory factory);
 
 /// What a program sets itself (a command-line flag, say), replacing the environment variable.
 struct ProviderOverrides {

@@ -42,6 +42,7 @@ struct ServeOptions {
   std::string metrics_out;
   bool no_trace = false;  // neither SDK nor instrumentation: the baseline
   std::optional<bool> access_log;  // a line per request on stderr; unset: when stderr is a terminal
+  std::optional<unsigned short> prometheus_port;  // serve the metrics to Prometheus there
 };
 /// An instrumented server until SIGTERM or SIGINT; 0 after a graceful stop.
 int run_serve(const ServeOptions& options);

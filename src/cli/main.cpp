@@ -59,17 +59,21 @@ int main(int argc, char** argv) {
       "  GET|POST /echo       the request as JSON (a body that is not UTF-8 as body_base64)\n"
       "  POST /test           the W3C trace-context test-service protocol: a JSON array of\n"
       "                       {\"url\", \"arguments\"}, each arguments POSTed to its url, in order\n"
-      "Every GET route answers HEAD. Its first stdout line is 'listening on http://HOST:PORT'.\n"
+      "Every GET route answers HEAD. Its first stdout line is 'listening on http://HOST:PORT'; with\n"
+      "--prometheus-port the second is 'prometheus metrics on http://HOST:PORT/metrics'.\n"
       "SIGTERM or SIGINT: finish in-flight requests, flush the spans, exit 0. Exit 1 when it cannot\n"
       "listen (the reason on stderr), 2 bad usage.");
   serve_cmd->add_option("--host", serve.host, "the address or host name to listen on")->capture_default_str();
   serve_cmd->add_option("--port", serve.port, "the port (0: any free one)")->capture_default_str();
   serve_cmd->add_option("--name", serve.name, "the service.name of its spans");
   auto* serve_spans = serve_cmd->add_option("--spans-out", serve.spans_out, "append every span as OTLP/JSON lines to FILE (- for stdout)");
+  auto* serve_prometheus = serve_cmd->add_option("--prometheus-port", serve.prometheus_port,
+                                                 "serve the metrics to Prometheus at GET /metrics on this port (0: any free one)");
   auto* serve_metrics = serve_cmd->add_option("--metrics-out", serve.metrics_out, "append the metrics as OTLP/JSON lines to FILE (- for stdout): every OTEL_METRIC_EXPORT_INTERVAL and at exit");
   serve_cmd->add_flag("--no-trace", serve.no_trace, "no instrumentation at all (the baseline of bench/server-overhead)")
       ->excludes(serve_spans)
-      ->excludes(serve_metrics);
+      ->excludes(serve_metrics)
+      ->excludes(serve_prometheus);
   serve_cmd->add_flag("--access-log,!--no-access-log", serve.access_log,
                       "a line per request on stderr: time, method, target, status, duration, trace id (default: on a terminal)");
 

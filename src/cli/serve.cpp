@@ -71,6 +71,7 @@ int run_serve(const ServeOptions& o) {
     t.service_name = o.name;
     t.spans_out = o.spans_out;
     t.metrics_out = o.metrics_out;
+    if (o.prometheus_port) t.prometheus = prometheus::ReaderOptions{.host = o.host, .port = *o.prometheus_port};
     telemetry.emplace(t);
     instrument::HttpClientInstrumentor{}.instrument();
   }
@@ -96,6 +97,8 @@ int run_serve(const ServeOptions& o) {
   });
   server.start();  // std::system_error ("cannot listen on ...: Address already in use"): exit 1 from main
   std::cout << "listening on " << server.url() << std::endl;
+  if (telemetry && !telemetry->prometheus_url().empty())
+    std::cout << "prometheus metrics on " << telemetry->prometheus_url() << std::endl;
   io.run();
   if (telemetry) {
     instrument::HttpClientInstrumentor{}.uninstrument();

@@ -3,6 +3,7 @@
 #include "common/env.hpp"
 #include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
 #include "tracehop/otlp/json.hpp"
+#include "tracehop/prometheus/reader.hpp"  // registers OTEL_METRICS_EXPORTER=prometheus
 #include "tracehop/configure.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -57,6 +58,10 @@ Telemetry::Telemetry(const TelemetryOptions& options) {
   overrides.metrics_exporters = "none";
   overrides.metric_readers = command_metric_readers();
   if (!options.metrics_out.empty()) overrides.metric_readers.push_back(metrics_out_reader(options.metrics_out));
+  if (options.prometheus) {
+    prometheus_ = std::make_shared<prometheus::PrometheusReader>(*options.prometheus);
+    overrides.metric_readers.push_back(prometheus_);
+  }
   if (!overrides.metric_readers.empty()) meters_ = meter_provider_from_env(overrides);
   metrics::set_meter_provider(meters_);
 }
@@ -79,6 +84,8 @@ std::optional<trace::BatchSpanProcessor::Stats> Telemetry::export_stats() const 
 }
 
 Telemetry::~Telemetry() { shutdown(); }
+
+std::string Telemetry::prometheus_url() const { return prometheus_ ? prometheus_->url() : ""; }
 
 void Telemetry::shutdown() noexcept {
   if (meters_) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tracehop/metrics/meter.hpp"
+#include "tracehop/prometheus/reader.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/sampler.hpp"
 #include "tracehop/trace/span_processor.hpp"
@@ -29,6 +30,8 @@ struct TelemetryOptions {
   /// The metrics as OTLP/JSON lines to this file ("-": standard output): a collection every
   /// OTEL_METRIC_EXPORT_INTERVAL (60 s) and a last one at exit.
   std::string metrics_out;
+  /// Serve the metrics to Prometheus (`GET /metrics`) at this host and port (0: any free one).
+  std::optional<prometheus::ReaderOptions> prometheus;
 };
 
 /// Opens `path` for OTLP/JSON lines behind a batch processor; throws std::system_error if the
@@ -57,6 +60,8 @@ class Telemetry {
   /// nullptr when OTEL_SDK_DISABLED=true.
   const std::shared_ptr<trace::TracerProvider>& provider() const noexcept { return provider_; }
   void shutdown() noexcept;
+  /// Where Prometheus scrapes (TelemetryOptions::prometheus), or "".
+  std::string prometheus_url() const;
 
   /// The batch processors' figures (the exporters' and --spans-out's), added up; after
   /// shutdown(), final. nullopt when no span goes to any exporter.
@@ -65,6 +70,7 @@ class Telemetry {
  private:
   std::shared_ptr<trace::TracerProvider> provider_;
   std::shared_ptr<metrics::MeterProvider> meters_;
+  std::shared_ptr<prometheus::PrometheusReader> prometheus_;
   std::vector<std::shared_ptr<trace::SpanProcessor>> exporting_;  // kept after shutdown, for their figures
 };
 

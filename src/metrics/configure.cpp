@@ -18,6 +18,7 @@ struct Registry {
   std::mutex mu;
   std::map<std::string, SpanExporterFactory, std::less<>> factories;
   std::map<std::string, MetricExporterFactory, std::less<>> metric_factories;
+  std::map<std::string, MetricReaderFactory, std::less<>> reader_factories;
 };
 Registry& registry() {
   static Registry r;
@@ -102,6 +103,21 @@ std::unique_ptr<metrics::MetricExporter> make_metric_exporter(std::string_view n
   return factory ? factory() : nullptr;
 }
 
+void register_metric_reader(std::string name, MetricReaderFactory factory) {
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  r.reader_factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
+}
+
+namespace {
+MetricReaderFactory reader_factory(std::string_view name) {
+  auto& r = registry();
+  std::lock_guard lk(r.mu);
+  const auto it = r.reader_factories.find(name);
+  return it == r.reader_factories.end() ? nullptr : it->second;
+}
+}  // namespace
+
 std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(const std::optional<std::string>& exporters) {
   std::vector<std::shared_ptr<metrics::MetricReader>> readers;
   const auto chosen = exporters ? exporters : tracehop::detail::env("OTEL_METRICS_EXPORTER");
@@ -109,6 +125,14 @@ std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(cons
   for (const auto& listed : tracehop::detail::split_list(configured)) {
     const auto name = tracehop::detail::ascii_lower(listed);
     if (name == "none") continue;
+    if (auto pull = reader_factory(name)) {
+      try {
+        readers.push_back(pull());
+      } catch (const std::exception& e) {
+        log_error("OTEL_METRICS_EXPORTER: '" + name + "' could not be started: " + e.what());
+      }
+      continue;
+    }
     std::unique_ptr<metrics::MetricExporter> exporter;
     try {
       exporter = make_metric_exporter(name);

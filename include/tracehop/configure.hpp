@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tracehop/metrics/meter.hpp"
+#include "tracehop/metrics/sdk_metrics.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/span_processor.hpp"
 #include "tracehop/trace/tracer.hpp"
@@ -75,12 +76,19 @@ std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(
 /// `overrides.metric_readers`); installs nothing global. nullptr when OTEL_SDK_DISABLED=true.
 std::shared_ptr<metrics::MeterProvider> meter_provider_from_env(const ProviderOverrides& overrides);
 
+/// Observes each BatchSpanProcessor among `processors` (see metrics/sdk_metrics.hpp), named
+/// batching_span_processor/0, /1, ... in their order.
+std::vector<metrics::SpanProcessorMetrics> observe_batch_processors(
+    const metrics::Meter& meter, const std::vector<std::shared_ptr<trace::SpanProcessor>>& processors);
+
 /// Reads OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG),
 /// OTEL_SPAN_* / OTEL_ATTRIBUTE_* limits, OTEL_TRACES_EXPORTER (console, none, and registered
 /// names; a comma-separated list), OTEL_BSP_*, OTEL_PROPAGATORS, and for metrics
 /// OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_*, OTEL_METRICS_EXEMPLAR_FILTER; installs the global
 /// tracer provider (processors as span_processors_from_env, then `overrides.processors`), the
-/// global meter provider (meter_provider_from_env) and the global propagator. What `overrides`
+/// global meter provider (meter_provider_from_env) and the global propagator; the exporters'
+/// batch processors report their figures as metrics (observe_batch_processors, meter
+/// "tracehop.sdk"). What `overrides`
 /// sets replaces its variable. Returns the tracer provider (the meter provider is
 /// metrics::meter_provider()), or nullptr when OTEL_SDK_DISABLED=true (then spans stay
 /// non-recording and nothing is measured, but the propagator is still installed, so context

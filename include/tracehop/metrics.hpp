@@ -6,4 +6,5 @@
 #include "tracehop/metrics/instrument.hpp"
 #include "tracehop/metrics/meter.hpp"
 #include "tracehop/metrics/reader.hpp"
+#include "tracehop/metrics/sdk_metrics.hpp"
 #include "tracehop/metrics/view.hpp"

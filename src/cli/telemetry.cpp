@@ -64,6 +64,7 @@ Telemetry::Telemetry(const TelemetryOptions& options) {
   }
   if (!overrides.metric_readers.empty()) meters_ = meter_provider_from_env(overrides);
   metrics::set_meter_provider(meters_);
+  if (meters_) processor_metrics_ = observe_batch_processors(meters_->get_meter("tracehop.sdk", TRACEHOP_VERSION), exporting_);
 }
 
 std::optional<trace::BatchSpanProcessor::Stats> Telemetry::export_stats() const noexcept {
@@ -89,6 +90,7 @@ std::string Telemetry::prometheus_url() const { return prometheus_ ? prometheus_
 
 void Telemetry::shutdown() noexcept {
   if (meters_) {
+    if (provider_) provider_->force_flush();  // (the processors' figures in the last collection are final)
     meters_->shutdown();  // the last collection of every reader
     metrics::set_meter_provider(nullptr);
     meters_.reset();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tracehop/metrics/meter.hpp"
+#include "tracehop/metrics/sdk_metrics.hpp"
 #include "tracehop/prometheus/reader.hpp"
 #include "tracehop/trace/exporter.hpp"
 #include "tracehop/trace/sampler.hpp"
@@ -71,6 +72,7 @@ class Telemetry {
   std::shared_ptr<trace::TracerProvider> provider_;
   std::shared_ptr<metrics::MeterProvider> meters_;
   std::shared_ptr<prometheus::PrometheusReader> prometheus_;
+  std::vector<metrics::SpanProcessorMetrics> processor_metrics_;
   std::vector<std::shared_ptr<trace::SpanProcessor>> exporting_;  // kept after shutdown, for their figures
 };
 

@@ -8,6 +8,7 @@
 #include "common/env.hpp"
 #include "common/text.hpp"
 #include "tracehop/log.hpp"
+#include "tracehop/metrics/sdk_metrics.hpp"
 #include "tracehop/trace/propagation.hpp"
 
 namespace tracehop {
@@ -72,7 +73,10 @@ std::vector<std::shared_ptr<trace::SpanProcessor>> span_processors_from_env(cons
   return processors;
 }
 
-std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
+namespace {
+// provider_from_env(), and the processors made for the environment's exporters in `made`.
+std::shared_ptr<trace::TracerProvider> tracer_provider(const ProviderOverrides& overrides,
+                                                       std::vector<std::shared_ptr<trace::SpanProcessor>>* made) {
   using namespace trace;
   if (tracehop::detail::env_bool("OTEL_SDK_DISABLED")) return nullptr;
 
@@ -80,9 +84,17 @@ std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides
   if (overrides.resource) options.resource = Resource::create(*overrides.resource);
   options.sampler = overrides.sampler;
   auto provider = std::make_shared<TracerProvider>(std::move(options));
-  for (auto& processor : span_processors_from_env(overrides.exporters)) provider->add_span_processor(std::move(processor));
+  for (auto& processor : span_processors_from_env(overrides.exporters)) {
+    if (made) made->push_back(processor);
+    provider->add_span_processor(std::move(processor));
+  }
   for (const auto& processor : overrides.processors) provider->add_span_processor(processor);
   return provider;
+}
+}  // namespace
+
+std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides& overrides) {
+  return tracer_provider(overrides, nullptr);
 }
 
 void register_metric_exporter(std::string name, MetricExporterFactory factory) {
@@ -161,12 +173,28 @@ std::shared_ptr<metrics::MeterProvider> meter_provider_from_env(const ProviderOv
   return std::make_shared<metrics::MeterProvider>(std::move(options));
 }
 
+std::vector<metrics::SpanProcessorMetrics> observe_batch_processors(
+    const metrics::Meter& meter, const std::vector<std::shared_ptr<trace::SpanProcessor>>& processors) {
+  std::vector<metrics::SpanProcessorMetrics> observed;
+  for (const auto& p : processors)
+    if (auto batch = std::dynamic_pointer_cast<trace::BatchSpanProcessor>(p))
+      observed.push_back(metrics::observe_span_processor(meter, batch, "batching_span_processor/" + std::to_string(observed.size())));
+  return observed;
+}
+
 std::shared_ptr<trace::TracerProvider> configure_from_env(const ProviderOverrides& overrides) {
   // Context still flows through a process whose SDK is disabled.
   trace::set_global_propagator(trace::propagator_from_env());
-  auto provider = provider_from_env(overrides);
+  std::vector<std::shared_ptr<trace::SpanProcessor>> made;
+  auto provider = tracer_provider(overrides, &made);
   trace::set_tracer_provider(provider);
   metrics::set_meter_provider(meter_provider_from_env(overrides));
+  // The exporters' batch processors' figures, on the global meter provider, until the next call.
+  static std::mutex mutex;
+  static std::vector<metrics::SpanProcessorMetrics> observed;
+  auto next = observe_batch_processors(metrics::get_meter("tracehop.sdk", TRACEHOP_VERSION), made);
+  std::lock_guard lock(mutex);
+  observed = std::move(next);
   return provider;
 }
 

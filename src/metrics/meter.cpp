@@ -61,27 +61,29 @@ void InstrumentCore::bind(std::shared_ptr<const Binding> b) {
   if (b) bindings_.push_back(std::move(b));
 }
 
-void InstrumentCore::set_callback(ObservableCallback callback) {
+std::uint64_t InstrumentCore::add_callback(ObservableCallback callback) {
   std::lock_guard lock(callback_mutex_);
-  callback_ = std::move(callback);
+  callbacks_.emplace_back(next_id_, std::move(callback));
+  return next_id_++;
 }
 
-void InstrumentCore::remove_callback() noexcept {
+void InstrumentCore::remove_callback(std::uint64_t id) noexcept {
   std::lock_guard lock(callback_mutex_);
-  callback_ = nullptr;
+  std::erase_if(callbacks_, [id](const auto& c) { return c.first == id; });
 }
 
 void InstrumentCore::observe(ObservableResult::Sink& sink) {
   std::lock_guard lock(callback_mutex_);
-  if (!callback_) return;
   ObservableResult result(sink);
-  try {
-    callback_(result);
-  } catch (const std::exception& e) {
-    log_error("the callback of observable instrument '" + descriptor.name + "' threw: " + e.what() +
-              " (what it observed before is kept)");
-  } catch (...) {
-    log_error("the callback of observable instrument '" + descriptor.name + "' threw a non-exception");
+  for (const auto& [id, callback] : callbacks_) {
+    try {
+      callback(result);
+    } catch (const std::exception& e) {
+      log_error("the callback of observable instrument '" + descriptor.name + "' threw: " + e.what() +
+                " (what it observed before is kept)");
+    } catch (...) {
+      log_error("the callback of observable instrument '" + descriptor.name + "' threw a non-exception");
+    }
   }
 }
 
@@ -109,7 +111,7 @@ void ObservableResult::observe(double value, AttributeList attributes) noexcept 
 }
 
 void ObservableInstrument::remove() noexcept {
-  if (core_) core_->remove_callback();
+  if (core_) core_->remove_callback(id_);
   core_.reset();
 }
 
@@ -158,8 +160,8 @@ ObservableInstrument Meter::observable(std::string_view name, ObservableCallback
                                        bool is_double) const {
   auto core = make(name, options, kind, is_double);
   if (!core) return {};
-  core->set_callback(std::move(callback));
-  return ObservableInstrument(std::move(core));
+  const auto id = core->add_callback(std::move(callback));
+  return ObservableInstrument(std::move(core), id);
 }
 
 MeterProvider::MeterProvider(MeterProviderOptions options)

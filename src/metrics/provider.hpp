@@ -39,17 +39,19 @@ class InstrumentCore {
   /// alive with it, for a measurement still recording into one.
   void bind(std::shared_ptr<const Binding> b);
 
-  /// Runs the observable callback into `sink` (nothing once removed). Exceptions are logged.
+  /// Runs the observable callbacks into `sink`. Exceptions are logged.
   void observe(ObservableResult::Sink& sink);
-  void set_callback(ObservableCallback callback);
+  /// Returns the callback's id, for remove_callback().
+  std::uint64_t add_callback(ObservableCallback callback);
   /// Waits for a callback running now.
-  void remove_callback() noexcept;
+  void remove_callback(std::uint64_t id) noexcept;
 
  private:
   std::mutex bind_mutex_;
   std::vector<std::shared_ptr<const Binding>> bindings_;
-  std::mutex callback_mutex_;  // held while the callback runs
-  ObservableCallback callback_;
+  std::mutex callback_mutex_;  // held while the callbacks run
+  std::vector<std::pair<std::uint64_t, ObservableCallback>> callbacks_;
+  std::uint64_t next_id_ = 1;
 };
 
 class ProviderState;

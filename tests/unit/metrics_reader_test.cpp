@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include <thread>
@@ -201,6 +202,56 @@ TEST(MetricExporters, ConsoleWritesEachMetricReadably) {
   EXPECT_NE(text.find("exemplar 0.25 trace_id=0af7651916cd43dd8448eb211c80319c span_id=b7ad6b7169203331"),
             std::string::npos)
       << text;
+}
+
+// A batch processor's figures as metrics: what it exported, what it lost and why.
+TEST(MetricSdk, BatchSpanProcessorFiguresAreObserved) {
+  struct Failing final : trace::SpanExporter {
+    trace::ExportResult export_spans(std::span<const trace::SpanDataPtr>) noexcept override {
+      return trace::ExportResult::Failure;
+    }
+    bool shutdown(std::chrono::milliseconds) noexcept override { return true; }
+  };
+  auto good = std::make_shared<trace::BatchSpanProcessor>(std::make_unique<trace::InMemorySpanExporter>(),
+                                                          trace::BatchSpanProcessorOptions{.max_queue_size = 4,
+                                                                                           .schedule_delay = std::chrono::hours(1)});
+  auto bad = std::make_shared<trace::BatchSpanProcessor>(std::make_unique<Failing>());
+  auto tracer_provider = std::make_shared<trace::TracerProvider>();
+  tracer_provider->add_span_processor(good);
+  tracer_provider->add_span_processor(bad);
+  auto reader = std::make_shared<MetricReader>();
+  MeterProvider meters(MeterProviderOptions{.readers = {reader}});
+  const auto observed = observe_span_processor(meters.get_meter("tracehop.sdk"), good, "batching_span_processor/0");
+  const auto failing = observe_span_processor(meters.get_meter("tracehop.sdk"), bad, "batching_span_processor/1");
+
+  auto tracer = tracer_provider->get_tracer("t");
+  for (int i = 0; i < 6; ++i) tracer->start_span("s").end();  // at most 4 at once in the good one's queue
+  tracer_provider->force_flush();
+
+  std::map<std::string, std::int64_t> processed;
+  std::int64_t capacity = -1;
+  for (const auto& m : collect(*reader)) {
+    for (const auto& p : m.numbers) {
+      auto attr = [&](std::string_view k) {
+        const auto* v = trace::find_attribute(p.attributes, k);
+        return v ? v->to_string() : std::string();
+      };
+      if (m.name == "otel.sdk.processor.span.processed")
+        processed[attr("otel.component.name") + " " + attr("error.type")] = std::get<std::int64_t>(p.value);
+      if (m.name == "otel.sdk.processor.span.queue.capacity" && attr("otel.component.name") == "batching_span_processor/0")
+        capacity = std::get<std::int64_t>(p.value);
+    }
+    if (m.name == "otel.sdk.processor.span.processed") {
+      EXPECT_TRUE(m.monotonic);
+    }
+  }
+  // (How many the full queue turned away depends on when its worker ran: every span is one or the other.)
+  EXPECT_EQ(processed["batching_span_processor/0 "] + processed["batching_span_processor/0 queue_full"], 6);
+  EXPECT_GE(processed["batching_span_processor/0 "], 4);
+  EXPECT_EQ(processed["batching_span_processor/1 export_failed"], 6);
+  EXPECT_EQ(processed["batching_span_processor/1 "], 0);
+  EXPECT_EQ(capacity, 4);
+  tracer_provider->shutdown();
 }
 
 }  // namespace

@@ -57,26 +57,30 @@ class ObservableResult {
 using ObservableCallback = std::function<void(ObservableResult&)>;
 
 /// An observable instrument's registration: its callback runs at collections while this lives
-/// (destroying it, or remove(), stops that; a collection running it is waited for).
+/// (destroying it, or remove(), stops that; a collection running it is waited for). The same
+/// instrument made again with another callback has both: each reports its own series.
 class [[nodiscard]] ObservableInstrument {
  public:
   ObservableInstrument() = default;
-  ObservableInstrument(ObservableInstrument&&) noexcept = default;
+  ObservableInstrument(ObservableInstrument&& o) noexcept : core_(std::move(o.core_)), id_(o.id_) {}
   ObservableInstrument& operator=(ObservableInstrument&& o) noexcept {
     if (this != &o) {
       remove();
       core_ = std::move(o.core_);
+      id_ = o.id_;
     }
     return *this;
   }
   ~ObservableInstrument() { remove(); }
   void remove() noexcept;
 
-  explicit ObservableInstrument(std::shared_ptr<detail::InstrumentCore> core) noexcept
-      : core_(std::move(core)) {}
+  /// (What a Meter makes: the callback `id` of `core`.)
+  ObservableInstrument(std::shared_ptr<detail::InstrumentCore> core, std::uint64_t id) noexcept
+      : core_(std::move(core)), id_(id) {}
 
  private:
   std::shared_ptr<detail::InstrumentCore> core_;
+  std::uint64_t id_ = 0;
 };
 
 namespace detail {

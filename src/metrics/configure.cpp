@@ -15,34 +15,40 @@ namespace tracehop {
 
 namespace {
 
-struct Registry {
-  std::mutex mu;
-  std::map<std::string, SpanExporterFactory, std::less<>> factories;
-  std::map<std::string, MetricExporterFactory, std::less<>> metric_factories;
-  std::map<std::string, MetricReaderFactory, std::less<>> reader_factories;
+// Factories by lowercase name, registered by the layers that have them (tracehop::otlp,
+// tracehop::prometheus), looked up by the *_from_env functions.
+template <class Factory>
+class Registry {
+ public:
+  static Registry& instance() {
+    static Registry r;
+    return r;
+  }
+  void add(std::string_view name, Factory factory) {
+    std::lock_guard lk(mu_);
+    factories_[tracehop::detail::ascii_lower(name)] = std::move(factory);
+  }
+  /// The factory of `name` (any case), or an empty one.
+  Factory find(std::string_view name) {
+    std::lock_guard lk(mu_);
+    const auto it = factories_.find(tracehop::detail::ascii_lower(name));
+    return it == factories_.end() ? Factory() : it->second;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, Factory, std::less<>> factories_;
 };
-Registry& registry() {
-  static Registry r;
-  return r;
-}
 
 }  // namespace
 
 void register_span_exporter(std::string name, SpanExporterFactory factory) {
-  auto& r = registry();
-  std::lock_guard lk(r.mu);
-  r.factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
+  Registry<SpanExporterFactory>::instance().add(name, std::move(factory));
 }
 
 std::unique_ptr<trace::SpanExporter> make_span_exporter(std::string_view name) {
-  const auto key = tracehop::detail::ascii_lower(name);
-  if (key == "console") return std::make_unique<trace::ConsoleSpanExporter>();
-  SpanExporterFactory factory;
-  {
-    auto& r = registry();
-    std::lock_guard lk(r.mu);
-    if (auto it = r.factories.find(key); it != r.factories.end()) factory = it->second;
-  }
+  if (tracehop::detail::ascii_lower(name) == "console") return std::make_unique<trace::ConsoleSpanExporter>();
+  const auto factory = Registry<SpanExporterFactory>::instance().find(name);
   return factory ? factory() : nullptr;
 }
 
@@ -98,37 +104,18 @@ std::shared_ptr<trace::TracerProvider> provider_from_env(const ProviderOverrides
 }
 
 void register_metric_exporter(std::string name, MetricExporterFactory factory) {
-  auto& r = registry();
-  std::lock_guard lk(r.mu);
-  r.metric_factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
+  Registry<MetricExporterFactory>::instance().add(name, std::move(factory));
 }
 
 std::unique_ptr<metrics::MetricExporter> make_metric_exporter(std::string_view name) {
-  const auto key = tracehop::detail::ascii_lower(name);
-  if (key == "console") return std::make_unique<metrics::ConsoleMetricExporter>();
-  MetricExporterFactory factory;
-  {
-    auto& r = registry();
-    std::lock_guard lk(r.mu);
-    if (auto it = r.metric_factories.find(key); it != r.metric_factories.end()) factory = it->second;
-  }
+  if (tracehop::detail::ascii_lower(name) == "console") return std::make_unique<metrics::ConsoleMetricExporter>();
+  const auto factory = Registry<MetricExporterFactory>::instance().find(name);
   return factory ? factory() : nullptr;
 }
 
 void register_metric_reader(std::string name, MetricReaderFactory factory) {
-  auto& r = registry();
-  std::lock_guard lk(r.mu);
-  r.reader_factories[tracehop::detail::ascii_lower(name)] = std::move(factory);
+  Registry<MetricReaderFactory>::instance().add(name, std::move(factory));
 }
-
-namespace {
-MetricReaderFactory reader_factory(std::string_view name) {
-  auto& r = registry();
-  std::lock_guard lk(r.mu);
-  const auto it = r.reader_factories.find(name);
-  return it == r.reader_factories.end() ? nullptr : it->second;
-}
-}  // namespace
 
 std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(const std::optional<std::string>& exporters) {
   std::vector<std::shared_ptr<metrics::MetricReader>> readers;
@@ -137,7 +124,7 @@ std::vector<std::shared_ptr<metrics::MetricReader>> metric_readers_from_env(cons
   for (const auto& listed : tracehop::detail::split_list(configured)) {
     const auto name = tracehop::detail::ascii_lower(listed);
     if (name == "none") continue;
-    if (auto pull = reader_factory(name)) {
+    if (auto pull = Registry<MetricReaderFactory>::instance().find(name)) {
       try {
         readers.push_back(pull());
       } catch (const std::exception& e) {

@@ -148,23 +148,29 @@ std::optional<ResourceMetrics> ProviderState::collect(std::size_t reader) {
   return out;
 }
 
-bool ProviderState::force_flush(std::chrono::milliseconds timeout) {
+namespace {
+// Calls step(reader, time left) for each reader in turn, all within `timeout`; true if every
+// step was.
+template <class Step>
+bool each_within(const std::vector<std::shared_ptr<MetricReader>>& readers, std::chrono::milliseconds timeout,
+                 Step step) {
   bool ok = true;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto& r : readers_) {
+  for (const auto& r : readers) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    ok = r->force_flush(std::max(left, std::chrono::milliseconds(0))) && ok;
+    ok = step(*r, std::max(left, std::chrono::milliseconds(0))) && ok;
   }
   return ok;
 }
+}  // namespace
+
+bool ProviderState::force_flush(std::chrono::milliseconds timeout) {
+  return each_within(readers_, timeout, [](MetricReader& r, auto left) { return r.force_flush(left); });
+}
 
 bool ProviderState::shutdown(std::chrono::milliseconds timeout) {
-  bool ok = true;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (auto& r : readers_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    ok = r->shutdown(std::max(left, std::chrono::milliseconds(0))) && ok;  // its last collection first
-  }
+  // (Each reader's last collection comes first: a periodic one exports it.)
+  const bool ok = each_within(readers_, timeout, [](MetricReader& r, auto left) { return r.shutdown(left); });
   shut_down_.store(true);
   return ok;
 }

@@ -39,24 +39,39 @@ void collect_slot(SpinLock& lock, ExemplarSlot* slot, std::vector<Exemplar>& out
   slot->collect(out, delta);
 }
 
+// What every storage shares: its series table, and a measurement of either type converted to
+// the instrument's before Derived::add() takes it.
+template <class Derived, class T, class Cell>
+class TableStorage : public Storage {
+ public:
+  TableStorage(StreamConfig c, std::size_t reader)
+      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept final {
+    static_cast<Derived*>(this)->add(static_cast<T>(v), a, e);
+  }
+  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept final {
+    static_cast<Derived*>(this)->add(static_cast<T>(v), a, e);
+  }
+
+ protected:
+  SeriesTable<Cell> table_;
+};
+
+template <class T, Aggregation A>
+using NumberCell = std::conditional_t<A == Aggregation::Sum, SumCell<T>, LastValueCell<T>>;
+
 // A sum or a last value: one atomic a series, and an exemplar slot.
 template <class T, Aggregation A>
-class NumberStorage final : public Storage {
-  using Cell = std::conditional_t<A == Aggregation::Sum, SumCell<T>, LastValueCell<T>>;
+class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCell<T, A>> {
+  using Cell = NumberCell<T, A>;
+  using Base = TableStorage<NumberStorage<T, A>, T, Cell>;
+  using Base::config_, Base::table_, Base::delta, Base::filter, Base::start_time, Base::last_collection_;
 
  public:
-  NumberStorage(StreamConfig c, std::size_t reader)
-      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
-
-  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept override {
-    add(static_cast<T>(v), a, e);
-  }
-  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept override {
-    add(static_cast<T>(v), a, e);
-  }
+  using Base::Base;
 
   void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
-    MetricData m = metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
+    MetricData m = this->metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
     table_.for_each([&](auto& s) {
       Cell& c = s.cell;
       T v;
@@ -75,7 +90,6 @@ class NumberStorage final : public Storage {
     if (!m.numbers.empty()) out.push_back(std::move(m));
   }
 
- private:
   void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
     try {
       Cell& c = table_.find(a, config_.exemplars).cell;
@@ -93,25 +107,18 @@ class NumberStorage final : public Storage {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
-
-  SeriesTable<Cell> table_;
 };
 
 template <class T>
-class HistogramStorage final : public Storage {
- public:
-  HistogramStorage(StreamConfig c, std::size_t reader)
-      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, HistogramCell> {
+  using Base = TableStorage<HistogramStorage<T>, T, HistogramCell>;
+  using Base::config_, Base::table_, Base::delta, Base::filter, Base::start_time, Base::last_collection_;
 
-  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept override {
-    add(static_cast<T>(v), a, e);
-  }
-  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept override {
-    add(static_cast<T>(v), a, e);
-  }
+ public:
+  using Base::Base;
 
   void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
-    MetricData m = metric(MetricType::Histogram);
+    MetricData m = this->metric(MetricType::Histogram);
     const std::size_t n = config_.boundaries.size() + 1;
     table_.for_each([&](auto& s) {
       HistogramCell& c = s.cell;
@@ -142,7 +149,6 @@ class HistogramStorage final : public Storage {
     if (!m.histograms.empty()) out.push_back(std::move(m));
   }
 
- private:
   void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
     try {
       const auto& b = config_.boundaries;
@@ -160,24 +166,22 @@ class HistogramStorage final : public Storage {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
-
-  SeriesTable<HistogramCell> table_;
 };
 
 // An observable instrument's stream: written only by its callbacks, during a collection.
 template <class T, Aggregation A>
-class ObservedStorage final : public Storage {
- public:
-  ObservedStorage(StreamConfig c, std::size_t reader)
-      : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
+class ObservedStorage final : public TableStorage<ObservedStorage<T, A>, T, ObservedCell<T>> {
+  using Base = TableStorage<ObservedStorage<T, A>, T, ObservedCell<T>>;
+  using Base::table_, Base::delta, Base::start_time, Base::last_collection_;
 
-  void record(std::int64_t, AttributeList, const trace::SpanContext*) noexcept override {}
-  void record(double, AttributeList, const trace::SpanContext*) noexcept override {}
+ public:
+  using Base::Base;
+  void add(T, AttributeList, const trace::SpanContext*) noexcept {}  // (no synchronous measurement)
   void observe(std::int64_t v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
   void observe(double v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
 
   void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
-    MetricData m = metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
+    MetricData m = this->metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
     table_.for_each([&](auto& s) {
       ObservedCell<T>& c = s.cell;
       if (!c.observed) return;  // not reported by this collection's callbacks
@@ -203,8 +207,6 @@ class ObservedStorage final : public Storage {
     } catch (...) {
     }
   }
-
-  SeriesTable<ObservedCell<T>> table_;
 };
 
 template <class T>

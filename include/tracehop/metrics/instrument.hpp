@@ -123,11 +123,11 @@ class SyncInstrument {
 };
 }  // namespace detail
 
-/// Monotonic: add() takes values >= 0 (a negative one, or NaN, is ignored).
-template <detail::Number T>
-class Counter : public detail::SyncInstrument<T> {
+namespace detail {
+/// add(), as counters name their measurement.
+template <Number T>
+class Adding : public SyncInstrument<T> {
  public:
-  Counter() = default;
   void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
     this->measure(value, this->list(attributes), nullptr);
   }
@@ -135,53 +135,50 @@ class Counter : public detail::SyncInstrument<T> {
   void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
     this->measure(value, attributes, &context);
   }
-  using detail::SyncInstrument<T>::SyncInstrument;
+  using SyncInstrument<T>::SyncInstrument;
+};
+/// record(), as histograms and gauges name theirs.
+template <Number T>
+class Recording : public SyncInstrument<T> {
+ public:
+  void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
+    this->measure(value, this->list(attributes), nullptr);
+  }
+  void record(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
+  void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
+    this->measure(value, attributes, &context);
+  }
+  using SyncInstrument<T>::SyncInstrument;
+};
+}  // namespace detail
+
+/// Monotonic: add() takes values >= 0 (a negative one, or NaN, is ignored).
+template <detail::Number T>
+class Counter : public detail::Adding<T> {
+ public:
+  using detail::Adding<T>::Adding;
 };
 
 /// Goes up and down (requests in flight, connections open).
 template <detail::Number T>
-class UpDownCounter : public detail::SyncInstrument<T> {
+class UpDownCounter : public detail::Adding<T> {
  public:
-  UpDownCounter() = default;
-  void add(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
-    this->measure(value, this->list(attributes), nullptr);
-  }
-  void add(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
-  void add(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
-    this->measure(value, attributes, &context);
-  }
-  using detail::SyncInstrument<T>::SyncInstrument;
+  using detail::Adding<T>::Adding;
 };
 
 /// A distribution (durations, sizes): record() takes values >= 0 (a negative one, or NaN, is
 /// ignored, as the specification's histogram aggregation cannot hold it).
 template <detail::Number T>
-class Histogram : public detail::SyncInstrument<T> {
+class Histogram : public detail::Recording<T> {
  public:
-  Histogram() = default;
-  void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
-    this->measure(value, this->list(attributes), nullptr);
-  }
-  void record(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
-  void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
-    this->measure(value, attributes, &context);
-  }
-  using detail::SyncInstrument<T>::SyncInstrument;
+  using detail::Recording<T>::Recording;
 };
 
 /// A value set now and then (a temperature, a configured limit): the last one is exported.
 template <detail::Number T>
-class Gauge : public detail::SyncInstrument<T> {
+class Gauge : public detail::Recording<T> {
  public:
-  Gauge() = default;
-  void record(T value, std::initializer_list<Attribute> attributes = {}) const noexcept {
-    this->measure(value, this->list(attributes), nullptr);
-  }
-  void record(T value, AttributeList attributes) const noexcept { this->measure(value, attributes, nullptr); }
-  void record(T value, AttributeList attributes, const trace::SpanContext& context) const noexcept {
-    this->measure(value, attributes, &context);
-  }
-  using detail::SyncInstrument<T>::SyncInstrument;
+  using detail::Recording<T>::Recording;
 };
 
 }  // namespace tracehop::metrics

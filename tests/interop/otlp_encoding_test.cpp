@@ -76,3 +76,15 @@ TEST(OtlpEncoding, MetricsJsonLinesDecodeWithTheOfficialDefinitions) {
   test::expect_full_metrics(request);
 }
 
+TEST(OtlpEncoding, MetricsProtobufDecodesWithTheOfficialDefinitions) {
+  test::require_js_packages();
+  const auto file = test::temp_path("metrics.pb");
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << otlp::to_otlp_protobuf(test::full_metrics());
+  }
+  const auto request = decode("metrics-protobuf", file);
+  std::remove(file.c_str());
+  test::expect_full_metrics(request);
+}
+

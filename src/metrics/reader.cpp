@@ -115,6 +115,7 @@ bool PeriodicExportingMetricReader::on_force_flush(std::chrono::milliseconds tim
 }
 
 bool PeriodicExportingMetricReader::on_shutdown(std::chrono::milliseconds timeout) {
+  if (exporter_) exporter_->before_last_export();
   std::unique_lock lock(wake_mutex_);
   stopping_ = true;
   const std::uint64_t generation = ++flush_requested_;

@@ -10,7 +10,7 @@ void Accounting::rejected(std::uint64_t n, const std::string& why) {
   if (n == 0 && why.empty()) return;
   std::lock_guard lk(mu_);
   if (logged_.insert("rejected: " + why).second)
-    log_warn("otlp: " + endpoint_ + " rejected " + std::to_string(n) + " spans" + (why.empty() ? "" : ": " + why) +
+    log_warn("otlp: " + endpoint_ + " rejected " + std::to_string(n) + " " + unit_ + (why.empty() ? "" : ": " + why) +
              " (logged once per message)");
 }
 
@@ -23,7 +23,7 @@ void Accounting::failed(std::uint64_t n, const std::string& reason) {
     return;
   }
   logged_.insert(reason);
-  log_error("otlp: " + std::to_string(n) + " spans not delivered to " + endpoint_ + ": " + reason +
+  log_error("otlp: " + std::to_string(n) + " " + unit_ + " not delivered to " + endpoint_ + ": " + reason +
             " (logged once per reason; counted from now on)");
 }
 
@@ -34,7 +34,7 @@ ExporterStats Accounting::stats() const noexcept {
 void Accounting::summary() const {
   const auto s = stats();
   if (!s.failed && !s.rejected) return;
-  std::string line = "otlp: " + std::to_string(s.failed) + " spans not delivered to " + endpoint_;
+  std::string line = "otlp: " + std::to_string(s.failed) + " " + unit_ + " not delivered to " + endpoint_;
   {
     std::lock_guard lk(mu_);
     std::string reasons;

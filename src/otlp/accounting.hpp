@@ -15,7 +15,9 @@ namespace tracehop::otlp::detail {
 
 class Accounting {
  public:
-  explicit Accounting(std::string endpoint) : endpoint_(std::move(endpoint)) {}
+  /// `unit`: what is counted, in log lines ("spans", "data points").
+  explicit Accounting(std::string endpoint, std::string unit = "spans")
+      : endpoint_(std::move(endpoint)), unit_(std::move(unit)) {}
 
   void exported(std::uint64_t n) noexcept { exported_ += n; }
   void request() noexcept { ++requests_; }
@@ -44,6 +46,7 @@ class Accounting {
 
  private:
   std::string endpoint_;
+  std::string unit_;
   std::atomic<std::uint64_t> exported_{0}, rejected_{0}, failed_{0}, requests_{0}, retries_{0};
   std::atomic<bool> stopping_{false};
   mutable std::mutex mu_;

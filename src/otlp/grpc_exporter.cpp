@@ -1,5 +1,5 @@
-// OTLP/gRPC: TraceService/Export with grpc++, a deadline of the export timeout, retries on the
-// codes the specification calls retryable.
+// OTLP/gRPC: TraceService/Export or MetricsService/Export with grpc++, a deadline of the export
+// timeout, retries on the codes the specification calls retryable.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/grpcpp.h>
@@ -17,8 +17,10 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpc_exporter.hpp"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "proto.hpp"
+#include "tracehop/otlp/encoding.hpp"
 
 namespace tracehop::otlp::detail {
 
@@ -30,7 +32,10 @@ namespace pb = opentelemetry::proto;
 
 // The request is already in protobuf's wire format (ProtobufEncoder), so the call is a generic
 // one: bytes in, bytes out, no generated request message built and serialized again.
-constexpr const char* kExportMethod = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+const char* export_method(Signal signal) noexcept {
+  return signal == Signal::Metrics ? "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export"
+                                   : "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+}
 
 // The wait a RetryInfo in the status details asks for, if there is one.
 std::optional<std::chrono::milliseconds> retry_delay(const grpc::Status& s) {
@@ -79,13 +84,13 @@ struct GrpcExporter::Channel {
   std::unique_ptr<grpc::GenericStub> stub;
 
   // Export, resumed on the pipeline when the answer arrives (grpc++ calls back on its own thread).
-  asio::awaitable<grpc::Status> call(grpc::ClientContext& context, const grpc::ByteBuffer& request,
+  asio::awaitable<grpc::Status> call(const char* method, grpc::ClientContext& context, const grpc::ByteBuffer& request,
                                      grpc::ByteBuffer& response) {
     return asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
         [&](auto handler) {
           // grpc++ wants a copyable callback; the coroutine's handler is move-only.
           auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-          stub->UnaryCall(&context, kExportMethod, grpc::StubOptions(), &request, &response,
+          stub->UnaryCall(&context, method, grpc::StubOptions(), &request, &response,
                           [resume](grpc::Status status) {
                             auto ex = asio::get_associated_executor(*resume);
                             asio::post(ex, [resume, status = std::move(status)]() mutable { (*resume)(std::move(status)); });
@@ -136,13 +141,15 @@ GrpcExporter::GrpcExporter(ExporterOptions options) : PipelinedExporter(options,
 
 GrpcExporter::~GrpcExporter() { stop(); }
 
-asio::awaitable<trace::ExportResult> GrpcExporter::send(std::vector<trace::SpanDataPtr> batch) {
+asio::awaitable<trace::ExportResult> GrpcExporter::send(Payload payload) {
   const auto deadline = Clock::now() + options_.timeout;
-  const std::size_t spans = batch.size();
-  const std::string_view encoded = encoder_.encode(batch);
+  const std::uint64_t items = payload.items();
+  const std::string metrics_request = payload.metrics ? to_otlp_protobuf(*payload.metrics) : std::string();
+  const std::string_view encoded = payload.metrics ? std::string_view(metrics_request) : encoder_.encode(payload.spans);
   grpc::Slice slice(encoded.data(), encoded.size());  // copied: the encoder's buffer is reused
   const grpc::ByteBuffer request(&slice, 1);
-  batch.clear();  // every attempt sends the same bytes
+  payload = {};  // every attempt sends the same bytes
+  const char* method = export_method(options_.signal);
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
@@ -150,27 +157,31 @@ asio::awaitable<trace::ExportResult> GrpcExporter::send(std::vector<trace::SpanD
     for (const auto& [k, v] : metadata_) context.AddMetadata(k, v);
     grpc::ByteBuffer answer;
     accounting_.request();
-    grpc::Status status = co_await channel_->call(context, request, answer);
-    pb::collector::trace::v1::ExportTraceServiceResponse response;
-    if (status.ok()) status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
+    grpc::Status status = co_await channel_->call(method, context, request, answer);
+    std::uint64_t refused = 0;
+    if (status.ok() && options_.signal == Signal::Metrics) {
+      pb::collector::metrics::v1::ExportMetricsServiceResponse response;
+      status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
+      if (status.ok() && response.has_partial_success())
+        refused = rejected(response.partial_success().rejected_data_points(), response.partial_success().error_message());
+    } else if (status.ok()) {
+      pb::collector::trace::v1::ExportTraceServiceResponse response;
+      status = grpc::SerializationTraits<decltype(response)>::Deserialize(&answer, &response);
+      if (status.ok() && response.has_partial_success())
+        refused = rejected(response.partial_success().rejected_spans(), response.partial_success().error_message());
+    }
     if (status.ok()) {
-      std::uint64_t rejected = 0;
-      if (response.has_partial_success()) {
-        const auto& ps = response.partial_success();
-        rejected = static_cast<std::uint64_t>(std::max<std::int64_t>(ps.rejected_spans(), 0));
-        if (rejected || !ps.error_message().empty()) accounting_.rejected(rejected, ps.error_message());
-      }
-      accounting_.exported(spans - std::min<std::uint64_t>(rejected, spans));
+      accounting_.exported(items - std::min<std::uint64_t>(refused, items));
       co_return trace::ExportResult::Success;
     }
     const std::string reason = "gRPC status " + std::to_string(static_cast<int>(status.error_code())) + " " +
                                status.error_message();
     const auto delay = retry_delay(status);
     if (!retryable(status, delay)) {
-      accounting_.failed(spans, reason);
+      accounting_.failed(items, reason);
       co_return trace::ExportResult::Failure;
     }
-    const auto pause = accounting_.next_attempt(options_, attempt, delay, deadline, shut_down_, spans, reason);
+    const auto pause = accounting_.next_attempt(options_, attempt, delay, deadline, stopping(), items, reason);
     if (!pause) co_return trace::ExportResult::Failure;
     co_await sleep(*pause);
   }

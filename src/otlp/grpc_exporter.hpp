@@ -14,7 +14,7 @@ class GrpcExporter final : public PipelinedExporter {
 
  private:
   struct Channel;
-  boost::asio::awaitable<trace::ExportResult> send(std::vector<trace::SpanDataPtr> spans) override;
+  boost::asio::awaitable<trace::ExportResult> send(Payload payload) override;
 
   std::vector<std::pair<std::string, std::string>> metadata_;  // options_.headers, keys lowercased
   std::unique_ptr<Channel> channel_;

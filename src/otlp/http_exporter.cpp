@@ -1,11 +1,12 @@
-// OTLP/HTTP: POST the request (protobuf or JSON) to the traces URL with our own ClientSession on
-// the pipeline (whose requests are not traced), a keep-alive connection per request in flight.
+// OTLP/HTTP: POST the request (protobuf or JSON) to the signal's URL with our own ClientSession
+// on the pipeline (whose requests are not traced), a keep-alive connection per request in flight.
 #include <boost/json.hpp>
 #include <algorithm>
 #include <utility>
 
 #include "accounting.hpp"
 #include "http_exporter.hpp"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "proto.hpp"
 #include "tracehop/task.hpp"
@@ -45,19 +46,24 @@ HttpExporter::HttpExporter(ExporterOptions options) : PipelinedExporter(options,
 
 HttpExporter::~HttpExporter() { stop(); }
 
-asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanDataPtr> spans) {
+asio::awaitable<trace::ExportResult> HttpExporter::send(Payload payload) {
   const auto deadline = Clock::now() + options_.timeout;
-  const std::size_t count = spans.size();
+  const std::uint64_t count = payload.items();
+  const bool json = options_.protocol == Protocol::HttpJson;
+  // Encoded for each attempt (retries are rare): JSON straight into the body, protobuf copied
+  // out of the encoder's reused buffer before anything suspends.
+  auto encode = [&]() -> std::string {
+    if (payload.metrics) return json ? to_otlp_json(*payload.metrics) : to_otlp_protobuf(*payload.metrics);
+    return json ? to_otlp_json(payload.spans) : std::string(encoder_.encode(payload.spans));
+  };
   for (int attempt = 1;; ++attempt) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     std::string reason;
     std::optional<std::chrono::milliseconds> wait;
     if (left.count() > 0) {
       http::RequestOptions o;
-      // Encoded for each attempt (retries are rare): JSON straight into the body, protobuf
-      // copied out of the encoder's reused buffer before anything suspends.
-      o.data = options_.protocol == Protocol::HttpJson ? to_otlp_json(spans) : std::string(encoder_.encode(spans));
-      o.headers.add("Content-Type", options_.protocol == Protocol::HttpJson ? "application/json" : "application/x-protobuf");
+      o.data = encode();
+      o.headers.add("Content-Type", json ? "application/json" : "application/x-protobuf");
       for (const auto& [k, v] : options_.headers) o.headers.add(k, v);
       if (options_.compression == Compression::Gzip) o.compress = "gzip";
       o.timeout = http::ClientTimeout{.total = left};
@@ -74,7 +80,7 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanD
           co_return trace::ExportResult::Success;
         }
         reason = "HTTP " + std::to_string(status) + (answer.empty() ? "" : " " + excerpt(answer));
-        if (!retryable(status)) {  // the receiver will not take these spans, however often asked
+        if (!retryable(status)) {  // the receiver will not take these, however often asked
           accounting_.failed(count, reason);
           co_return trace::ExportResult::Failure;
         }
@@ -88,7 +94,7 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanD
     } else {
       reason = "timed out after " + std::to_string(options_.timeout.count()) + " ms";
     }
-    const auto pause = accounting_.next_attempt(options_, attempt, wait, deadline, shut_down_, count, reason);
+    const auto pause = accounting_.next_attempt(options_, attempt, wait, deadline, stopping(), count, reason);
     if (!pause) co_return trace::ExportResult::Failure;
     co_await sleep(*pause);
   }
@@ -97,30 +103,30 @@ asio::awaitable<trace::ExportResult> HttpExporter::send(std::vector<trace::SpanD
 asio::awaitable<void> HttpExporter::close() { co_await session_->close(); }
 
 std::uint64_t HttpExporter::partial_success(const std::string& answer, const http::Headers& headers) {
-  std::int64_t rejected = 0;
-  std::string message;
-  const bool json = headers.first("Content-Type").value_or("").starts_with("application/json");
   if (answer.empty()) return 0;
-  if (json) {
+  const bool metrics = options_.signal == Signal::Metrics;
+  if (headers.first("Content-Type").value_or("").starts_with("application/json")) {
     boost::system::error_code ec;
     const auto v = boost::json::parse(answer, ec);
     const auto* ps = !ec && v.is_object() ? v.as_object().if_contains("partialSuccess") : nullptr;
-    if (ps && ps->is_object()) {
-      if (const auto* r = ps->as_object().if_contains("rejectedSpans")) {
-        if (r->is_string()) rejected = std::strtoll(r->as_string().c_str(), nullptr, 10);
-        else if (r->is_number()) rejected = r->to_number<std::int64_t>();
-      }
-      if (const auto* m = ps->as_object().if_contains("errorMessage"); m && m->is_string()) message = m->as_string();
+    if (!ps || !ps->is_object()) return 0;
+    std::int64_t count = 0;
+    std::string message;
+    if (const auto* r = ps->as_object().if_contains(metrics ? "rejectedDataPoints" : "rejectedSpans")) {
+      if (r->is_string()) count = std::strtoll(r->as_string().c_str(), nullptr, 10);
+      else if (r->is_number()) count = r->to_number<std::int64_t>();
     }
-  } else {
-    pb::collector::trace::v1::ExportTraceServiceResponse response;
-    if (response.ParseFromString(answer) && response.has_partial_success()) {
-      rejected = response.partial_success().rejected_spans();
-      message = response.partial_success().error_message();
-    }
+    if (const auto* m = ps->as_object().if_contains("errorMessage"); m && m->is_string()) message = m->as_string();
+    return rejected(count, message);
   }
-  if (rejected > 0 || !message.empty()) accounting_.rejected(static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0)), message);
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(rejected, 0));
+  if (metrics) {
+    pb::collector::metrics::v1::ExportMetricsServiceResponse response;
+    if (!response.ParseFromString(answer) || !response.has_partial_success()) return 0;
+    return rejected(response.partial_success().rejected_data_points(), response.partial_success().error_message());
+  }
+  pb::collector::trace::v1::ExportTraceServiceResponse response;
+  if (!response.ParseFromString(answer) || !response.has_partial_success()) return 0;
+  return rejected(response.partial_success().rejected_spans(), response.partial_success().error_message());
 }
 
 }  // namespace tracehop::otlp::detail

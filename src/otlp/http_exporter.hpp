@@ -14,9 +14,9 @@ class HttpExporter final : public PipelinedExporter {
   ~HttpExporter() override;
 
  private:
-  boost::asio::awaitable<trace::ExportResult> send(std::vector<trace::SpanDataPtr> spans) override;
+  boost::asio::awaitable<trace::ExportResult> send(Payload payload) override;
   boost::asio::awaitable<void> close() override;
-  // Rejected spans of a partial success (logged), 0 if the answer says none.
+  // Rejected items of a partial success (logged), 0 if the answer says none.
   std::uint64_t partial_success(const std::string& answer, const http::Headers& headers);
 
   std::unique_ptr<http::ClientSession> session_;  // on the pipeline's io_context

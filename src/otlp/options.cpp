@@ -15,10 +15,13 @@ using tracehop::detail::ascii_lower;
 using tracehop::detail::percent_decode;
 using tracehop::detail::trim;
 
-// OTEL_EXPORTER_OTLP_TRACES_<name>, else OTEL_EXPORTER_OTLP_<name> (trimmed; empty is unset);
+std::string_view signal_name(Signal s) noexcept { return s == Signal::Metrics ? "METRICS" : "TRACES"; }
+
+// OTEL_EXPORTER_OTLP_<SIGNAL>_<name>, else OTEL_EXPORTER_OTLP_<name> (trimmed; empty is unset);
 // says which one it was.
-std::optional<std::string> setting(std::string_view name, bool* signal_specific = nullptr) {
-  if (auto v = tracehop::detail::env(("OTEL_EXPORTER_OTLP_TRACES_" + std::string(name)).c_str())) {
+std::optional<std::string> setting(Signal signal, std::string_view name, bool* signal_specific = nullptr) {
+  if (auto v = tracehop::detail::env(
+          ("OTEL_EXPORTER_OTLP_" + std::string(signal_name(signal)) + "_" + std::string(name)).c_str())) {
     if (signal_specific) *signal_specific = true;
     return v;
   }
@@ -51,8 +54,10 @@ std::vector<std::pair<std::string, std::string>> parse_headers(std::string_view 
 
 }  // namespace
 
-ExporterOptions ExporterOptions::from_env() {
+ExporterOptions ExporterOptions::from_env(Signal signal) {
   ExporterOptions o;
+  o.signal = signal;
+  auto setting = [signal](std::string_view name, bool* specific = nullptr) { return otlp::setting(signal, name, specific); };
   if (auto p = setting("PROTOCOL")) {
     const auto v = ascii_lower(*p);
     if (v == "grpc") o.protocol = Protocol::Grpc;
@@ -65,7 +70,7 @@ ExporterOptions ExporterOptions::from_env() {
     o.endpoint = *e;
     // A generic endpoint is the base URL of every signal: HTTP appends the signal's path.
     if (!specific && o.protocol != Protocol::Grpc)
-      o.endpoint += o.endpoint.ends_with('/') ? "v1/traces" : "/v1/traces";
+      o.endpoint += std::string(o.endpoint.ends_with('/') ? "" : "/") + std::string(o.http_path().substr(1));
   }
   if (auto h = setting("HEADERS")) o.headers = parse_headers(*h);
   if (auto t = setting("TIMEOUT")) {
@@ -89,12 +94,17 @@ ExporterOptions ExporterOptions::from_env() {
 
 std::string ExporterOptions::resolved_endpoint() const {
   if (!endpoint.empty()) return endpoint;
-  return protocol == Protocol::Grpc ? "http://localhost:4317" : "http://localhost:4318/v1/traces";
+  return protocol == Protocol::Grpc ? "http://localhost:4317" : "http://localhost:4318" + std::string(http_path());
+}
+
+std::string_view ExporterOptions::http_path() const noexcept {
+  return signal == Signal::Metrics ? "/v1/metrics" : "/v1/traces";
 }
 
 void register_exporter() {
   static const bool once = [] {
     register_span_exporter("otlp", [] { return make_exporter(ExporterOptions::from_env()); });
+    register_metric_exporter("otlp", [] { return make_metric_exporter(ExporterOptions::from_env(Signal::Metrics)); });
     return true;
   }();
   (void)once;

@@ -55,20 +55,57 @@ void Pipeline::finish(std::function<asio::awaitable<void>()> last) noexcept {
   if (thread_.joinable()) thread_.join();
 }
 
+std::uint64_t Payload::items() const noexcept {
+  if (!metrics) return spans.size();
+  std::uint64_t points = 0;
+  for (const auto& scope : metrics->scopes)
+    for (const auto& m : scope.metrics) points += m.numbers.size() + m.histograms.size();
+  return points;
+}
+
 PipelinedExporter::PipelinedExporter(ExporterOptions options, std::string endpoint)
-    : options_(std::move(options)), endpoint_(std::move(endpoint)), accounting_(endpoint_) {
+    : options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      accounting_(endpoint_, options_.signal == Signal::Metrics ? "data points" : "spans") {
   options_.max_concurrent_requests = std::max<std::size_t>(options_.max_concurrent_requests, 1);
 }
 
-void PipelinedExporter::export_spans_async(std::span<const trace::SpanDataPtr> spans, trace::ExportDone done) noexcept {
+void PipelinedExporter::start(Payload payload, trace::ExportDone done) noexcept {
   if (shut_down_) return done(trace::ExportResult::Failure);
-  if (spans.empty()) return done(trace::ExportResult::Success);
+  const std::uint64_t items = payload.items();
+  if (items == 0) return done(trace::ExportResult::Success);
   try {
-    pipeline_.start(accounted(std::vector<trace::SpanDataPtr>(spans.begin(), spans.end())), std::move(done));
+    pipeline_.start(accounted(std::move(payload)), std::move(done));
   } catch (const std::exception& e) {
-    accounting_.failed(spans.size(), std::string("export failed: ") + e.what());
+    accounting_.failed(items, std::string("export failed: ") + e.what());
     if (done) done(trace::ExportResult::Failure);
   }
+}
+
+void PipelinedExporter::export_spans_async(std::span<const trace::SpanDataPtr> spans, trace::ExportDone done) noexcept {
+  try {
+    start(Payload{std::vector<trace::SpanDataPtr>(spans.begin(), spans.end()), nullptr}, std::move(done));
+  } catch (...) {  // (the copy of the batch's pointers)
+    accounting_.failed(spans.size(), "export failed: out of memory");
+    done(trace::ExportResult::Failure);
+  }
+}
+
+trace::ExportResult PipelinedExporter::export_metrics(std::shared_ptr<const metrics::ResourceMetrics> collection) noexcept {
+  try {
+    std::promise<trace::ExportResult> result;
+    auto ended = result.get_future();
+    start(Payload{{}, std::move(collection)}, [&result](trace::ExportResult r) { result.set_value(r); });
+    return ended.get();
+  } catch (...) {
+    return trace::ExportResult::Failure;
+  }
+}
+
+std::uint64_t PipelinedExporter::rejected(std::int64_t count, const std::string& message) {
+  const auto n = static_cast<std::uint64_t>(std::max<std::int64_t>(count, 0));
+  if (n > 0 || !message.empty()) accounting_.rejected(n, message);
+  return n;
 }
 
 trace::ExportResult PipelinedExporter::export_spans(std::span<const trace::SpanDataPtr> spans) noexcept {
@@ -92,10 +129,10 @@ bool PipelinedExporter::shutdown(std::chrono::milliseconds) noexcept {
   return true;
 }
 
-asio::awaitable<trace::ExportResult> PipelinedExporter::accounted(std::vector<trace::SpanDataPtr> spans) {
-  const std::size_t n = spans.size();
+asio::awaitable<trace::ExportResult> PipelinedExporter::accounted(Payload payload) {
+  const std::uint64_t n = payload.items();
   try {
-    co_return co_await send(std::move(spans));
+    co_return co_await send(std::move(payload));
   } catch (const std::exception& e) {
     accounting_.failed(n, std::string("export failed: ") + e.what());
   }

@@ -49,27 +49,49 @@ class Pipeline {
   std::thread thread_;
 };
 
+/// What one export sends: a batch of spans (shared, not copied), or a metrics collection.
+struct Payload {
+  std::vector<trace::SpanDataPtr> spans;
+  std::shared_ptr<const metrics::ResourceMetrics> metrics;
+  /// What the accounting counts: spans, or data points.
+  std::uint64_t items() const noexcept;
+};
+
 /// An OTLP exporter on a Pipeline: export_spans_async keeps the batch's spans (shared, not
 /// copied) and encodes and sends them on the pipeline, encoding again for a retry; export_spans
 /// waits for that; shutdown lets what runs end (each export within its timeout, no retry once
-/// shut down), then sums up.
+/// shut down), then sums up. An exporter made for Signal::Metrics sends collections instead
+/// (export_metrics), to the metrics service, with the same transport, retries and accounting.
 class PipelinedExporter : public Exporter {
  public:
   void export_spans_async(std::span<const trace::SpanDataPtr> spans, trace::ExportDone done) noexcept final;
   trace::ExportResult export_spans(std::span<const trace::SpanDataPtr> spans) noexcept final;
+  /// Sends `collection` and waits for the answer (within the timeout, retries included).
+  trace::ExportResult export_metrics(std::shared_ptr<const metrics::ResourceMetrics> collection) noexcept;
+  /// What is exported from now on gets one attempt and no retry (a shutdown is coming: its last
+  /// export must not hold a program's exit through a collector that is down).
+  void last_attempts() noexcept {
+    accounting_.stopping();
+    last_attempts_ = true;
+  }
   std::size_t max_concurrent_exports() const noexcept final { return options_.max_concurrent_requests; }
   bool shutdown(std::chrono::milliseconds timeout) noexcept final;
   ExporterStats stats() const noexcept final { return accounting_.stats(); }
 
  private:
   // send(), with what it throws counted as not delivered.
-  boost::asio::awaitable<trace::ExportResult> accounted(std::vector<trace::SpanDataPtr> spans);
+  boost::asio::awaitable<trace::ExportResult> accounted(Payload payload);
+  // Starts sending `payload`; `done` gets the result.
+  void start(Payload payload, trace::ExportDone done) noexcept;
 
  protected:
   PipelinedExporter(ExporterOptions options, std::string endpoint);
-  /// Encodes and sends `spans`, on the pipeline (where encoder_ is used, by one coroutine at a
+  /// Encodes and sends `payload`, on the pipeline (where encoder_ is used, by one coroutine at a
   /// time between two suspensions).
-  virtual boost::asio::awaitable<trace::ExportResult> send(std::vector<trace::SpanDataPtr> spans) = 0;
+  virtual boost::asio::awaitable<trace::ExportResult> send(Payload payload) = 0;
+  /// The items of a partial success's answer that were rejected: its rejected spans or data
+  /// points (logged), 0 when it says none.
+  std::uint64_t rejected(std::int64_t count, const std::string& message);
   /// Run on the pipeline when the last export has ended, before its thread stops.
   virtual boost::asio::awaitable<void> close();
   /// Waits `pause` on the pipeline (between two attempts), or until shutdown: then at once (the
@@ -83,6 +105,9 @@ class PipelinedExporter : public Exporter {
   Accounting accounting_;
   ProtobufEncoder encoder_;  // used on the pipeline only
   std::atomic<bool> shut_down_{false};
+  std::atomic<bool> last_attempts_{false};
+  /// Whether a failed attempt may be retried: not once shutting down.
+  bool stopping() const noexcept { return shut_down_ || last_attempts_; }
   std::set<boost::asio::steady_timer*> sleeping_;  // used on the pipeline only
   Pipeline pipeline_;  // last: its thread stops before the members above go
 };

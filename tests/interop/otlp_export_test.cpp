@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "otlp_receiver.hpp"
 #include "otlp_spans.hpp"
 #include "process.hpp"
 #include "test_util.hpp"
@@ -25,44 +26,11 @@ using namespace std::chrono_literals;
 using otlp::Compression;
 using otlp::Protocol;
 using test::ChildProcess;
+using test::options_for;
+using test::Receiver;
 namespace json = boost::json;
 
 namespace {
-
-// `node otlp_receiver.js` with the given behaviour.
-class Receiver {
- public:
-  explicit Receiver(std::vector<std::string> env = {})
-      : process_({"node", test::kInteropDir + "/otlp_receiver.js"}, std::move(env)) {
-    for (int i = 0; i < 2; ++i) {
-      const auto line = process_.read_line(20s);
-      if (!line) throw std::runtime_error("the OTLP receiver did not start");
-      if (line->starts_with("grpc ")) grpc_ = line->substr(5);
-      if (line->starts_with("http ")) http_ = line->substr(5);
-    }
-  }
-  /// What the exporter needs for `protocol`.
-  std::string endpoint(Protocol protocol) const { return protocol == Protocol::Grpc ? grpc_ : http_; }
-  /// The next request the receiver accepted, or null after `timeout`.
-  json::value next(std::chrono::milliseconds timeout = 5s) {
-    const auto line = process_.read_line(timeout);
-    return line ? json::parse(*line) : json::value();
-  }
-
- private:
-  ChildProcess process_;
-  std::string grpc_, http_;
-};
-
-otlp::ExporterOptions options_for(const Receiver& r, Protocol protocol) {
-  otlp::ExporterOptions o;
-  o.protocol = protocol;
-  o.endpoint = r.endpoint(protocol);
-  o.timeout = 5s;
-  o.initial_backoff = 10ms;
-  o.max_backoff = 50ms;
-  return o;
-}
 
 std::vector<trace::SpanDataPtr> two_spans() {
   const auto full = test::full_span();
@@ -361,16 +329,26 @@ TEST(OtlpCli, DemoExportsEveryServiceOverOtlp) {
   auto r = test::run_command({test::kCli, "demo", "--exporter", "otlp"},
                              {"OTEL_EXPORTER_OTLP_PROTOCOL=grpc", "OTEL_EXPORTER_OTLP_ENDPOINT=" + receiver.endpoint(Protocol::Grpc)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::set<std::string> services;
+  std::set<std::string> services, measured;
   std::size_t spans = 0;
-  for (json::value got; (got = receiver.next(2s)).is_object();)
+  auto service_of = [](const json::value& resource) {
+    for (const auto& a : resource.at("attributes").as_array())
+      if (a.at("key") == "service.name") return std::string(a.at("value").at("stringValue").as_string());
+    return std::string();
+  };
+  for (json::value got; (got = receiver.next(2s)).is_object();) {
+    if (got.as_object().contains("signal")) {  // each service's metrics, at its exit
+      for (const auto& rm : got.at("request").at("resourceMetrics").as_array()) measured.insert(service_of(rm.at("resource")));
+      continue;
+    }
     for (const auto& rs : got.at("request").at("resourceSpans").as_array()) {
-      for (const auto& a : rs.at("resource").at("attributes").as_array())
-        if (a.at("key") == "service.name") services.insert(std::string(a.at("value").at("stringValue").as_string()));
+      services.insert(service_of(rs.at("resource")));
       for (const auto& ss : rs.at("scopeSpans").as_array()) spans += ss.at("spans").as_array().size();
     }
+  }
   EXPECT_EQ(services, (std::set<std::string>{"checkout-gateway", "inventory", "pricing"}));
   EXPECT_EQ(spans, 26u);  // every span of the three traces the demo prints
+  EXPECT_EQ(measured, services) << "the OTLP endpoint gets every service's metrics too";
 }
 
 // The HTTP exporter's own requests are not traced, even with the client instrumented and a

@@ -1,10 +1,12 @@
-// An OTLP trace receiver built from the official OpenTelemetry JS packages: @grpc/grpc-js for
-// OTLP/gRPC and the generated protobuf definitions of @opentelemetry/otlp-transformer for
-// decoding; OTLP/HTTP on /v1/traces with protobuf or JSON bodies (gzip too). Prints
+// An OTLP trace and metrics receiver built from the official OpenTelemetry JS packages:
+// @grpc/grpc-js for OTLP/gRPC (TraceService, MetricsService) and the generated protobuf
+// definitions of @opentelemetry/otlp-transformer for decoding; OTLP/HTTP on /v1/traces and
+// /v1/metrics with protobuf or JSON bodies (gzip too). Prints
 //   grpc http://127.0.0.1:PORT
 //   http http://127.0.0.1:PORT/v1/traces
 // then one JSON line per request it accepted: {transport, contentType, encoding, headers, request}
-// with the request decoded and normalised (hex ids, int64 as strings, enums as numbers).
+// with the request decoded and normalised (hex ids, int64 as strings, enums as numbers), and
+// `signal: "metrics"` for a metrics request.
 //
 // Environment: HOLD=N holds each request until N are waiting at once, then answers them together
 // (or after 3 s), and adds `held`, how many were answered together, to their lines: a test of
@@ -22,7 +24,8 @@ const https = require('https');
 const zlib = require('zlib');
 const grpc = require('@grpc/grpc-js');
 const protobuf = require('protobufjs');
-const { Request, Response, normalise, fromOtlpJson } = require('./otlp_common');
+const { Request, Response, normalise, fromOtlpJson, MetricsRequest, MetricsResponse, normaliseMetrics,
+  metricsFromOtlpJson } = require('./otlp_common');
 
 let failLeft = Number(process.env.FAIL_FIRST || 0);
 const failStatus = Number(process.env.FAIL_STATUS || 503);
@@ -33,11 +36,13 @@ let spansReceived = 0;
 let requestsReceived = 0;
 
 // QUIET=1: decode every request, print nothing (for load runs).
-function record(transport, contentType, encoding, headers, message, held) {
+function record(transport, contentType, encoding, headers, message, held, signal) {
   requestsReceived++;
   for (const rs of message.resourceSpans || []) for (const ss of rs.scopeSpans || []) spansReceived += (ss.spans || []).length;
   if (process.env.QUIET) return;
-  const line = { transport, contentType, encoding, headers, request: normalise(message) };
+  const request = signal === 'metrics' ? normaliseMetrics(message) : normalise(message);
+  const line = { transport, contentType, encoding, headers, request };
+  if (signal) line.signal = signal;
   if (held !== undefined) line.held = held;
   console.log(JSON.stringify(line));
 }
@@ -62,7 +67,11 @@ function hold() {
     }, 3000);
   });
 }
-const partial = () => (reject ? { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } } : {});
+const partial = (signal) => {
+  if (!reject) return {};
+  return signal === 'metrics' ? { partialSuccess: { rejectedDataPoints: reject, errorMessage: 'some points were refused' } }
+                              : { partialSuccess: { rejectedSpans: reject, errorMessage: 'some spans were refused' } };
+};
 const stall = () => new Promise((resolve) => setTimeout(resolve, stallMs));
 
 // The scripted gRPC failure: FAIL_GRPC_CODE (a grpc status name, default UNAVAILABLE), with a
@@ -109,34 +118,39 @@ function grpcFailure() {
   return failure;
 }
 
-// OTLP/gRPC: the raw bytes in, decoded here.
-const service = {
-  Export: {
-    path: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (b) => b,
-    requestDeserialize: (b) => b,
-    responseSerialize: (o) => Buffer.from(Response.encode(Response.fromObject(o)).finish()),
-    responseDeserialize: (b) => Response.decode(b),
-  },
-};
+// OTLP/gRPC: the raw bytes in, decoded here; one service a signal.
 const grpcServer = new grpc.Server();
-grpcServer.addService(service, {
-  Export: async (call, done) => {
-    const held = await hold();
-    await stall();
-    if (failLeft > 0) {
-      failLeft--;
-      done(grpcFailure());
-      return;
-    }
-    const headers = {};
-    for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
-    record('grpc', 'application/grpc', call.metadata.get('grpc-encoding')[0] || '', headers, Request.decode(call.request), held);
-    done(null, partial());
-  },
-});
+for (const [signal, path, Req, Res] of [
+  [undefined, '/opentelemetry.proto.collector.trace.v1.TraceService/Export', Request, Response],
+  ['metrics', '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', MetricsRequest, MetricsResponse],
+]) {
+  const service = {
+    Export: {
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (b) => b,
+      requestDeserialize: (b) => b,
+      responseSerialize: (o) => Buffer.from(Res.encode(Res.fromObject(o)).finish()),
+      responseDeserialize: (b) => Res.decode(b),
+    },
+  };
+  grpcServer.addService(service, {
+    Export: async (call, done) => {
+      const held = await hold();
+      await stall();
+      if (failLeft > 0) {
+        failLeft--;
+        done(grpcFailure());
+        return;
+      }
+      const headers = {};
+      for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
+      record('grpc', 'application/grpc', call.metadata.get('grpc-encoding')[0] || '', headers, Req.decode(call.request), held, signal);
+      done(null, partial(signal));
+    },
+  });
+}
 
 // OTLP/HTTP.
 const tls = process.env.TLS_CERT ? { cert: fs.readFileSync(process.env.TLS_CERT), key: fs.readFileSync(process.env.TLS_KEY) } : null;
@@ -146,10 +160,12 @@ const handler = (req, res) => {
   req.on('end', async () => {
     const held = await hold();
     await stall();
-    if (req.method !== 'POST' || req.url !== '/v1/traces') {
+    const signal = req.url === '/v1/metrics' ? 'metrics' : undefined;
+    if (req.method !== 'POST' || (req.url !== '/v1/traces' && !signal)) {
       res.writeHead(404).end();
       return;
     }
+    const [Req, Res, fromJson] = signal ? [MetricsRequest, MetricsResponse, metricsFromOtlpJson] : [Request, Response, fromOtlpJson];
     if (failLeft > 0) {
       failLeft--;
       const headers = process.env.RETRY_AFTER ? { 'retry-after': process.env.RETRY_AFTER } : {};
@@ -162,12 +178,12 @@ const handler = (req, res) => {
     const contentType = req.headers['content-type'] || '';
     try {
       if (contentType === 'application/json') {
-        record('http', contentType, encoding, req.headers, fromOtlpJson(JSON.parse(body.toString('utf8'))), held);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(partial()));
+        record('http', contentType, encoding, req.headers, fromJson(JSON.parse(body.toString('utf8'))), held, signal);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(partial(signal)));
       } else if (contentType === 'application/x-protobuf') {
-        record('http', contentType, encoding, req.headers, Request.decode(body), held);
+        record('http', contentType, encoding, req.headers, Req.decode(body), held, signal);
         res.writeHead(200, { 'content-type': 'application/x-protobuf' })
-          .end(Buffer.from(Response.encode(Response.fromObject(partial())).finish()));
+          .end(Buffer.from(Res.encode(Res.fromObject(partial(signal))).finish()));
       } else {
         res.writeHead(415).end(`unsupported content type ${contentType}`);
       }

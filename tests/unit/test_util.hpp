@@ -54,6 +54,12 @@ class LogCapture {
       if (m.find(needle) != std::string::npos) return true;
     return false;
   }
+  /// Every line, one a line (for a failure's message).
+  std::string text() const {
+    std::string out;
+    for (const auto& [l, m] : lines()) out += m + "\n";
+    return out;
+  }
 
  private:
   mutable std::mutex mu_;

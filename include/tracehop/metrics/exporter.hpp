@@ -36,6 +36,9 @@ class MetricExporter {
   /// The temporality this exporter wants, which its reader collects.
   virtual TemporalitySelector temporality() const noexcept { return cumulative_temporality; }
   virtual bool force_flush(std::chrono::milliseconds /*timeout*/) noexcept { return true; }
+  /// Told before the last export at shutdown: an exporter that retries may stop retrying (the
+  /// OTLP ones make one attempt), so that a receiver that is down does not hold up the exit.
+  virtual void before_last_export() noexcept {}
   /// After shutdown every export fails.
   virtual bool shutdown(std::chrono::milliseconds timeout) noexcept = 0;
 };

@@ -1,6 +1,7 @@
 #pragma once
-// OTLP trace exporters: OTLP/gRPC (TraceService/Export) and OTLP/HTTP to /v1/traces with
-// protobuf or JSON bodies, configured from code or from the OTEL_EXPORTER_OTLP_* variables.
+// OTLP exporters: OTLP/gRPC (TraceService/Export, MetricsService/Export) and OTLP/HTTP to
+// /v1/traces and /v1/metrics with protobuf or JSON bodies, configured from code or from the
+// OTEL_EXPORTER_OTLP_* variables.
 //
 //   auto provider = std::make_shared<tracehop::trace::TracerProvider>();
 //   provider->add_span_processor(std::make_shared<tracehop::trace::BatchSpanProcessor>(
@@ -23,18 +24,23 @@
 #include <utility>
 #include <vector>
 
+#include "tracehop/metrics/exporter.hpp"
 #include "tracehop/trace/exporter.hpp"
 
 namespace tracehop::otlp {
 
 enum class Protocol { Grpc, HttpProtobuf, HttpJson };
+/// Which OTLP service: traces (TraceService, /v1/traces) or metrics (MetricsService, /v1/metrics).
+enum class Signal { Traces, Metrics };
 enum class Compression { None, Gzip };
 
 struct ExporterOptions {
+  Signal signal = Signal::Traces;
   /// The specification's default transport.
   Protocol protocol = Protocol::HttpProtobuf;
   /// gRPC: `http://host:port`, `https://host:port` or `host:port`; HTTP: the full URL of the
-  /// traces endpoint. Empty: http://localhost:4317 (gRPC), http://localhost:4318/v1/traces (HTTP).
+  /// signal's endpoint. Empty: http://localhost:4317 (gRPC), http://localhost:4318/v1/traces or
+  /// /v1/metrics (HTTP).
   std::string endpoint;
   /// Sent with every export (gRPC metadata keys are lowercased).
   std::vector<std::pair<std::string, std::string>> headers;
@@ -54,13 +60,16 @@ struct ExporterOptions {
   /// 1 sends one at a time.
   std::size_t max_concurrent_requests = 4;
 
-  /// The defaults with OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _PROTOCOL, _HEADERS, _TIMEOUT,
-  /// _COMPRESSION, _INSECURE and _CERTIFICATE applied (the TRACES_ form wins). A generic
-  /// OTEL_EXPORTER_OTLP_ENDPOINT for HTTP gets `/v1/traces` appended; the TRACES_ form is used
-  /// as given. Bad values are logged and ignored.
-  static ExporterOptions from_env();
+  /// The defaults with OTEL_EXPORTER_OTLP_(TRACES_|METRICS_)ENDPOINT, _PROTOCOL, _HEADERS,
+  /// _TIMEOUT, _COMPRESSION, _INSECURE and _CERTIFICATE applied (the signal's form wins). A
+  /// generic OTEL_EXPORTER_OTLP_ENDPOINT for HTTP gets the signal's path (`/v1/traces`,
+  /// `/v1/metrics`) appended; the signal's form is used as given. Bad values are logged and
+  /// ignored.
+  static ExporterOptions from_env(Signal signal = Signal::Traces);
   /// The endpoint that will be used: `endpoint` or the protocol's default.
   std::string resolved_endpoint() const;
+  /// `/v1/traces` or `/v1/metrics`.
+  std::string_view http_path() const noexcept;
 };
 
 struct ExporterStats {
@@ -80,11 +89,19 @@ class Exporter : public trace::SpanExporter {
 /// The exporter for `options.protocol`. Throws std::invalid_argument for an unusable endpoint.
 std::unique_ptr<Exporter> make_exporter(const ExporterOptions& options);
 
-/// Registers "otlp" for OTEL_TRACES_EXPORTER (configure_from_env, provider_from_env).
+/// The OTLP metrics exporter for `options.protocol` (sending to the metrics service whatever
+/// `options.signal` says; ExporterOptions::from_env(Signal::Metrics) reads its variables), its
+/// temporality from
+/// OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE. One export at a time, each within the
+/// timeout, retried as spans are; what is not delivered is counted in data points and logged.
+/// Throws std::invalid_argument for an unusable endpoint.
+std::unique_ptr<metrics::MetricExporter> make_metric_exporter(const ExporterOptions& options);
+
+/// Registers "otlp" for OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER (configure_from_env).
 void register_exporter();
 
 namespace detail {
-// Makes including this header enough for OTEL_TRACES_EXPORTER=otlp to work.
+// Makes including this header enough for OTEL_TRACES_EXPORTER=otlp (and _METRICS_) to work.
 inline const bool registered = (register_exporter(), true);
 }  // namespace detail
 

@@ -23,6 +23,19 @@ otlp::ExporterOptions metrics_options(const Receiver& r, Protocol protocol) {
   return o;
 }
 
+// Options for a collector that is down: nothing listens on the port.
+otlp::ExporterOptions down_collector(Protocol protocol, std::chrono::milliseconds timeout) {
+  otlp::ExporterOptions o;
+  o.signal = otlp::Signal::Metrics;
+  o.protocol = protocol;
+  const auto port = std::to_string(test::free_port());
+  o.endpoint = protocol == Protocol::Grpc ? "http://127.0.0.1:" + port : "http://127.0.0.1:" + port + "/v1/metrics";
+  o.timeout = timeout;
+  o.initial_backoff = 10ms;
+  o.max_backoff = 50ms;
+  return o;
+}
+
 class OtlpMetricsExport : public ::testing::TestWithParam<Protocol> {
  protected:
   void SetUp() override { test::require_js_packages(); }
@@ -55,15 +68,7 @@ TEST_P(OtlpMetricsExport, RetriesATemporaryFailureAndLogsAPartialSuccess) {
 }
 
 TEST_P(OtlpMetricsExport, ACollectorThatIsDownCostsTheTimeoutAndIsCounted) {
-  auto o = otlp::ExporterOptions{};
-  o.signal = otlp::Signal::Metrics;
-  o.protocol = GetParam();
-  const auto port = std::to_string(test::free_port());  // nothing listens there
-  o.endpoint = GetParam() == Protocol::Grpc ? "http://127.0.0.1:" + port : "http://127.0.0.1:" + port + "/v1/metrics";
-  o.timeout = 300ms;
-  o.initial_backoff = 10ms;
-  o.max_backoff = 50ms;
-  auto exporter = otlp::make_metric_exporter(o);
+  auto exporter = otlp::make_metric_exporter(down_collector(GetParam(), 300ms));
   test::LogCapture logs;
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(exporter->export_metrics(test::full_metrics()), metrics::ExportResult::Failure);
@@ -73,12 +78,8 @@ TEST_P(OtlpMetricsExport, ACollectorThatIsDownCostsTheTimeoutAndIsCounted) {
 }
 
 TEST_P(OtlpMetricsExport, TheLastExportAtShutdownMakesOneAttempt) {
-  auto o = otlp::ExporterOptions{};
-  o.signal = otlp::Signal::Metrics;
-  o.protocol = GetParam();
-  const auto port = std::to_string(test::free_port());  // nothing listens there
-  o.endpoint = GetParam() == Protocol::Grpc ? "http://127.0.0.1:" + port : "http://127.0.0.1:" + port + "/v1/metrics";
-  o.timeout = 10s;  // the default: a retried export would hold the exit that long
+  auto o = down_collector(GetParam(), 10s);  // the default timeout: a retried export would hold the exit that long
+  o.initial_backoff = std::chrono::seconds(1);
   auto reader = std::make_shared<metrics::PeriodicExportingMetricReader>(otlp::make_metric_exporter(o),
                                                                          metrics::PeriodicReaderOptions{.interval = 1h});
   metrics::MeterProvider provider(metrics::MeterProviderOptions{.readers = {reader}});

@@ -8,6 +8,7 @@
 #include <initializer_list>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -35,6 +36,7 @@ class AttrKey {
       : data_(literal), size_(std::char_traits<char>::length(literal)), literal_(true) {}
   constexpr AttrKey(std::string_view key) noexcept  // NOLINT(google-explicit-constructor)
       : data_(key.data()), size_(key.size()), literal_(false) {}
+  AttrKey(const std::string& key) noexcept : AttrKey(std::string_view(key)) {}  // NOLINT
   constexpr std::string_view view() const noexcept { return {data_, size_}; }
   constexpr std::size_t size() const noexcept { return size_; }
   constexpr const char* data() const noexcept { return data_; }
@@ -61,6 +63,7 @@ class AttrValue {
   constexpr AttrValue(const char* s) noexcept : AttrValue(std::string_view(s)) {}  // NOLINT
   constexpr AttrValue(std::string_view s) noexcept  // NOLINT
       : type_(Type::String), s_(s.data()), n_(s.size()) {}
+  AttrValue(const std::string& s) noexcept : AttrValue(std::string_view(s)) {}  // NOLINT
 
   constexpr Type type() const noexcept { return type_; }
   constexpr bool as_bool() const noexcept { return i_ != 0; }

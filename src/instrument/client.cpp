@@ -67,11 +67,7 @@ void record_end(const Settings& s, RequestSpan& r, HttpRequestFacts f) {
   const auto took = std::chrono::steady_clock::now() - r.start;
   s.metrics->active(f, -1);
   s.metrics->duration(f, took, r.span.span_context());
-  if (r.queued) {
-    f.status = 0;  // (the queue's attributes are the request's, not its outcome's)
-    f.error_type = {};
-    s.metrics->time_in_queue(f, r.waited, r.span.span_context());
-  }
+  if (r.queued) s.metrics->time_in_queue(f, r.waited, r.span.span_context());
 }
 
 void on_start(const Settings& s, const http::RequestStartParams& p) {
@@ -179,12 +175,11 @@ void end_span(RequestSpan& r) {
   r.span.end();
 }
 
-// The response's facts for the duration: its status, its version, an error status.
-HttpRequestFacts response_facts(const http::ResponseHeadersParams& p, std::array<char, 4>& status_buffer) {
-  HttpRequestFacts f = facts(p.method, p.url);
-  f.status = p.response.status();
-  f.version = protocol_version(p.response.version());
-  if (f.status >= 400) f.error_type = status_text(f.status, status_buffer);
+// The request's facts with its response's status and version.
+HttpRequestFacts response_facts(std::string_view method, const http::Url& url, int status, bool http10) noexcept {
+  HttpRequestFacts f = facts(method, url);
+  f.status = status;
+  f.version = protocol_version(http10 ? 10 : 11);
   return f;
 }
 
@@ -193,10 +188,7 @@ void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
   if (!r || r->ended) return;
   r->status = static_cast<std::uint16_t>(p.response.status());
   r->http10 = p.response.version() == 10;
-  if (!s.options.end_on_body && r->measured) {
-    std::array<char, 4> buffer;
-    record_end(s, *r, response_facts(p, buffer));
-  }
+  if (!s.options.end_on_body && r->measured) record_end(s, *r, response_facts(p.method, p.url, r->status, r->http10));
   if (!r->recording) {
     r->ended = !s.options.end_on_body;
     return;
@@ -286,15 +278,7 @@ class ClientSpans final : public http::SignalObserver {
   void on_request_end(const http::RequestEndParams& p) override {
     auto* r = state_of(p.ctx);
     if (!r || !s_->options.end_on_body) return;
-    if (r->measured) {
-      // (The response's facts were not kept: the status is all a body end adds to the request's.)
-      HttpRequestFacts f = facts(p.method, p.url);
-      f.status = r->status;
-      f.version = protocol_version(r->http10 ? 10 : 11);
-      std::array<char, 4> buffer;
-      if (f.status >= 400) f.error_type = status_text(f.status, buffer);
-      record_end(*s_, *r, f);
-    }
+    if (r->measured) record_end(*s_, *r, response_facts(p.method, p.url, r->status, r->http10));
     end_span(*r);
   }
   void on_connection_queued_end(const http::ConnectionParams& p) override {

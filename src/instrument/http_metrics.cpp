@@ -17,14 +17,15 @@ struct AttributeBuffer {
   metrics::AttributeList list() const noexcept { return {items.data(), size}; }
 };
 
-}  // namespace
-
+// The decimal text of a status code in `buffer`: an error status's error.type.
 std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
   if (status < 100 || status > 999) return "_OTHER";
   buffer = {static_cast<char>('0' + status / 100), static_cast<char>('0' + status / 10 % 10),
             static_cast<char>('0' + status % 10), '\0'};
   return {buffer.data(), 3};
 }
+
+}  // namespace
 
 HttpMetrics::HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client) : mode_(mode), client_(client) {
   const std::string side = client ? "client" : "server";
@@ -50,8 +51,10 @@ HttpMetrics::HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool cli
 }
 
 // (Not a member: a stable measurement's attributes are the same list for every instrument.)
-static void stable_attributes(const HttpRequestFacts& f, bool client, bool with_outcome,
-                              AttributeBuffer<8>& a) noexcept {
+// With the outcome, an error status is the error.type when no exception named one: from 400 for
+// a client (the semantic conventions' rule), from 500 for a server (a 4xx is the client's error).
+static void stable_attributes(const HttpRequestFacts& f, bool client, bool with_outcome, AttributeBuffer<8>& a,
+                              std::array<char, 4>& status_buffer) noexcept {
   a.add({"http.request.method", f.method});
   a.add({"url.scheme", f.scheme});
   if (client) {
@@ -65,13 +68,17 @@ static void stable_attributes(const HttpRequestFacts& f, bool client, bool with_
     a.add({"http.response.status_code", f.status});
     a.add({"network.protocol.version", f.version});
   }
-  if (!f.error_type.empty()) a.add({"error.type", f.error_type});
+  if (!f.error_type.empty())
+    a.add({"error.type", f.error_type});
+  else if (f.status >= (client ? 400 : 500))
+    a.add({"error.type", status_text(f.status, status_buffer)});
 }
 
 void HttpMetrics::active(const HttpRequestFacts& f, std::int64_t delta) const noexcept {
   if (!active_.enabled()) return;
   AttributeBuffer<8> a;
-  stable_attributes(f, client_, false, a);
+  std::array<char, 4> unused;
+  stable_attributes(f, client_, false, a, unused);
   active_.add(delta, a.list());
 }
 
@@ -80,7 +87,8 @@ void HttpMetrics::duration(const HttpRequestFacts& f, std::chrono::nanoseconds t
   const double ms = std::chrono::duration<double, std::milli>(took).count();
   if (duration_.enabled()) {
     AttributeBuffer<8> a;
-    stable_attributes(f, client_, true, a);
+    std::array<char, 4> status_buffer;
+    stable_attributes(f, client_, true, a, status_buffer);
     duration_.record(ms / 1000, a.list(), span);
   }
   if (duration_old_.enabled()) {
@@ -105,7 +113,8 @@ void HttpMetrics::time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseco
                                 const trace::SpanContext& span) const noexcept {
   if (!queue_.enabled()) return;
   AttributeBuffer<8> a;
-  stable_attributes(f, true, false, a);
+  std::array<char, 4> unused;
+  stable_attributes(f, true, false, a, unused);
   queue_.record(std::chrono::duration<double>(waited).count(), a.list(), span);
 }
 

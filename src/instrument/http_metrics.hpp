@@ -30,7 +30,7 @@ struct HttpRequestFacts {
   std::string_view route;        // http.route (server), may be empty
   int status = 0;                // 0: no response
   std::string_view version;      // network.protocol.version ("1.1"), with a response
-  std::string_view error_type;   // empty: none
+  std::string_view error_type;   // an exception's type; empty: none, or the status's (HttpMetrics adds it)
 };
 
 class HttpMetrics {
@@ -42,11 +42,13 @@ class HttpMetrics {
   bool enabled() const noexcept {
     return duration_.enabled() || duration_old_.enabled() || active_.enabled() || queue_.enabled();
   }
-  /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric).
+  /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric);
+  /// the request's outcome in `f` is not read.
   void active(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
-  /// The request's duration, its exemplar pointing at `span` (when sampled).
+  /// The request's duration, its exemplar pointing at `span` (when sampled). An error status
+  /// (from 400 for a client, 500 for a server) is its error.type unless `f` names one.
   void duration(const HttpRequestFacts& f, std::chrono::nanoseconds took, const trace::SpanContext& span) const noexcept;
-  /// The client's wait for a connection.
+  /// The client's wait for a connection (the outcome in `f` is not read).
   void time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseconds waited,
                      const trace::SpanContext& span) const noexcept;
 
@@ -61,8 +63,5 @@ class HttpMetrics {
 
 /// "1.0" / "1.1" from Beast's version number.
 inline std::string_view protocol_version(unsigned version) noexcept { return version == 10 ? "1.0" : "1.1"; }
-
-/// The decimal text of a status code in `buffer` (error.type of an HTTP error status).
-std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept;
 
 }  // namespace tracehop::instrument::detail

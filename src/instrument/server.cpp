@@ -91,8 +91,6 @@ HttpRequestFacts facts(const http::ServerRequest& req) noexcept {
 void measure_end(const HttpMetrics& m, HttpRequestFacts f, std::chrono::steady_clock::time_point start,
                  const trace::SpanContext& span) {
   m.duration(f, std::chrono::steady_clock::now() - start, span);
-  f.status = 0;
-  f.error_type = {};
   m.active(f, -1);
 }
 
@@ -195,12 +193,7 @@ boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, 
     throw;
   }
   span.end();
-  if (measure.metrics) {
-    HttpRequestFacts f = measure.facts();
-    std::array<char, 4> buffer;
-    if (f.status >= 500) f.error_type = status_text(f.status, buffer);
-    measure_end(*measure.metrics, f, measure.start, span.span_context());
-  }
+  if (measure.metrics) measure_end(*measure.metrics, measure.facts(), measure.start, span.span_context());
 }
 
 class Observer final : public http::RequestObserver {
@@ -216,10 +209,6 @@ class Observer final : public http::RequestObserver {
     auto* r = state.get<ServerSpan>();
     if (!r) return;
     auto& span = r->span;
-    HttpRequestFacts f = facts(req);
-    f.status = resp.status;
-    std::array<char, 4> buffer;
-    if (f.status >= 500) f.error_type = status_text(f.status, buffer);  // (as the span's error.type)
     set_status_code(span, resp.status);
     if (!s_.capture.response.empty() && span.is_recording()) capture_headers(span, resp.headers, s_.capture.response);
     run_hook(s_.options.response_hook, "response_hook", span, req, std::as_const(resp));
@@ -233,8 +222,10 @@ class Observer final : public http::RequestObserver {
         StreamMeasure measure;
       };
       auto owner = std::make_shared<EndWithStream>(std::move(span));
-      if (r->measured())
-        owner->measure = {&*s_.metrics, std::string(f.method), req.route, std::string(f.version), f.status, r->start};
+      if (r->measured()) {
+        const HttpRequestFacts f = facts(req);
+        owner->measure = {&*s_.metrics, std::string(f.method), req.route, std::string(f.version), resp.status, r->start};
+      }
       // The handler's own scopes are closed: the current context is the one on_request attached.
       resp.stream = [inner = std::move(resp.stream), owner = std::move(owner),
                      context = trace::Context::current()](http::BodyWriter& out) {
@@ -244,7 +235,11 @@ class Observer final : public http::RequestObserver {
     r->scope.reset();
     if (!streamed_body) {  // (a stream's span ends with the stream, and is measured there)
       span.end();
-      if (r->measured()) measure_end(*s_.metrics, f, r->start, span.span_context());
+      if (r->measured()) {
+        HttpRequestFacts f = facts(req);
+        f.status = resp.status;
+        measure_end(*s_.metrics, f, r->start, span.span_context());
+      }
     }
   }
 

@@ -146,9 +146,7 @@ std::shared_ptr<detail::InstrumentCore> Meter::make(std::string_view name, const
   auto& g = detail::global();
   std::lock_guard lock(g.mutex);
   for (const auto& c : g.instruments)
-    if (detail::same_scope(*c->scope, *state_->scope) && !detail::conflicts(c->descriptor, d) &&
-        tracehop::detail::iequals(c->descriptor.name, d.name))
-      return c;
+    if (detail::same_instrument(*c, *state_->scope, d)) return c;
   auto core = std::make_shared<detail::InstrumentCore>(std::move(d), state_->scope);
   if (g.state) g.state->bind(core);
   g.instruments.push_back(core);

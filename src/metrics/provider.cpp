@@ -43,14 +43,16 @@ bool same_scope(const trace::InstrumentationScope& a, const trace::Instrumentati
                     });
 }
 
-bool conflicts(const InstrumentDescriptor& e, const InstrumentDescriptor& w) {
-  if (!tracehop::detail::iequals(e.name, w.name)) return false;
+bool same_instrument(const InstrumentCore& existing, const trace::InstrumentationScope& scope,
+                     const InstrumentDescriptor& w) {
+  const InstrumentDescriptor& e = existing.descriptor;
+  if (!same_scope(*existing.scope, scope) || !tracehop::detail::iequals(e.name, w.name)) return false;
   if (e.kind == w.kind && e.is_double == w.is_double && e.unit == w.unit && e.description == w.description &&
       e.advice == w.advice)
-    return false;
+    return true;
   log_warn("instrument '" + w.name + "' is made again with another kind, value type, unit, description or advice than '" +
            e.name + "': it gets a stream of its own, and a backend may see the two as one metric");
-  return true;
+  return false;
 }
 
 std::shared_ptr<InstrumentCore> ProviderState::instrument(
@@ -58,9 +60,7 @@ std::shared_ptr<InstrumentCore> ProviderState::instrument(
   {
     std::lock_guard lock(mutex_);
     for (const auto& r : instruments_)
-      if (same_scope(*r.core->scope, *scope) && tracehop::detail::iequals(r.core->descriptor.name, descriptor.name) &&
-          !conflicts(r.core->descriptor, descriptor))
-        return r.core;
+      if (same_instrument(*r.core, *scope, descriptor)) return r.core;
   }
   auto core = std::make_shared<InstrumentCore>(std::move(descriptor), scope);
   bind(core);

@@ -95,9 +95,11 @@ class ProviderState : public std::enable_shared_from_this<ProviderState> {
   std::vector<Registered> instruments_;
 };
 
-/// Whether a repeat of an instrument's name must be a new stream: the name matches but not
-/// everything else. Logged.
-bool conflicts(const InstrumentDescriptor& existing, const InstrumentDescriptor& wanted);
+/// Whether `wanted`, in `scope`, is `existing` made again: the same scope, name (ASCII case
+/// aside), kind, value type, unit, description and advice. The same name otherwise is a conflict:
+/// logged, and a stream of its own.
+bool same_instrument(const InstrumentCore& existing, const trace::InstrumentationScope& scope,
+                     const InstrumentDescriptor& wanted);
 bool same_scope(const trace::InstrumentationScope& a, const trace::InstrumentationScope& b) noexcept;
 
 /// The view's name rules, checked once: a view that renames must not have a wildcard.

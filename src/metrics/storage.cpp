@@ -32,7 +32,6 @@ const std::vector<double>& default_boundaries() {
 
 namespace {
 
-template <class T>
 void collect_slot(SpinLock& lock, ExemplarSlot* slot, std::vector<Exemplar>& out, bool delta) {
   if (!slot) return;
   std::lock_guard guard(lock);
@@ -83,7 +82,7 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
         v = c.value.load(std::memory_order_relaxed);
       }
       NumberPoint p{s.key.attributes(), start_time(), now, v, {}};
-      collect_slot<T>(c.lock, c.slot.get(), p.exemplars, delta());
+      collect_slot(c.lock, c.slot.get(), p.exemplars, delta());
       m.numbers.push_back(std::move(p));
     });
     last_collection_ = now;

@@ -11,9 +11,12 @@
 #include <string>
 #include <string_view>
 
+#include "tracehop/http/signals.hpp"
 #include "tracehop/http/url.hpp"
 
 namespace tracehop::http::detail {
+
+struct ConfigSet;
 
 namespace beast = boost::beast;
 using tcp = boost::asio::ip::tcp;
@@ -52,6 +55,12 @@ struct Connection {
   Origin origin;
   std::string key;
   Clock::time_point idle_since{};
+  // Its life, as the connector tells it (connection state signals) to `configs`: those of the
+  // request that made it (null: nobody listens).
+  ConnectionState state = ConnectionState::Closed;
+  Clock::time_point made{};
+  std::shared_ptr<const ConfigSet> configs;
+  std::unique_ptr<SignalContext[]> contexts;  // one per config
 };
 
 /// Told what finding a connection involves, for the lifecycle signals (the request's Signals).

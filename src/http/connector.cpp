@@ -7,7 +7,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
+#include <utility>
 
+#include "signal_emitter.hpp"
 #include "tracehop/http/errors.hpp"
 #include "tracehop/log.hpp"
 
@@ -95,7 +97,24 @@ void Connector::unreserve(const std::string& key) {
   if (auto it = open_per_key_.find(key); it != open_per_key_.end() && --it->second == 0) open_per_key_.erase(it);
 }
 
+void Connector::change_state(Connection& conn, ConnectionState to) noexcept {
+  const ConnectionState from = std::exchange(conn.state, to);
+  if (!conn.configs || from == to) return;
+  const auto age = Clock::now() - conn.made;
+  const auto& configs = conn.configs->configs;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    try {
+      const ConnectionStateParams params{conn.contexts[i], conn.origin, from, to, age};
+      if (configs[i]->observer) configs[i]->observer->on_connection_state(params);
+      for (const auto& f : configs[i]->on_connection_state) f(params);
+    } catch (...) {
+      report_subscriber_exception();
+    }
+  }
+}
+
 void Connector::close_connection(std::unique_ptr<Connection> conn) {
+  change_state(*conn, ConnectionState::Closed);
   boost::system::error_code ignored;
   conn->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
   conn->tcp().socket().close(ignored);
@@ -169,6 +188,7 @@ void Connector::give_back(std::unique_ptr<Connection> conn, bool reusable) noexc
     }
   }
   conn->idle_since = Clock::now();
+  change_state(*conn, ConnectionState::Idle);
   idle_[conn->key].push_back(std::move(conn));
   grant_waiters();  // a waiter for another origin may now evict it
 }
@@ -178,6 +198,7 @@ Lease Connector::reuse_idle(std::string_view key, ConnectObserver* observer) {
   purge_expired(Clock::now());
   auto conn = take_idle(key, Clock::now());
   if (!conn) return {};
+  change_state(*conn, ConnectionState::Active);
   ++reused_;
   if (observer) observer->reused();
   return Lease(shared_from_this(), std::move(conn), true);
@@ -191,7 +212,7 @@ Lease Connector::try_idle(const Origin& origin, ConnectObserver* observer) {
 
 asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& deadline,
                                           std::optional<std::chrono::milliseconds> sock_connect,
-                                          ConnectObserver* observer) {
+                                          ConnectObserver* observer, std::shared_ptr<const ConfigSet> configs) {
   auto self = shared_from_this();
   const std::string key = origin_key(origin);
 
@@ -251,9 +272,15 @@ asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& 
     made = co_await dialer_.dial(origin, deadline, sock_connect, observer);
     if (observer) observer->create_end(Clock::now() - started);
   }
+  made->made = Clock::now();
+  if (configs) {
+    made->contexts = std::make_unique<SignalContext[]>(configs->configs.size());
+    made->configs = std::move(configs);
+  }
   {
     std::lock_guard lk(mu_);
     ++created_;
+    change_state(*made, ConnectionState::Active);
   }
   co_return Lease(self, std::move(made), false);
 }

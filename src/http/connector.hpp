@@ -64,9 +64,11 @@ class Connector : public std::enable_shared_from_this<Connector> {
   /// A connection to `origin`: a pooled idle one, or a new one from the dialer, waiting in FIFO
   /// order while the limits are reached. `deadline` bounds the wait and the connect (and says
   /// which timeout it is); `sock_connect` bounds the TCP connect alone.
+  /// A new connection tells its state changes to `configs` (the request's) for all its life.
   boost::asio::awaitable<Lease> acquire(const Origin& origin, const Deadline& deadline,
                                         std::optional<std::chrono::milliseconds> sock_connect,
-                                        ConnectObserver* observer = nullptr);
+                                        ConnectObserver* observer = nullptr,
+                                        std::shared_ptr<const ConfigSet> configs = nullptr);
 
   /// Returns a connection (called by Lease).
   void give_back(std::unique_ptr<Connection> conn, bool reusable) noexcept;
@@ -99,6 +101,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
   Lease reuse_idle(std::string_view key, ConnectObserver* observer);
   void grant_waiters();
   void close_connection(std::unique_ptr<Connection> conn);
+  /// Moves `conn` to state `to`, telling its configs.
+  static void change_state(Connection& conn, ConnectionState to) noexcept;
 
   boost::asio::any_io_executor executor_;
   ConnectorOptions options_;

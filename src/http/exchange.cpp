@@ -115,7 +115,7 @@ asio::awaitable<Response> Exchange::send(const Outgoing& out) {
                                                  hop_headers, body.size(), session_.connector.force_close);
       const RequestBytes wire{asio::buffer(head), asio::buffer(body)};
       lease = connector_.try_idle(origin, sig);  // most keep-alive requests: no frame, no wait
-      if (!lease) lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig);
+      if (!lease) lease = co_await connector_.acquire(origin, connect_deadline, timeout_.sock_connect, sig, configs_);
       auto& conn = lease.connection();
       Deadline limit = deadline;
       limit.check(writing);

@@ -37,7 +37,8 @@ bool observer_only(const TraceConfig& c) {
          c.on_request_redirect.empty() && c.on_connection_queued_start.empty() &&
          c.on_connection_queued_end.empty() && c.on_connection_create_start.empty() &&
          c.on_connection_create_end.empty() && c.on_connection_reuseconn.empty() &&
-         c.on_dns_resolvehost_start.empty() && c.on_dns_resolvehost_end.empty() && c.on_tls_handshake_end.empty();
+         c.on_dns_resolvehost_start.empty() && c.on_dns_resolvehost_end.empty() && c.on_tls_handshake_end.empty() &&
+         c.on_connection_state.empty();
 }
 
 }  // namespace

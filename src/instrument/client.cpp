@@ -29,6 +29,7 @@ struct Settings {
   std::vector<std::string> sensitive;
   std::shared_ptr<trace::Tracer> tracer;
   std::optional<HttpMetrics> metrics;
+  std::unique_ptr<ConnectionMetrics> connections;
 };
 
 // One physical request's span and measurements, kept in the request's SignalContext (in place:
@@ -248,9 +249,10 @@ std::shared_ptr<Settings> settle(ClientOptions o) {
   s->sensitive = o.sensitive_query_keys.value_or(default_sensitive_query_keys());
   s->tracer = o.tracer_provider ? o.tracer_provider->get_tracer(kClientScope, TRACEHOP_VERSION)
                                 : trace::get_tracer(kClientScope, TRACEHOP_VERSION);
-  s->metrics.emplace(o.meter_provider ? o.meter_provider->get_meter(kClientScope, TRACEHOP_VERSION)
-                                      : metrics::get_meter(kClientScope, TRACEHOP_VERSION),
-                     s->mode, /*client=*/true);
+  const auto meter = o.meter_provider ? o.meter_provider->get_meter(kClientScope, TRACEHOP_VERSION)
+                                      : metrics::get_meter(kClientScope, TRACEHOP_VERSION);
+  s->metrics.emplace(meter, s->mode, /*client=*/true);
+  s->connections = std::make_unique<ConnectionMetrics>(meter, s->mode);
   s->options = std::move(o);
   return s;
 }
@@ -296,6 +298,7 @@ class ClientSpans final : public http::SignalObserver {
     event(p.ctx, "connection.created", p.elapsed);
   }
   void on_tls_handshake_end(const http::ConnectionParams& p) override { event(p.ctx, "tls.handshake", p.elapsed); }
+  void on_connection_state(const http::ConnectionStateParams& p) override { s_->connections->changed(p); }
   void on_request_headers_sent(const http::RequestHeadersSentParams& p) override {
     if (auto* r = live(p.ctx)) r->span.add_event("request.headers_sent");
   }

@@ -118,4 +118,69 @@ void HttpMetrics::time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseco
   queue_.record(std::chrono::duration<double>(waited).count(), a.list(), span);
 }
 
+/// The semantic conventions' bucket advice for connection durations in seconds.
+static const std::vector<double>& connection_buckets() {
+  static const std::vector<double> b{0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300};
+  return b;
+}
+
+ConnectionMetrics::ConnectionMetrics(const metrics::Meter& meter, SemconvMode mode) : stable_(reports_stable(mode)) {
+  if (!stable_) return;
+  duration_ = meter.create_histogram("http.client.connection.duration",
+                                     {.unit = "s",
+                                      .description = "The duration of the successfully established outbound HTTP connections.",
+                                      .bucket_boundaries = connection_buckets()});
+  open_ = meter.create_observable_up_down_counter<std::int64_t>(
+      "http.client.open_connections", [this](metrics::ObservableResult& r) { observe(r); },
+      {.unit = "{connection}",
+       .description = "Number of outbound HTTP connections that are currently active or idle on the client."});
+}
+
+ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& origin) {
+  std::lock_guard lock(mu_);
+  for (auto& c : origins_)
+    if (c->origin == origin) return c.get();
+  origins_.push_back(std::make_unique<OriginCounts>());
+  origins_.back()->origin = origin;
+  return origins_.back().get();
+}
+
+void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
+  if (!stable_) return;
+  OriginCounts* c = nullptr;
+  try {
+    if (p.from == http::ConnectionState::Closed)
+      c = p.ctx.emplace<OriginCounts*>(counts(p.origin));
+    else if (auto** kept = p.ctx.get<OriginCounts*>())
+      c = *kept;
+  } catch (...) {
+    return;  // out of memory for a new origin: this connection is not counted
+  }
+  if (!c) return;  // made before the instrumentation counted (or not counted)
+  if (auto* from = c->of(p.from)) from->fetch_sub(1, std::memory_order_relaxed);
+  if (auto* to = c->of(p.to)) to->fetch_add(1, std::memory_order_relaxed);
+  if (p.to != http::ConnectionState::Closed) return;
+  p.ctx.reset();
+  const std::array<Attribute, 4> a{{{"server.address", c->origin.host},
+                                    {"server.port", c->origin.port},
+                                    {"url.scheme", c->origin.scheme},
+                                    {"network.protocol.version", "1.1"}}};
+  // No exemplar: whichever span is current when a connection closes is not its own.
+  duration_.record(std::chrono::duration<double>(p.age).count(), a, trace::SpanContext());
+}
+
+void ConnectionMetrics::observe(metrics::ObservableResult& r) {
+  std::lock_guard lock(mu_);
+  for (const auto& c : origins_) {
+    for (const auto state : {http::ConnectionState::Active, http::ConnectionState::Idle}) {
+      const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active ? "active" : "idle"},
+                                        {"server.address", c->origin.host},
+                                        {"server.port", c->origin.port},
+                                        {"url.scheme", c->origin.scheme},
+                                        {"network.protocol.version", "1.1"}}};
+      r.observe(c->of(state)->load(std::memory_order_relaxed), a);
+    }
+  }
+}
+
 }  // namespace tracehop::instrument::detail

@@ -2,14 +2,19 @@
 // The HTTP metrics both instrumentations record (internal): the semantic conventions' request
 // duration histograms (stable `*.request.duration` in seconds, the old `*.duration` in
 // milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, and the client's time in
-// the connection pool's queue. Each measurement is made from attributes on the stack: nothing is
+// the connection pool's queue; the client's open connections and their durations. Each measurement is made from attributes on the stack: nothing is
 // allocated for a series that exists.
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
+#include "tracehop/http/signals.hpp"
 #include "tracehop/instrument/semconv.hpp"
 #include "tracehop/metrics/meter.hpp"
 
@@ -59,6 +64,36 @@ class HttpMetrics {
   metrics::Histogram<double> duration_old_;  // old, ms
   metrics::UpDownCounter<std::int64_t> active_;
   metrics::Histogram<double> queue_;  // client only
+};
+
+/// The client's connection pool: http.client.open_connections (an observable up-down counter,
+/// read at each collection from the counts of idle and active connections kept per origin) and
+/// http.client.connection.duration (from a connection's making to its close). Stable
+/// conventions only, as the active requests. Thread-safe; the counts are atomics, found once a
+/// connection (kept in the connection's SignalContext).
+class ConnectionMetrics {
+ public:
+  ConnectionMetrics(const metrics::Meter& meter, SemconvMode mode);
+  ConnectionMetrics(const ConnectionMetrics&) = delete;  // the callback refers to this
+  /// A connection of the pool changed state.
+  void changed(const http::ConnectionStateParams& p) noexcept;
+
+ private:
+  struct OriginCounts {
+    http::Origin origin;
+    std::atomic<std::int64_t> active{0}, idle{0};
+    std::atomic<std::int64_t>* of(http::ConnectionState s) noexcept {
+      return s == http::ConnectionState::Active ? &active : s == http::ConnectionState::Idle ? &idle : nullptr;
+    }
+  };
+  OriginCounts* counts(const http::Origin& origin);
+  void observe(metrics::ObservableResult& result);
+
+  bool stable_;
+  std::mutex mu_;  // guards origins_ (the counts are atomics)
+  std::vector<std::unique_ptr<OriginCounts>> origins_;
+  metrics::Histogram<double> duration_;
+  metrics::ObservableInstrument open_;  // last: unregistered first
 };
 
 /// "1.0" / "1.1" from Beast's version number.

@@ -29,8 +29,9 @@ SeriesKey::SeriesKey(AttributeList normalized) {
   for (std::size_t i = 0; i < normalized.size(); ++i) {
     const auto& kv = attributes_[i];
     const auto* s = kv.value.get_if<std::string>();
-    items_.push_back({normalized[i].key.literal(), kv.key.view(),
-                      s ? AttrValue(std::string_view(*s)) : normalized[i].value});
+    Item item{normalized[i].key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : normalized[i].value, 0, 0};
+    words(item.value, item.w0, item.w1);
+    items_.push_back(item);
   }
 }
 

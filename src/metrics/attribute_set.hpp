@@ -127,14 +127,16 @@ class SeriesKey {
   /// case) it compares pairwise; else it looks each key up. A given set that repeats a key does
   /// not match (the caller then matches it deduplicated).
   bool matches(AttributeList given, const KeyFilter* filter) const noexcept {
+    return (filter == nullptr && matches_in_order(given)) || matches_any_order(given, filter);
+  }
+  /// Whether `given` is this set in the stored order, unfiltered: the cheap half of matches().
+  bool matches_in_order(AttributeList given) const noexcept {
     const std::size_t n = items_.size();
+    if (given.size() != n) return false;
     const Item* s = items_.data();
-    if (filter == nullptr && given.size() == n) {
-      std::size_t i = 0;
-      while (i < n && same_key(s[i], given[i].key) && same_value(given[i].value, s[i].value)) ++i;
-      if (i == n) return true;
-    }
-    return matches_any_order(given, filter);
+    for (std::size_t i = 0; i < n; ++i)
+      if (!same_key(s[i], given[i].key) || !same_words(s[i], given[i].value)) return false;
+    return true;
   }
 
  private:
@@ -142,9 +144,33 @@ class SeriesKey {
     const char* literal;  // nullptr: given at run time
     std::string_view key;
     AttrValue value;
+    std::uint64_t w0, w1;  // the value as words: a number's bits, a short string's load_short()
   };
   static bool same_key(const Item& s, const AttrKey& k) noexcept {
     return (k.data() == s.literal && k.size() == s.key.size()) || same_string(k.view(), s.key);
+  }
+  static void words(const AttrValue& v, std::uint64_t& w0, std::uint64_t& w1) noexcept {
+    w1 = 0;
+    if (v.type() == AttrValue::Type::String) {
+      const auto s = v.as_string();
+      if (s.size() <= 16) load_short(s.data(), s.size(), w0, w1);
+      else w0 = 0;
+    } else if (v.type() == AttrValue::Type::Double) {
+      w0 = std::bit_cast<std::uint64_t>(v.as_double());
+    } else {
+      w0 = static_cast<std::uint64_t>(v.as_int());
+    }
+  }
+  // same_value() against the stored words: what a repeated set compares. (0.0 and -0.0, the
+  // one pair of equal values with different bits, differ here; matches() then finds them equal.)
+  static bool same_words(const Item& s, const AttrValue& v) noexcept {
+    if (v.type() != s.value.type()) return false;
+    if (v.type() == AttrValue::Type::String && v.as_string().size() > 16) [[unlikely]]
+      return same_string(v.as_string(), s.value.as_string());
+    if (v.type() == AttrValue::Type::String && v.as_string().size() != s.value.as_string().size()) return false;
+    std::uint64_t w0, w1;
+    words(v, w0, w1);
+    return ((w0 ^ s.w0) | (w1 ^ s.w1)) == 0;
   }
   bool matches_any_order(AttributeList given, const KeyFilter* filter) const noexcept;
 

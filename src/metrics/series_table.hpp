@@ -26,6 +26,18 @@ struct Series {
   Cell cell;
 };
 
+/// The series a thread last found in a table, for a few tables: a measurement that repeats its
+/// attribute set in the same order (one call site, the usual case) skips the hash and the probe.
+/// A slot names its table by an id never reused, so one left by a table that is gone is never
+/// taken for another's; a table's series live as long as it does.
+struct LastSeries {
+  std::uint64_t table = 0;
+  const void* series = nullptr;
+};
+inline constexpr std::size_t kLastSeriesSlots = 16;
+extern constinit thread_local LastSeries last_series[kLastSeriesSlots];
+std::uint64_t next_table_id() noexcept;  // from 1
+
 template <class Cell>
 class SeriesTable {
  public:
@@ -33,7 +45,7 @@ class SeriesTable {
 
   /// `limit`: series including the overflow one (at least 2). `name`: the stream's, for the log.
   SeriesTable(std::size_t limit, const KeyFilter* filter, std::string name)
-      : limit_(limit < 2 ? 2 : limit), filter_(filter), name_(std::move(name)) {
+      : limit_(limit < 2 ? 2 : limit), filter_(filter), name_(std::move(name)), id_(next_table_id()) {
     tables_.push_back(std::make_unique<Table>(8));
     table_.store(tables_.back().get(), std::memory_order_release);
   }
@@ -42,16 +54,15 @@ class SeriesTable {
   /// one throws.
   template <class... A>
   Entry& find(AttributeList given, const A&... cell_args) {
-    const std::uint64_t h = hash_set(given, filter_);
-    const Table* t = table_.load(std::memory_order_acquire);
-    for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
-      Entry* s = t->slots[i].load(std::memory_order_acquire);
-      if (s == nullptr) break;
-      if (s->hash == h && s->key.matches(given, filter_)) return *s;
+    if (filter_ != nullptr) return lookup(given, cell_args...);
+    LastSeries& last = last_series[id_ % kLastSeriesSlots];
+    if (last.table == id_) {
+      auto* s = static_cast<Entry*>(const_cast<void*>(last.series));
+      if (s->key.matches_in_order(given)) return *s;
     }
-    // Full: a set not found is a new one (or repeats a key, which is not worth a lock here).
-    if (Entry* o = overflow_.load(std::memory_order_acquire)) return *o;
-    return add(given, cell_args...);
+    Entry& found = lookup(given, cell_args...);
+    last = {id_, &found};
+    return found;
   }
 
   bool is_overflow(const Entry& e) const noexcept { return &e == overflow_.load(std::memory_order_relaxed); }
@@ -72,6 +83,20 @@ class SeriesTable {
     std::size_t mask;
     std::unique_ptr<std::atomic<Entry*>[]> slots;
   };
+
+  template <class... A>
+  Entry& lookup(AttributeList given, const A&... cell_args) {
+    const std::uint64_t h = hash_set(given, filter_);
+    const Table* t = table_.load(std::memory_order_acquire);
+    for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+      Entry* s = t->slots[i].load(std::memory_order_acquire);
+      if (s == nullptr) break;
+      if (s->hash == h && s->key.matches(given, filter_)) return *s;
+    }
+    // Full: a set not found is a new one (or repeats a key, which is not worth a lock here).
+    if (Entry* o = overflow_.load(std::memory_order_acquire)) return *o;
+    return add(given, cell_args...);
+  }
 
   template <class... A>
   Entry& add(AttributeList given, const A&... cell_args) {
@@ -125,6 +150,7 @@ class SeriesTable {
   const std::size_t limit_;
   const KeyFilter* filter_;
   const std::string name_;
+  const std::uint64_t id_;
 };
 
 }  // namespace tracehop::metrics::detail

@@ -30,6 +30,13 @@ const std::vector<double>& default_boundaries() {
   return b;
 }
 
+constinit thread_local LastSeries last_series[kLastSeriesSlots];
+
+std::uint64_t next_table_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 namespace {
 
 void collect_slot(SpinLock& lock, ExemplarSlot* slot, std::vector<Exemplar>& out, bool delta) {
@@ -108,6 +115,19 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
   }
 };
 
+// The bucket of `d`: the number of boundaries below it (a bucket's upper bound is inclusive).
+// A binary search without branches on the comparisons, which a measurement cannot predict.
+std::size_t bucket(const std::vector<double>& b, double d) noexcept {
+  if (b.empty()) return 0;
+  const double* first = b.data();
+  for (std::size_t n = b.size(); n > 1;) {
+    const std::size_t half = n / 2;
+    first = first[half - 1] < d ? first + half : first;
+    n -= half;
+  }
+  return static_cast<std::size_t>(first - b.data()) + (*first < d);
+}
+
 template <class T>
 class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, HistogramCell> {
   using Base = TableStorage<HistogramStorage<T>, T, HistogramCell>;
@@ -153,7 +173,7 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
       const auto& b = config_.boundaries;
       HistogramCell& c = table_.find(a, b.size() + 1, config_.exemplars).cell;
       const double d = static_cast<double>(v);
-      const auto i = static_cast<std::size_t>(std::lower_bound(b.begin(), b.end(), d) - b.begin());
+      const std::size_t i = bucket(b, d);
       std::lock_guard guard(c.lock);
       ++c.count;
       c.sum += d;

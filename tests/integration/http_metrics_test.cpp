@@ -286,4 +286,72 @@ TEST_F(HttpMetricsTest, GlobalMeterProviderBindsLate) {
   EXPECT_EQ(count, 1u);
 }
 
+// The open connections by state: {active, idle} summed over the collected series.
+std::pair<std::int64_t, std::int64_t> open_connections(const std::vector<MetricData>& all) {
+  std::int64_t active = 0, idle = 0;
+  for (const auto& m : all) {
+    if (m.name != "http.client.open_connections") continue;
+    EXPECT_FALSE(m.monotonic);
+    EXPECT_EQ(m.unit, "{connection}");
+    for (const auto& p : m.numbers) {
+      const auto v = std::get<std::int64_t>(p.value);
+      EXPECT_EQ(attr(p.attributes, "server.address"), "127.0.0.1");
+      EXPECT_EQ(attr(p.attributes, "url.scheme"), "http");
+      EXPECT_EQ(attr(p.attributes, "network.protocol.version"), "1.1");
+      (attr(p.attributes, "http.connection.state") == "active" ? active : idle) += v;
+    }
+  }
+  return {active, idle};
+}
+
+TEST_F(HttpMetricsTest, OpenConnectionsActiveThenIdleThenClosedWithTheirDuration) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> seen;  // (active, idle) at each step
+  run([&]() -> asio::awaitable<void> {
+    ClientSession session(co_await asio::this_coro::executor);
+    instrument::HttpClientInstrumentor::instrument_session(session, client());
+    for (int i = 0; i < 2; ++i) {
+      auto resp = co_await session.get(url("/items/a"));
+      seen.push_back(open_connections(collect()));  // its response being read: active
+      co_await resp.read();
+      seen.push_back(open_connections(collect()));  // back in the pool: idle
+    }
+    co_await session.close();
+  });
+  seen.push_back(open_connections(collect()));
+  using P = std::pair<std::int64_t, std::int64_t>;
+  EXPECT_EQ(seen, (std::vector<P>{{1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 0}}));
+
+  const auto all = collect();
+  const auto* d = find(all, "http.client.connection.duration");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->unit, "s");
+  ASSERT_EQ(d->histograms.size(), 1u);
+  const auto& p = d->histograms[0];
+  EXPECT_EQ(p.count, 1u) << "one connection, made once and closed once";
+  EXPECT_GT(p.sum, 0.0);
+  EXPECT_EQ(p.boundaries.front(), 0.01);
+  EXPECT_EQ(p.boundaries.back(), 300);
+  EXPECT_EQ(attr(p.attributes, "server.port"), std::to_string(server.server().port()));
+  EXPECT_EQ(attr(p.attributes, "http.connection.state"), "<absent>");
+  EXPECT_TRUE(p.exemplars.empty()) << "a connection is no span's";
+}
+
+TEST_F(HttpMetricsTest, EveryConnectionOfAForceClosedSessionIsADuration) {
+  SessionOptions so;
+  so.connector.force_close = true;
+  get({"/items/a", "/items/b", "/status/503"}, client(), so);
+  const auto all = collect();
+  EXPECT_EQ(open_connections(all), (std::pair<std::int64_t, std::int64_t>{0, 0}));
+  const auto* d = find(all, "http.client.connection.duration");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->histograms.at(0).count, 3u);
+}
+
+TEST_F(HttpMetricsTest, NoConnectionMetricsUnderTheOldConventions) {
+  get({"/items/a"}, client(SemconvMode::Old));
+  const auto all = collect();
+  EXPECT_FALSE(find(all, "http.client.open_connections"));
+  EXPECT_FALSE(find(all, "http.client.connection.duration"));
+}
+
 }  // namespace

@@ -361,3 +361,81 @@ TEST_F(SignalsTest, AnObserverOnlyWithStateHearsNothingMoreOfARequestItKeptNothi
     EXPECT_EQ(rec.events, expected) << (with_function ? "with a function" : "alone");
   }
 }
+
+namespace {
+
+// A connection's state changes, each as "<connection> <from>-><to>", the connection numbered
+// in its own SignalContext.
+struct StateRecorder {
+  std::mutex mu;
+  std::vector<std::string> events;
+  std::vector<double> closed_ages;
+  int next = 0;
+
+  static const char* name(ConnectionState s) {
+    return s == ConnectionState::Active ? "active" : s == ConnectionState::Idle ? "idle" : "closed";
+  }
+  TraceConfigPtr config() {
+    auto cfg = std::make_shared<TraceConfig>();
+    cfg->on_connection_state.push_back([this](const ConnectionStateParams& p) {
+      std::lock_guard lk(mu);
+      if (p.from == ConnectionState::Closed) p.ctx.emplace<int>(next++);
+      const int* id = p.ctx.get<int>();
+      events.push_back((id ? std::to_string(*id) : "?") + " " + name(p.from) + "->" + name(p.to) + " " + p.origin.host);
+      if (p.to == ConnectionState::Closed) closed_ages.push_back(std::chrono::duration<double>(p.age).count());
+    });
+    return cfg;
+  }
+};
+
+}  // namespace
+
+TEST_F(SignalsTest, AConnectionsStatesFromItsMakingToItsClose) {
+  StateRecorder states;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {states.config()}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(options));
+    for (int i = 0; i < 2; ++i) {
+      auto resp = co_await session.get(url("/echo-header"));
+      {
+        std::lock_guard lk(states.mu);
+        EXPECT_EQ(states.events.back(), i == 0 ? "0 closed->active 127.0.0.1" : "0 idle->active 127.0.0.1")
+            << "active while its response is read";
+      }
+      co_await resp.read();
+    }
+    co_await session.close();
+  });
+  EXPECT_EQ(states.events, (std::vector<std::string>{"0 closed->active 127.0.0.1", "0 active->idle 127.0.0.1",
+                                                     "0 idle->active 127.0.0.1", "0 active->idle 127.0.0.1",
+                                                     "0 idle->closed 127.0.0.1"}));
+  ASSERT_EQ(states.closed_ages.size(), 1u);
+  EXPECT_GT(states.closed_ages[0], 0.0);
+}
+
+TEST_F(SignalsTest, AConnectionNotReusedIsClosedFromActive) {
+  StateRecorder states;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {states.config()}};
+    options.connector.force_close = true;
+    ClientSession session(co_await asio::this_coro::executor, std::move(options));
+    for (int i = 0; i < 2; ++i) co_await (co_await session.get(url("/echo-header"))).read();
+    co_await session.close();
+  });
+  EXPECT_EQ(states.events, (std::vector<std::string>{"0 closed->active 127.0.0.1", "0 active->closed 127.0.0.1",
+                                                     "1 closed->active 127.0.0.1", "1 active->closed 127.0.0.1"}));
+}
+
+TEST_F(SignalsTest, AConnectionIsToldOnlyToTheConfigsOfTheRequestThatMadeIt) {
+  StateRecorder first, later;
+  run([&]() -> asio::awaitable<void> {
+    SessionOptions options{.trace_configs = {first.config()}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(options));
+    co_await (co_await session.get(url("/echo-header"))).read();
+    session.add_trace_config(later.config());  // hears the requests, not the pooled connection's life
+    co_await (co_await session.get(url("/echo-header"))).read();
+    co_await session.close();
+  });
+  EXPECT_EQ(first.events.size(), 5u);
+  EXPECT_TRUE(later.events.empty());
+}

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 
@@ -153,6 +154,44 @@ TEST(Metrics, HistogramCountsSumMinMaxAndBuckets) {
   EXPECT_EQ(p.bucket_counts[2], 1u);   // (5, 10]
   EXPECT_EQ(p.bucket_counts[14], 1u);  // (7500, 10000]
   EXPECT_EQ(p.bucket_counts[15], 1u);  // (10000, +inf)
+}
+
+TEST(Metrics, EachValueFallsInTheBucketOfTheFirstBoundaryNotBelowIt) {
+  // Every count of boundaries (the search's depths), every boundary, and values beside each.
+  for (std::size_t n = 1; n <= 20; ++n) {
+    Fixture f;
+    std::vector<double> bounds;
+    for (std::size_t i = 0; i < n; ++i) bounds.push_back(static_cast<double>(10 * i));
+    auto h = f.meter.create_histogram("h", {.bucket_boundaries = bounds});
+    std::vector<std::uint64_t> expected(n + 1);
+    for (double v = 0; v <= static_cast<double>(10 * n); v += 2.5) {
+      h.record(v);
+      ++expected[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin())];
+    }
+    EXPECT_EQ(f.one("h").histograms.at(0).bucket_counts, expected) << n << " boundaries";
+  }
+}
+
+TEST(Metrics, SetsThatAlternateAndInstrumentsThatShareAThreadsCacheSlotEachKeepTheirSeries) {
+  // More instruments than the per-thread cache of last series has slots, each recording two
+  // alternating sets, and one of them also in another order: every measurement in its series.
+  Fixture f;
+  std::vector<Counter<std::int64_t>> counters;
+  for (int i = 0; i < 40; ++i) counters.push_back(f.meter.create_counter("c" + std::to_string(i)));
+  const std::string host = "example.com";
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < counters.size(); ++i) {
+      counters[i].add(1, {{"host", std::string_view(host)}, {"code", 200}});
+      counters[i].add(10, {{"host", std::string_view(host)}, {"code", 500}});
+      counters[i].add(100, {{"code", 200}, {"host", "example.com"}});
+    }
+  const auto all = f.collect();
+  ASSERT_EQ(all.size(), counters.size());
+  for (const auto& m : all) {
+    ASSERT_EQ(m.numbers.size(), 2u) << m.name;
+    EXPECT_EQ(std::get<std::int64_t>(point(m, "code", "200")->value), 303) << m.name;
+    EXPECT_EQ(std::get<std::int64_t>(point(m, "code", "500")->value), 30) << m.name;
+  }
 }
 
 TEST(Metrics, HistogramTakesBucketAdviceAndDeltaResets) {

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -86,6 +87,28 @@ struct DnsParams {
   std::chrono::nanoseconds elapsed{};
 };
 
+/// What a pooled connection is, as http.client.open_connections counts it.
+enum class ConnectionState : std::uint8_t {
+  Closed,  // not open: before it is made, after it is closed
+  Active,  // carrying a request
+  Idle,    // in the pool, waiting for one
+};
+
+/// A connection changing state: made (Closed -> Active), given back to the pool (Active ->
+/// Idle), taken from it (Idle -> Active), closed (-> Closed, from either; at its idle timeout,
+/// when evicted, when the server closed it, at the session's close). Not a request's signal: no
+/// SignalContext. Told to the configs of the request that made the connection, for all its life
+/// (so a subscriber hears every change of each connection it heard made, and no other), on the
+/// thread making the change, while the session's connection pool is locked: be quick, and never
+/// call into the session.
+struct ConnectionStateParams {
+  SignalContext& ctx;  // the connection's own (one per config), kept from its making to its close
+  const Origin& origin;
+  ConnectionState from;
+  ConnectionState to;
+  std::chrono::nanoseconds age;  // since the connection was made: its duration when closed
+};
+
 /// Every signal as a member function of one subscriber: what an instrumentation subscribes
 /// with (the client instrumentation is one). A signal costs it one virtual call, where each
 /// function in TraceConfig's vectors costs a few calls more; one it does not override does
@@ -114,6 +137,8 @@ class SignalObserver {
   virtual void on_dns_resolvehost_start(const DnsParams&) {}
   virtual void on_dns_resolvehost_end(const DnsParams&) {}
   virtual void on_tls_handshake_end(const ConnectionParams&) {}
+  /// (Not a request's signal: always told, whatever only_with_state says.)
+  virtual void on_connection_state(const ConnectionStateParams&) {}
 
  private:
   bool only_with_state_ = false;
@@ -142,6 +167,7 @@ struct TraceConfig {
   std::vector<std::function<void(const DnsParams&)>> on_dns_resolvehost_start;
   std::vector<std::function<void(const DnsParams&)>> on_dns_resolvehost_end;
   std::vector<std::function<void(const ConnectionParams&)>> on_tls_handshake_end;
+  std::vector<std::function<void(const ConnectionStateParams&)>> on_connection_state;
 };
 
 using TraceConfigPtr = std::shared_ptr<const TraceConfig>;

@@ -3,11 +3,15 @@
 // an explicit-bucket histogram (under a spin lock held for a few stores), and the exemplar
 // reservoirs beside them. What each collects into a point lives in storage.cpp.
 
+#include <sched.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstddef>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -32,6 +36,37 @@ class SpinLock {
 
 /// A uniform integer in [0, n) from a per-thread generator: which offer a reservoir keeps.
 std::uint64_t random_below(std::uint64_t n) noexcept;
+
+/// How many stripes a contended cell has: the CPUs, at most 4. Threads recording into one
+/// series each write their own stripe (on its own cache lines), so two threads are not slower
+/// together than one; a collection adds the stripes up.
+std::size_t stripe_count() noexcept;
+/// The stripe of the CPU this thread runs on: two threads running at once never share one
+/// (up to stripe_count() CPUs); a thread moved meanwhile only shares a lock for a moment.
+inline std::size_t my_stripe() noexcept {
+  const int cpu = sched_getcpu();  // glibc reads it from the kernel's rseq area: no system call
+  return cpu < 0 ? 0 : static_cast<std::size_t>(cpu);
+}
+
+/// `T`s, one a stripe, each on cache lines of its own.
+template <class T>
+class Striped {
+ public:
+  template <class... A>
+  explicit Striped(const A&... a) : n_(stripe_count()), items_(std::make_unique<Padded[]>(n_)) {
+    for (std::size_t i = 0; i < n_; ++i) items_[i].item.emplace(a...);
+  }
+  T& mine() noexcept { return *items_[my_stripe() % n_].item; }
+  std::size_t size() const noexcept { return n_; }
+  T& operator[](std::size_t i) noexcept { return *items_[i].item; }
+
+ private:
+  struct alignas(64) Padded {
+    std::optional<T> item;
+  };
+  std::size_t n_;
+  std::unique_ptr<Padded[]> items_;
+};
 
 /// One exemplar slot, kept by reservoir sampling: the k-th measurement offered in an interval
 /// replaces the kept one with probability 1/k, so each is kept with the same chance. Guarded by
@@ -63,19 +98,45 @@ struct ExemplarSlot {
   /// cumulative one keeps it until a newer measurement replaces it).
   void collect(std::vector<Exemplar>& out, bool delta) {
     if (set) out.push_back({filtered, time, value, trace_id, span_id});
+    reset(delta);
+  }
+  void reset(bool delta) noexcept {
     offered = 0;
     if (delta) set = false;
   }
 };
 
-/// Counter, UpDownCounter: a running sum.
+/// One exemplar of several stripes' slots of a bucket (each under its stripe's lock, held by
+/// the caller): a slot is picked with a chance in proportion to the measurements offered to it
+/// this interval (one for a kept slot of an earlier interval), so every measurement still had
+/// the same chance; then each slot starts a new interval.
+template <class SlotAt>
+void collect_one_of(std::size_t stripes, SlotAt&& slot_at, std::vector<Exemplar>& out, bool delta) {
+  ExemplarSlot* chosen = nullptr;
+  std::uint64_t total = 0;
+  for (std::size_t s = 0; s < stripes; ++s) {
+    ExemplarSlot& slot = slot_at(s);
+    if (!slot.set) continue;
+    const std::uint64_t weight = slot.offered > 0 ? slot.offered : 1;
+    total += weight;
+    if (random_below(total) < weight) chosen = &slot;
+  }
+  if (chosen) out.push_back({chosen->filtered, chosen->time, chosen->value, chosen->trace_id, chosen->span_id});
+  for (std::size_t s = 0; s < stripes; ++s) slot_at(s).reset(delta);
+}
+
+/// Counter, UpDownCounter: a running sum, a stripe a thread.
 template <class T>
 struct SumCell {
-  explicit SumCell(bool exemplars) : slot(exemplars ? std::make_unique<ExemplarSlot>() : nullptr) {}
-  std::atomic<T> value{0};
-  std::atomic<bool> touched{false};  // measured since the last delta collection
-  SpinLock lock;                     // guards the slot
-  std::unique_ptr<ExemplarSlot> slot;
+  struct Stripe {
+    explicit Stripe(bool exemplars) : slot(exemplars ? std::make_unique<ExemplarSlot>() : nullptr) {}
+    std::atomic<T> value{0};
+    SpinLock lock;  // guards the slot
+    std::unique_ptr<ExemplarSlot> slot;
+  };
+  explicit SumCell(bool exemplars) : stripes(exemplars) {}
+  std::atomic<bool> touched{false};  // measured since the last delta collection (read-mostly)
+  Striped<Stripe> stripes;
 };
 
 /// Gauge: the last value.
@@ -89,18 +150,22 @@ struct LastValueCell {
 };
 
 /// Histogram: count, sum, min, max and a count a bucket, with an exemplar slot a bucket (the
-/// specification's aligned-histogram-bucket reservoir).
+/// specification's aligned-histogram-bucket reservoir); a stripe a thread.
 struct HistogramCell {
-  HistogramCell(std::size_t buckets, bool exemplars)
-      : counts(std::make_unique<std::uint64_t[]>(buckets)),
-        slots(exemplars ? std::make_unique<ExemplarSlot[]>(buckets) : nullptr) {}
-  SpinLock lock;  // guards everything below
-  std::uint64_t count = 0;
-  double sum = 0;
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  std::unique_ptr<std::uint64_t[]> counts;
-  std::unique_ptr<ExemplarSlot[]> slots;
+  struct Stripe {
+    Stripe(std::size_t buckets, bool exemplars)
+        : counts(std::make_unique<std::uint64_t[]>(buckets)),
+          slots(exemplars ? std::make_unique<ExemplarSlot[]>(buckets) : nullptr) {}
+    SpinLock lock;  // guards everything below
+    std::uint64_t count = 0;
+    double sum = 0;
+    double min = std::numeric_limits<double>::infinity();
+    double max = -std::numeric_limits<double>::infinity();
+    std::unique_ptr<std::uint64_t[]> counts;
+    std::unique_ptr<ExemplarSlot[]> slots;
+  };
+  HistogramCell(std::size_t buckets, bool exemplars) : stripes(buckets, exemplars) {}
+  Striped<Stripe> stripes;
 };
 
 /// An observable instrument's series: what its callback observed in the current collection,

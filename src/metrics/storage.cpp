@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
+#include <thread>
 
 #include "cells.hpp"
 #include "series_table.hpp"
@@ -31,6 +32,13 @@ const std::vector<double>& default_boundaries() {
 }
 
 constinit thread_local LastSeries last_series[kLastSeriesSlots];
+
+std::size_t stripe_count() noexcept {
+  static const std::size_t n = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  return n;
+}
+
+
 
 std::uint64_t next_table_id() noexcept {
   static std::atomic<std::uint64_t> next{1};
@@ -66,30 +74,37 @@ class TableStorage : public Storage {
 template <class T, Aggregation A>
 using NumberCell = std::conditional_t<A == Aggregation::Sum, SumCell<T>, LastValueCell<T>>;
 
-// A sum or a last value: one atomic a series, and an exemplar slot.
+// A sum (an atomic a stripe) or a last value (one atomic), and their exemplar slots.
 template <class T, Aggregation A>
 class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCell<T, A>> {
   using Cell = NumberCell<T, A>;
   using Base = TableStorage<NumberStorage<T, A>, T, Cell>;
   using Base::config_, Base::table_, Base::delta, Base::filter, Base::start_time, Base::last_collection_;
+  static constexpr bool kSum = A == Aggregation::Sum;
 
  public:
   using Base::Base;
 
   void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
-    MetricData m = this->metric(A == Aggregation::Sum ? MetricType::Sum : MetricType::Gauge);
+    MetricData m = this->metric(kSum ? MetricType::Sum : MetricType::Gauge);
     table_.for_each([&](auto& s) {
       Cell& c = s.cell;
-      T v;
-      if (delta()) {
-        v = A == Aggregation::Sum ? c.value.exchange(0, std::memory_order_relaxed)
-                                  : c.value.load(std::memory_order_relaxed);
-        if (!c.touched.exchange(false, std::memory_order_relaxed) && v == 0) return;
+      T v{};
+      if constexpr (kSum) {
+        for (std::size_t i = 0; i < c.stripes.size(); ++i) {
+          auto& value = c.stripes[i].value;
+          v += delta() ? value.exchange(0, std::memory_order_relaxed) : value.load(std::memory_order_relaxed);
+        }
       } else {
         v = c.value.load(std::memory_order_relaxed);
       }
+      if (delta() && !c.touched.exchange(false, std::memory_order_relaxed) && v == 0) return;
       NumberPoint p{s.key.attributes(), start_time(), now, v, {}};
-      collect_slot(c.lock, c.slot.get(), p.exemplars, delta());
+      if constexpr (kSum) {
+        if (config_.exemplars) collect_exemplars(c, p.exemplars);
+      } else {
+        collect_slot(c.lock, c.slot.get(), p.exemplars, delta());
+      }
       m.numbers.push_back(std::move(p));
     });
     last_collection_ = now;
@@ -99,19 +114,31 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
   void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
     try {
       Cell& c = table_.find(a, config_.exemplars).cell;
-      if constexpr (A == Aggregation::Sum)
-        c.value.fetch_add(v, std::memory_order_relaxed);
+      auto& place = [&]() -> auto& {
+        if constexpr (kSum) return c.stripes.mine();
+        else return c;
+      }();
+      if constexpr (kSum)
+        place.value.fetch_add(v, std::memory_order_relaxed);
       else
-        c.value.store(v, std::memory_order_relaxed);
+        place.value.store(v, std::memory_order_relaxed);
       // After the value: a collection that sees the flag cleared still takes the value.
       if (!c.touched.load(std::memory_order_relaxed)) c.touched.store(true, std::memory_order_relaxed);
-      if (e && c.slot) {
-        std::lock_guard guard(c.lock);
-        c.slot->offer(v, *e, a, filter());
+      if (e && place.slot) {
+        std::lock_guard guard(place.lock);
+        place.slot->offer(v, *e, a, filter());
       }
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
+  }
+
+ private:
+  void collect_exemplars(Cell& c, std::vector<Exemplar>& out) {
+    const std::size_t n = c.stripes.size();
+    for (std::size_t i = 0; i < n; ++i) c.stripes[i].lock.lock();
+    collect_one_of(n, [&](std::size_t i) -> ExemplarSlot& { return *c.stripes[i].slot; }, out, delta());
+    for (std::size_t i = 0; i < n; ++i) c.stripes[i].lock.unlock();
   }
 };
 
@@ -140,28 +167,37 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
     MetricData m = this->metric(MetricType::Histogram);
     const std::size_t n = config_.boundaries.size() + 1;
     table_.for_each([&](auto& s) {
-      HistogramCell& c = s.cell;
+      auto& stripes = s.cell.stripes;
       HistogramPoint p{s.key.attributes(), start_time(), now};
       p.boundaries = config_.boundaries;
       p.bucket_counts.resize(n);
-      {
-        std::lock_guard guard(c.lock);
-        if (c.count == 0) return;  // (a delta series without measurements since the last time)
-        p.count = c.count;
-        p.sum = c.sum;
-        p.min = c.min;
-        p.max = c.max;
-        std::copy(c.counts.get(), c.counts.get() + n, p.bucket_counts.begin());
-        if (c.slots)
-          for (std::size_t i = 0; i < n; ++i) c.slots[i].collect(p.exemplars, delta());
-        if (delta()) {
+      double min = std::numeric_limits<double>::infinity(), max = -min;
+      for (std::size_t k = 0; k < stripes.size(); ++k) stripes[k].lock.lock();
+      for (std::size_t k = 0; k < stripes.size(); ++k) {
+        auto& c = stripes[k];
+        p.count += c.count;
+        p.sum += c.sum;
+        min = std::min(min, c.min);
+        max = std::max(max, c.max);
+        for (std::size_t i = 0; i < n; ++i) p.bucket_counts[i] += c.counts[i];
+      }
+      if (p.count > 0 && config_.exemplars)
+        for (std::size_t i = 0; i < n; ++i)
+          collect_one_of(stripes.size(), [&](std::size_t k) -> ExemplarSlot& { return stripes[k].slots[i]; },
+                         p.exemplars, delta());
+      if (delta())
+        for (std::size_t k = 0; k < stripes.size(); ++k) {
+          auto& c = stripes[k];
           c.count = 0;
           c.sum = 0;
           c.min = std::numeric_limits<double>::infinity();
           c.max = -std::numeric_limits<double>::infinity();
           std::fill(c.counts.get(), c.counts.get() + n, 0);
         }
-      }
+      for (std::size_t k = 0; k < stripes.size(); ++k) stripes[k].lock.unlock();
+      if (p.count == 0) return;  // (a delta series without measurements since the last time)
+      p.min = min;
+      p.max = max;
       m.histograms.push_back(std::move(p));
     });
     last_collection_ = now;
@@ -171,7 +207,7 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
   void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
     try {
       const auto& b = config_.boundaries;
-      HistogramCell& c = table_.find(a, b.size() + 1, config_.exemplars).cell;
+      auto& c = table_.find(a, b.size() + 1, config_.exemplars).cell.stripes.mine();
       const double d = static_cast<double>(v);
       const std::size_t i = bucket(b, d);
       std::lock_guard guard(c.lock);

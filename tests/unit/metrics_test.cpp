@@ -440,5 +440,64 @@ TEST(Metrics, TwoThreadsCountEveryMeasurement) {
   EXPECT_EQ(count, 40000u);
 }
 
+TEST(Metrics, ThreadsSharingOneSeriesLoseNothingAcrossDeltaCollections) {
+  // Four threads into one series of a histogram and a counter (their stripes: the CPUs they
+  // run on), collected meanwhile with delta temporality: every measurement in exactly one
+  // point, min and max right, and at most one exemplar a bucket, each a thread's own span.
+  Fixture f(delta_temporality);
+  auto h = f.meter.create_histogram("h", {.bucket_boundaries = {10, 100}});
+  auto c = f.meter.create_counter("c");
+  constexpr int kThreads = 4, kEach = 20000;
+  auto context = [](int t) {
+    const auto trace_id = *trace::TraceId::from_hex("0af7651916cd43dd8448eb211c80319" + std::to_string(t));
+    return trace::SpanContext(trace_id, *trace::SpanId::from_hex("b7ad6b716920333" + std::to_string(t)),
+                              trace::TraceFlags(1), false);
+  };
+  auto work = [&](int t) {
+    const auto span = context(t);
+    const Attribute route[] = {{"route", "/a"}};
+    for (int i = 0; i < kEach; ++i) {
+      h.record(i % 200 + 1, route, span);
+      c.add(2, {{"route", "/a"}});
+    }
+  };
+  std::uint64_t count = 0;
+  double sum = 0, min = 1e9, max = 0;
+  std::int64_t total = 0;
+  std::vector<std::uint64_t> buckets(3);
+  auto take = [&] {
+    for (const auto& m : f.collect()) {
+      for (const auto& p : m.histograms) {
+        count += p.count;
+        sum += p.sum;
+        min = std::min(min, *p.min);
+        max = std::max(max, *p.max);
+        for (std::size_t i = 0; i < 3; ++i) buckets[i] += p.bucket_counts[i];
+        EXPECT_LE(p.exemplars.size(), 3u);
+        for (const auto& e : p.exemplars) {
+          bool known = false;
+          for (int t = 0; t < kThreads; ++t) known |= e.trace_id == context(t).trace_id() && e.span_id == context(t).span_id();
+          EXPECT_TRUE(known);
+        }
+      }
+      for (const auto& p : m.numbers) total += std::get<std::int64_t>(p.value);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) threads.emplace_back(work, t);
+  for (int i = 0; i < 50; ++i) take();
+  for (auto& t : threads) t.join();
+  take();
+  EXPECT_EQ(count, std::uint64_t{kThreads} * kEach);
+  EXPECT_EQ(total, 2 * kThreads * kEach);
+  double expected_sum = 0;
+  for (int i = 0; i < kEach; ++i) expected_sum += i % 200 + 1;
+  EXPECT_DOUBLE_EQ(sum, kThreads * expected_sum);
+  EXPECT_EQ(min, 1);
+  EXPECT_EQ(max, 200);
+  EXPECT_EQ(buckets[0] + buckets[1] + buckets[2], count);
+  EXPECT_EQ(buckets[0], std::uint64_t{kThreads} * (kEach / 200) * 10);  // 1..10 of each 200
+}
+
 }  // namespace
 }  // namespace tracehop::metrics

@@ -99,8 +99,11 @@ void Connector::unreserve(const std::string& key) {
 
 void Connector::change_state(Connection& conn, ConnectionState to) noexcept {
   const ConnectionState from = std::exchange(conn.state, to);
-  if (!conn.configs || from == to) return;
-  const auto age = Clock::now() - conn.made;
+  if (conn.configs && from != to) tell_state(conn, from, to);
+}
+
+void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionState to) noexcept {
+  const auto age = to == ConnectionState::Closed ? Clock::now() - conn.made : Clock::duration{};
   const auto& configs = conn.configs->configs;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     try {
@@ -273,7 +276,7 @@ asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& 
     if (observer) observer->create_end(Clock::now() - started);
   }
   made->made = Clock::now();
-  if (configs) {
+  if (configs && configs->connection_states) {
     made->contexts = std::make_unique<SignalContext[]>(configs->configs.size());
     made->configs = std::move(configs);
   }

@@ -103,6 +103,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void close_connection(std::unique_ptr<Connection> conn);
   /// Moves `conn` to state `to`, telling its configs.
   static void change_state(Connection& conn, ConnectionState to) noexcept;
+  [[gnu::noinline]] static void tell_state(Connection& conn, ConnectionState from, ConnectionState to) noexcept;
 
   boost::asio::any_io_executor executor_;
   ConnectorOptions options_;

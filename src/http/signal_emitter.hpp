@@ -20,6 +20,8 @@ struct ConfigSet {
   /// Set when there is one config and only its observer listens (an instrumented session):
   /// signals then go straight to it, without the loop over configs and functions.
   SignalObserver* sole_observer = nullptr;
+  /// Whether any config hears connection states: a connection keeps the configs only then.
+  bool connection_states = false;
 };
 using ConfigList = std::shared_ptr<const ConfigSet>;  // null: none
 /// `configs` as a ConfigList (null when empty).

@@ -67,7 +67,10 @@ std::vector<TraceConfigPtr> global_trace_configs() {
 detail::ConfigList detail::make_config_list(std::vector<TraceConfigPtr> configs) {
   if (configs.empty()) return nullptr;
   SignalObserver* const sole = configs.size() == 1 && observer_only(*configs[0]) ? configs[0]->observer.get() : nullptr;
-  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole});
+  const bool states = std::any_of(configs.begin(), configs.end(), [](const TraceConfigPtr& c) {
+    return !c->on_connection_state.empty() || (c->observer && c->observer->hears_connection_states());
+  });
+  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole, states});
 }
 
 void detail::report_subscriber_exception() noexcept {

@@ -91,7 +91,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     if (!measured) return;
     r.measured = true;
     r.start = std::chrono::steady_clock::now();
-    s.metrics->active(facts(p.method, p.url), +1);
+    if (s.metrics->counts_active()) s.metrics->active(facts(p.method, p.url), +1);
   };
 
   if (!s.tracer->enabled()) {
@@ -299,6 +299,7 @@ class ClientSpans final : public http::SignalObserver {
   }
   void on_tls_handshake_end(const http::ConnectionParams& p) override { event(p.ctx, "tls.handshake", p.elapsed); }
   void on_connection_state(const http::ConnectionStateParams& p) override { s_->connections->changed(p); }
+  bool hears_connection_states() const noexcept override { return s_->connections->enabled(); }
   void on_request_headers_sent(const http::RequestHeadersSentParams& p) override {
     if (auto* r = live(p.ctx)) r->span.add_event("request.headers_sent");
   }

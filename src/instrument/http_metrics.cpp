@@ -79,7 +79,8 @@ void HttpMetrics::active(const HttpRequestFacts& f, std::int64_t delta) const no
   AttributeBuffer<8> a;
   std::array<char, 4> unused;
   stable_attributes(f, client_, false, a, unused);
-  active_.add(delta, a.list());
+  // No exemplar: a count of requests in flight is no one request's.
+  active_.add(delta, a.list(), trace::SpanContext());
 }
 
 void HttpMetrics::duration(const HttpRequestFacts& f, std::chrono::nanoseconds took,
@@ -147,16 +148,21 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
 
 void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
   if (!stable_) return;
+  // A connection is counted from its making, if a provider takes measurements then, to its
+  // close (so a provider installed later counts the connections made after it).
   OriginCounts* c = nullptr;
-  try {
-    if (p.from == http::ConnectionState::Closed)
+  if (p.from == http::ConnectionState::Closed) {
+    if (!duration_.enabled()) return;
+    try {
       c = p.ctx.emplace<OriginCounts*>(counts(p.origin));
-    else if (auto** kept = p.ctx.get<OriginCounts*>())
-      c = *kept;
-  } catch (...) {
-    return;  // out of memory for a new origin: this connection is not counted
+    } catch (...) {
+      return;  // out of memory for a new origin: this connection is not counted
+    }
+  } else if (auto** kept = p.ctx.get<OriginCounts*>()) {
+    c = *kept;
+  } else {
+    return;  // not counted
   }
-  if (!c) return;  // made before the instrumentation counted (or not counted)
   if (auto* from = c->of(p.from)) from->fetch_sub(1, std::memory_order_relaxed);
   if (auto* to = c->of(p.to)) to->fetch_add(1, std::memory_order_relaxed);
   if (p.to != http::ConnectionState::Closed) return;

@@ -50,6 +50,8 @@ class HttpMetrics {
   /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric);
   /// the request's outcome in `f` is not read.
   void active(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
+  /// Whether active() records: the facts for it need not be worked out otherwise.
+  bool counts_active() const noexcept { return active_.enabled(); }
   /// The request's duration, its exemplar pointing at `span` (when sampled). An error status
   /// (from 400 for a client, 500 for a server) is its error.type unless `f` names one.
   void duration(const HttpRequestFacts& f, std::chrono::nanoseconds took, const trace::SpanContext& span) const noexcept;
@@ -75,6 +77,8 @@ class ConnectionMetrics {
  public:
   ConnectionMetrics(const metrics::Meter& meter, SemconvMode mode);
   ConnectionMetrics(const ConnectionMetrics&) = delete;  // the callback refers to this
+  /// Whether it records anything (the stable conventions): the pool need not tell it otherwise.
+  bool enabled() const noexcept { return stable_; }
   /// A connection of the pool changed state.
   void changed(const http::ConnectionStateParams& p) noexcept;
 

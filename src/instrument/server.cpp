@@ -136,7 +136,7 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   auto& r = state.emplace<ServerSpan>(std::move(span), std::move(context));
   if (s.metrics->enabled()) {
     r.start = std::chrono::steady_clock::now();
-    s.metrics->active(facts(req), +1);
+    if (s.metrics->counts_active()) s.metrics->active(facts(req), +1);
   }
 }
 

@@ -29,10 +29,22 @@ SeriesKey::SeriesKey(AttributeList normalized) {
   for (std::size_t i = 0; i < normalized.size(); ++i) {
     const auto& kv = attributes_[i];
     const auto* s = kv.value.get_if<std::string>();
-    Item item{normalized[i].key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : normalized[i].value, 0, 0};
-    words(item.value, item.w0, item.w1);
+    Item item{normalized[i].key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : normalized[i].value,
+              0, 0, Shape::Integer};
+    item.shape = shape_of(item.value);
+    if (item.value.type() == AttrValue::Type::String)
+      load_short(item.value.as_string().data(), std::min<std::size_t>(item.value.as_string().size(), 16), item.w0, item.w1);
+    else if (item.shape == Shape::Integer)
+      item.w0 = static_cast<std::uint64_t>(item.value.as_int());
     items_.push_back(item);
   }
+}
+
+SeriesKey::Shape SeriesKey::shape_of(const AttrValue& v) noexcept {
+  if (v.type() == AttrValue::Type::Double) return Shape::Double;
+  if (v.type() != AttrValue::Type::String) return Shape::Integer;
+  const std::size_t n = v.as_string().size();
+  return n == 0 ? Shape::Empty : n < 4 ? Shape::UpTo3 : n < 8 ? Shape::UpTo7 : n <= 16 ? Shape::UpTo16 : Shape::Long;
 }
 
 bool SeriesKey::matches_any_order(AttributeList given, const KeyFilter* filter) const noexcept {

@@ -140,37 +140,51 @@ class SeriesKey {
   }
 
  private:
+  // How a stored value is compared, worked out once: as a number, or as a string of a size
+  // class (each loaded without a loop, as words computed when the series was made).
+  enum class Shape : std::uint8_t { Integer, Double, Empty, UpTo3, UpTo7, UpTo16, Long };
   struct Item {
     const char* literal;  // nullptr: given at run time
     std::string_view key;
     AttrValue value;
-    std::uint64_t w0, w1;  // the value as words: a number's bits, a short string's load_short()
+    std::uint64_t w0, w1;  // a string's words (load_short), an integer's bits
+    Shape shape;
   };
   static bool same_key(const Item& s, const AttrKey& k) noexcept {
     return (k.data() == s.literal && k.size() == s.key.size()) || same_string(k.view(), s.key);
   }
-  static void words(const AttrValue& v, std::uint64_t& w0, std::uint64_t& w1) noexcept {
-    w1 = 0;
-    if (v.type() == AttrValue::Type::String) {
-      const auto s = v.as_string();
-      if (s.size() <= 16) load_short(s.data(), s.size(), w0, w1);
-      else w0 = 0;
-    } else if (v.type() == AttrValue::Type::Double) {
-      w0 = std::bit_cast<std::uint64_t>(v.as_double());
-    } else {
-      w0 = static_cast<std::uint64_t>(v.as_int());
-    }
-  }
-  // same_value() against the stored words: what a repeated set compares. (0.0 and -0.0, the
-  // one pair of equal values with different bits, differ here; matches() then finds them equal.)
+  static Shape shape_of(const AttrValue& v) noexcept;
+  // same_value() with the stored value's shape and words: what a repeated set compares.
   static bool same_words(const Item& s, const AttrValue& v) noexcept {
     if (v.type() != s.value.type()) return false;
-    if (v.type() == AttrValue::Type::String && v.as_string().size() > 16) [[unlikely]]
-      return same_string(v.as_string(), s.value.as_string());
-    if (v.type() == AttrValue::Type::String && v.as_string().size() != s.value.as_string().size()) return false;
-    std::uint64_t w0, w1;
-    words(v, w0, w1);
-    return ((w0 ^ s.w0) | (w1 ^ s.w1)) == 0;
+    if (s.shape == Shape::Integer) return static_cast<std::uint64_t>(v.as_int()) == s.w0;
+    if (s.shape == Shape::Double) return v.as_double() == s.value.as_double();
+    const char* p = v.as_string().data();
+    const std::size_t n = v.as_string().size();
+    if (n != s.value.as_string().size()) return false;
+    std::uint64_t a = 0, b = 0;
+    switch (s.shape) {
+      case Shape::UpTo16:
+        std::memcpy(&a, p, 8);
+        std::memcpy(&b, p + n - 8, 8);
+        break;
+      case Shape::UpTo7: {
+        std::uint32_t x, y;
+        std::memcpy(&x, p, 4);
+        std::memcpy(&y, p + n - 4, 4);
+        a = x;
+        b = y;
+        break;
+      }
+      case Shape::UpTo3: {
+        const auto* u = reinterpret_cast<const unsigned char*>(p);
+        a = u[0] | static_cast<std::uint64_t>(u[n / 2]) << 8 | static_cast<std::uint64_t>(u[n - 1]) << 16;
+        break;
+      }
+      case Shape::Long: return std::memcmp(p, s.value.as_string().data(), n) == 0;
+      default: return true;  // empty
+    }
+    return ((a ^ s.w0) | (b ^ s.w1)) == 0;
   }
   bool matches_any_order(AttributeList given, const KeyFilter* filter) const noexcept;
 

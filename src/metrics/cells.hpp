@@ -1,7 +1,8 @@
 #pragma once
 // The aggregations' per-series state (internal): a sum (lock-free), a last value (lock-free),
 // an explicit-bucket histogram (under a spin lock held for a few stores), and the exemplar
-// reservoirs beside them. What each collects into a point lives in storage.cpp.
+// reservoirs beside them; sums and histograms a stripe a CPU. What each collects into a point
+// lives in storage.cpp.
 
 #include <sched.h>
 

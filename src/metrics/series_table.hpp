@@ -1,5 +1,6 @@
 #pragma once
-// One stream's series (internal): found by their attributes without a lock, added under one.
+// One stream's series (internal): found by their attributes without a lock, added under one;
+// a thread's last series a table found first, by a compare alone.
 // An open-addressing table of pointers, at most half full, read with acquire loads; a series is
 // written whole before it is published, and never moves or goes away while the stream lives.
 // A grown table replaces the old one, which stays allocated for a reader still probing it. At

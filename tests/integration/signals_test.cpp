@@ -439,3 +439,25 @@ TEST_F(SignalsTest, AConnectionIsToldOnlyToTheConfigsOfTheRequestThatMadeIt) {
   EXPECT_EQ(first.events.size(), 5u);
   EXPECT_TRUE(later.events.empty());
 }
+
+TEST_F(SignalsTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldThem) {
+  struct Observer : SignalObserver {
+    explicit Observer(bool hears) : hears_(hears) {}
+    bool hears_connection_states() const noexcept override { return hears_; }
+    void on_connection_state(const ConnectionStateParams&) override { ++told; }
+    bool hears_;
+    int told = 0;
+  };
+  for (const bool hears : {false, true}) {
+    auto observer = std::make_shared<Observer>(hears);
+    run([&]() -> asio::awaitable<void> {
+      auto config = std::make_shared<TraceConfig>();
+      config->observer = observer;
+      SessionOptions options{.trace_configs = {config}};
+      ClientSession session(co_await asio::this_coro::executor, std::move(options));
+      co_await (co_await session.get(url("/echo-header"))).read();
+      co_await session.close();
+    });
+    EXPECT_EQ(observer->told, hears ? 3 : 0) << "made, to the pool, closed";
+  }
+}

@@ -106,7 +106,7 @@ struct ConnectionStateParams {
   const Origin& origin;
   ConnectionState from;
   ConnectionState to;
-  std::chrono::nanoseconds age;  // since the connection was made: its duration when closed
+  std::chrono::nanoseconds age;  // when closed: how long the connection lived (else zero)
 };
 
 /// Every signal as a member function of one subscriber: what an instrumentation subscribes
@@ -139,6 +139,9 @@ class SignalObserver {
   virtual void on_tls_handshake_end(const ConnectionParams&) {}
   /// (Not a request's signal: always told, whatever only_with_state says.)
   virtual void on_connection_state(const ConnectionStateParams&) {}
+  /// Whether on_connection_state is wanted, asked once when a session's configs are put
+  /// together: connections made for configs where nobody wants it tell nobody.
+  virtual bool hears_connection_states() const noexcept { return true; }
 
  private:
   bool only_with_state_ = false;

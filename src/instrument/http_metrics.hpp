@@ -1,9 +1,9 @@
 #pragma once
 // The HTTP metrics both instrumentations record (internal): the semantic conventions' request
 // duration histograms (stable `*.request.duration` in seconds, the old `*.duration` in
-// milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, and the client's time in
-// the connection pool's queue; the client's open connections and their durations. Each measurement is made from attributes on the stack: nothing is
-// allocated for a series that exists.
+// milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, the client's time in the
+// connection pool's queue, its open connections and their durations. Each measurement is made
+// from attributes on the stack: nothing is allocated for a series that exists.
 
 #include <array>
 #include <atomic>

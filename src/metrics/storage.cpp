@@ -142,18 +142,27 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
   }
 };
 
-// The bucket of `d`: the number of boundaries below it (a bucket's upper bound is inclusive).
-// A binary search without branches on the comparisons, which a measurement cannot predict.
-std::size_t bucket(const std::vector<double>& b, double d) noexcept {
-  if (b.empty()) return 0;
-  const double* first = b.data();
-  for (std::size_t n = b.size(); n > 1;) {
-    const std::size_t half = n / 2;
-    first = first[half - 1] < d ? first + half : first;
-    n -= half;
+// A histogram's bucket boundaries padded with +inf to a power of two, for a search of a fixed
+// number of steps without branches on the comparisons (which a measurement cannot predict).
+class BucketSearch {
+ public:
+  explicit BucketSearch(const std::vector<double>& b) {
+    std::size_t size = 1;
+    while (size < b.size() + 1) size *= 2;
+    padded_ = b;
+    padded_.resize(size, std::numeric_limits<double>::infinity());
   }
-  return static_cast<std::size_t>(first - b.data()) + (*first < d);
-}
+  /// The bucket of `d` (not NaN): how many boundaries are below it (an upper bound is inclusive).
+  std::size_t bucket(double d) const noexcept {
+    const double* a = padded_.data();
+    std::size_t pos = 0;
+    for (std::size_t step = padded_.size() / 2; step > 0; step /= 2) pos += a[pos + step - 1] < d ? step : 0;
+    return pos + (a[pos] < d);
+  }
+
+ private:
+  std::vector<double> padded_;
+};
 
 template <class T>
 class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, HistogramCell> {
@@ -161,7 +170,7 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
   using Base::config_, Base::table_, Base::delta, Base::filter, Base::start_time, Base::last_collection_;
 
  public:
-  using Base::Base;
+  HistogramStorage(StreamConfig c, std::size_t reader) : Base(std::move(c), reader), search_(config_.boundaries) {}
 
   void collect(std::vector<MetricData>& out, trace::TimePoint now) override {
     MetricData m = this->metric(MetricType::Histogram);
@@ -206,10 +215,9 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
 
   void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
     try {
-      const auto& b = config_.boundaries;
-      auto& c = table_.find(a, b.size() + 1, config_.exemplars).cell.stripes.mine();
+      auto& c = table_.find(a, config_.boundaries.size() + 1, config_.exemplars).cell.stripes.mine();
       const double d = static_cast<double>(v);
-      const std::size_t i = bucket(b, d);
+      const std::size_t i = search_.bucket(d);
       std::lock_guard guard(c.lock);
       ++c.count;
       c.sum += d;
@@ -221,6 +229,9 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
+
+ private:
+  BucketSearch search_;
 };
 
 // An observable instrument's stream: written only by its callbacks, during a collection.

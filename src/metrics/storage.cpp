@@ -38,8 +38,6 @@ std::size_t stripe_count() noexcept {
   return n;
 }
 
-
-
 std::uint64_t next_table_id() noexcept {
   static std::atomic<std::uint64_t> next{1};
   return next.fetch_add(1, std::memory_order_relaxed);

@@ -105,14 +105,25 @@ void Connector::change_state(Connection& conn, ConnectionState to) noexcept {
 void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionState to) noexcept {
   const auto age = to == ConnectionState::Closed ? Clock::now() - conn.made : Clock::duration{};
   const auto& configs = conn.configs->configs;
+  bool listened = false;  // whether anyone hears the rest of the connection's life
   for (std::size_t i = 0; i < configs.size(); ++i) {
+    SignalObserver* const observer = configs[i]->observer.get();
+    const bool told = observer && (from == ConnectionState::Closed || !observer->only_with_state() ||
+                                   conn.contexts[i].has_value());
     try {
       const ConnectionStateParams params{conn.contexts[i], conn.origin, from, to, age};
-      if (configs[i]->observer) configs[i]->observer->on_connection_state(params);
+      if (told) observer->on_connection_state(params);
       for (const auto& f : configs[i]->on_connection_state) f(params);
     } catch (...) {
       report_subscriber_exception();
     }
+    listened = listened || !configs[i]->on_connection_state.empty() ||
+               (observer && (!observer->only_with_state() || conn.contexts[i].has_value()));
+  }
+  // Made for observers that kept nothing of it: its later changes cost nothing.
+  if (from == ConnectionState::Closed && !listened) {
+    conn.configs.reset();
+    conn.contexts.reset();
   }
 }
 

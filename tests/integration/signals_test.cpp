@@ -461,3 +461,27 @@ TEST_F(SignalsTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldThem) {
     EXPECT_EQ(observer->told, hears ? 3 : 0) << "made, to the pool, closed";
   }
 }
+
+TEST_F(SignalsTest, AnObserverOnlyWithStateHearsTheRestOfAConnectionsLifeOnlyIfItKeptStateAtItsMaking) {
+  struct Observer : SignalObserver {
+    explicit Observer(bool keeps) : SignalObserver(true), keeps_(keeps) {}
+    void on_connection_state(const ConnectionStateParams& p) override {
+      if (p.from == ConnectionState::Closed && keeps_) p.ctx.emplace<int>(1);
+      ++told;
+    }
+    bool keeps_;
+    int told = 0;
+  };
+  for (const bool keeps : {false, true}) {
+    auto observer = std::make_shared<Observer>(keeps);
+    run([&]() -> asio::awaitable<void> {
+      auto config = std::make_shared<TraceConfig>();
+      config->observer = observer;
+      SessionOptions options{.trace_configs = {config}};
+      ClientSession session(co_await asio::this_coro::executor, std::move(options));
+      for (int i = 0; i < 2; ++i) co_await (co_await session.get(url("/echo-header"))).read();
+      co_await session.close();
+    });
+    EXPECT_EQ(observer->told, keeps ? 5 : 1) << "made, to the pool, from it, to it, closed; or only made";
+  }
+}

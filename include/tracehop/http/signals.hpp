@@ -137,7 +137,8 @@ class SignalObserver {
   virtual void on_dns_resolvehost_start(const DnsParams&) {}
   virtual void on_dns_resolvehost_end(const DnsParams&) {}
   virtual void on_tls_handshake_end(const ConnectionParams&) {}
-  /// (Not a request's signal: always told, whatever only_with_state says.)
+  /// A connection's making is always told; with `only_with_state`, the rest of its life only if
+  /// the observer kept state in the connection's context then (as for a request).
   virtual void on_connection_state(const ConnectionStateParams&) {}
   /// Whether on_connection_state is wanted, asked once when a session's configs are put
   /// together: connections made for configs where nobody wants it tell nobody.

@@ -440,6 +440,18 @@ TEST_F(SignalsTest, AConnectionIsToldOnlyToTheConfigsOfTheRequestThatMadeIt) {
   EXPECT_TRUE(later.events.empty());
 }
 
+// `requests` GETs, one after another, on a session whose one config is `observer`, then its close.
+static void get_with(const std::shared_ptr<SignalObserver>& observer, int requests, const std::string& url) {
+  run([&]() -> asio::awaitable<void> {
+    auto config = std::make_shared<TraceConfig>();
+    config->observer = observer;
+    SessionOptions options{.trace_configs = {config}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(options));
+    for (int i = 0; i < requests; ++i) co_await (co_await session.get(url)).read();
+    co_await session.close();
+  });
+}
+
 TEST_F(SignalsTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldThem) {
   struct Observer : SignalObserver {
     explicit Observer(bool hears) : hears_(hears) {}
@@ -450,14 +462,7 @@ TEST_F(SignalsTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldThem) {
   };
   for (const bool hears : {false, true}) {
     auto observer = std::make_shared<Observer>(hears);
-    run([&]() -> asio::awaitable<void> {
-      auto config = std::make_shared<TraceConfig>();
-      config->observer = observer;
-      SessionOptions options{.trace_configs = {config}};
-      ClientSession session(co_await asio::this_coro::executor, std::move(options));
-      co_await (co_await session.get(url("/echo-header"))).read();
-      co_await session.close();
-    });
+    get_with(observer, 1, url("/echo-header"));
     EXPECT_EQ(observer->told, hears ? 3 : 0) << "made, to the pool, closed";
   }
 }
@@ -474,14 +479,7 @@ TEST_F(SignalsTest, AnObserverOnlyWithStateHearsTheRestOfAConnectionsLifeOnlyIfI
   };
   for (const bool keeps : {false, true}) {
     auto observer = std::make_shared<Observer>(keeps);
-    run([&]() -> asio::awaitable<void> {
-      auto config = std::make_shared<TraceConfig>();
-      config->observer = observer;
-      SessionOptions options{.trace_configs = {config}};
-      ClientSession session(co_await asio::this_coro::executor, std::move(options));
-      for (int i = 0; i < 2; ++i) co_await (co_await session.get(url("/echo-header"))).read();
-      co_await session.close();
-    });
+    get_with(observer, 2, url("/echo-header"));
     EXPECT_EQ(observer->told, keeps ? 5 : 1) << "made, to the pool, from it, to it, closed; or only made";
   }
 }

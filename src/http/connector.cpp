@@ -107,7 +107,7 @@ void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionSta
   const auto& configs = conn.configs->configs;
   bool listened = false;  // whether anyone hears the rest of the connection's life
   for (std::size_t i = 0; i < configs.size(); ++i) {
-    SignalObserver* const observer = configs[i]->observer.get();
+    SignalObserver* const observer = conn.configs->state_observers[i];
     const bool told = observer && (from == ConnectionState::Closed || !observer->only_with_state() ||
                                    conn.contexts[i].has_value());
     try {

@@ -20,6 +20,8 @@ struct ConfigSet {
   /// Set when there is one config and only its observer listens (an instrumented session):
   /// signals then go straight to it, without the loop over configs and functions.
   SignalObserver* sole_observer = nullptr;
+  /// Each config's observer if it hears connection states (asked once, here), else nullptr.
+  std::vector<SignalObserver*> state_observers;
   /// Whether any config hears connection states: a connection keeps the configs only then.
   bool connection_states = false;
 };

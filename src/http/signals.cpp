@@ -67,10 +67,14 @@ std::vector<TraceConfigPtr> global_trace_configs() {
 detail::ConfigList detail::make_config_list(std::vector<TraceConfigPtr> configs) {
   if (configs.empty()) return nullptr;
   SignalObserver* const sole = configs.size() == 1 && observer_only(*configs[0]) ? configs[0]->observer.get() : nullptr;
-  const bool states = std::any_of(configs.begin(), configs.end(), [](const TraceConfigPtr& c) {
-    return !c->on_connection_state.empty() || (c->observer && c->observer->hears_connection_states());
-  });
-  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole, states});
+  std::vector<SignalObserver*> state_observers;
+  bool states = false;
+  for (const auto& c : configs) {
+    SignalObserver* const o = c->observer && c->observer->hears_connection_states() ? c->observer.get() : nullptr;
+    state_observers.push_back(o);
+    states = states || o || !c->on_connection_state.empty();
+  }
+  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole, std::move(state_observers), states});
 }
 
 void detail::report_subscriber_exception() noexcept {

@@ -483,3 +483,23 @@ TEST_F(SignalsTest, AnObserverOnlyWithStateHearsTheRestOfAConnectionsLifeOnlyIfI
     EXPECT_EQ(observer->told, keeps ? 5 : 1) << "made, to the pool, from it, to it, closed; or only made";
   }
 }
+
+TEST_F(SignalsTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldThemWhenAnotherConfigDoes) {
+  struct Observer : SignalObserver {
+    bool hears_connection_states() const noexcept override { return false; }
+    void on_connection_state(const ConnectionStateParams&) override { ++told; }
+    int told = 0;
+  };
+  auto observer = std::make_shared<Observer>();
+  StateRecorder states;
+  run([&]() -> asio::awaitable<void> {
+    auto config = std::make_shared<TraceConfig>();
+    config->observer = observer;
+    SessionOptions options{.trace_configs = {config, states.config()}};
+    ClientSession session(co_await asio::this_coro::executor, std::move(options));
+    co_await (co_await session.get(url("/echo-header"))).read();
+    co_await session.close();
+  });
+  EXPECT_EQ(states.events.size(), 3u) << "the config that hears: made, to the pool, closed";
+  EXPECT_EQ(observer->told, 0);
+}

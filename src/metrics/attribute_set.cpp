@@ -34,8 +34,6 @@ SeriesKey::SeriesKey(AttributeList normalized) {
     item.shape = shape_of(item.value);
     if (item.value.type() == AttrValue::Type::String)
       load_short(item.value.as_string().data(), std::min<std::size_t>(item.value.as_string().size(), 16), item.w0, item.w1);
-    else if (item.shape == Shape::Integer)
-      item.w0 = static_cast<std::uint64_t>(item.value.as_int());
     items_.push_back(item);
   }
 }

@@ -147,7 +147,7 @@ class SeriesKey {
     const char* literal;  // nullptr: given at run time
     std::string_view key;
     AttrValue value;
-    std::uint64_t w0, w1;  // a string's words (load_short), an integer's bits
+    std::uint64_t w0, w1;  // a short string's words (load_short)
     Shape shape;
   };
   static bool same_key(const Item& s, const AttrKey& k) noexcept {
@@ -157,7 +157,7 @@ class SeriesKey {
   // same_value() with the stored value's shape and words: what a repeated set compares.
   static bool same_words(const Item& s, const AttrValue& v) noexcept {
     if (v.type() != s.value.type()) return false;
-    if (s.shape == Shape::Integer) return static_cast<std::uint64_t>(v.as_int()) == s.w0;
+    if (s.shape == Shape::Integer) return v.as_int() == s.value.as_int();
     if (s.shape == Shape::Double) return v.as_double() == s.value.as_double();
     const char* p = v.as_string().data();
     const std::size_t n = v.as_string().size();

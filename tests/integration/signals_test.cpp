@@ -233,6 +233,7 @@ TEST_F(SignalsTest, ThrowingSubscriberIsLoggedNotFatal) {
   struct Throwing final : SignalObserver {
     void on_request_start(const RequestStartParams&) override { throw std::runtime_error("bad observer"); }
     void on_response_headers(const ResponseHeadersParams&) override { throw 42; }
+    void on_connection_state(const ConnectionStateParams&) override { throw std::runtime_error("bad pool observer"); }
   };
   auto cfg = std::make_shared<TraceConfig>();
   cfg->on_request_start.push_back([](const RequestStartParams&) { throw std::runtime_error("bad subscriber"); });
@@ -252,6 +253,7 @@ TEST_F(SignalsTest, ThrowingSubscriberIsLoggedNotFatal) {
     });
     EXPECT_EQ(logs.contains("bad subscriber"), configs.size() == 2);
     EXPECT_TRUE(logs.contains("bad observer"));
+    EXPECT_TRUE(logs.contains("bad pool observer"));  // a connection-state signal that throws: logged too
   }
 }
 

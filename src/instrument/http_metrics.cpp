@@ -179,7 +179,8 @@ void ConnectionMetrics::observe(metrics::ObservableResult& r) {
   std::lock_guard lock(mu_);
   for (const auto& c : origins_) {
     for (const auto state : {http::ConnectionState::Active, http::ConnectionState::Idle}) {
-      const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active ? "active" : "idle"},
+      const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active ? metrics::AttrValue("active")
+                                                                                                   : metrics::AttrValue("idle")},
                                         {"server.address", c->origin.host},
                                         {"server.port", c->origin.port},
                                         {"url.scheme", c->origin.scheme},

@@ -3,6 +3,7 @@
 #include "attribute_set.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 #include "cells.hpp"
 
@@ -22,6 +23,43 @@ std::vector<Attribute> normalize(AttributeList given, const KeyFilter* filter) {
   return out;
 }
 
+}  // namespace tracehop::metrics::detail
+
+namespace tracehop::metrics {
+
+AttributeSet::AttributeSet(AttributeList given) {
+  if (given.empty()) return;
+  auto d = std::make_shared<detail::AttributeSetData>();
+  d->attributes = detail::normalize(given, nullptr);
+  std::size_t size = 0;
+  for (const auto& a : d->attributes) {
+    if (!a.key.literal()) size += a.key.size();
+    if (a.value.type() == AttrValue::Type::String && !a.value.literal()) size += a.value.as_string().size();
+  }
+  d->text = std::make_unique<char[]>(size);
+  char* p = d->text.get();
+  auto copy = [&p](std::string_view s) {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+    return std::string_view(p - s.size(), s.size());
+  };
+  for (auto& a : d->attributes) {
+    if (!a.key.literal()) a.key = copy(a.key.view());
+    if (a.value.type() == AttrValue::Type::String && !a.value.literal()) a.value = copy(a.value.as_string());
+  }
+  static std::atomic<std::uint64_t> next_id{1};
+  d->given = {d->attributes, next_id.fetch_add(1, std::memory_order_relaxed), detail::hash_set(d->attributes, nullptr)};
+  data_ = std::move(d);
+}
+
+AttributeList AttributeSet::list() const noexcept {
+  return data_ ? AttributeList(data_->attributes) : AttributeList();
+}
+
+}  // namespace tracehop::metrics
+
+namespace tracehop::metrics::detail {
+
 SeriesKey::SeriesKey(AttributeList normalized) {
   attributes_.reserve(normalized.size());
   for (const auto& a : normalized) attributes_.push_back({trace::AttributeKey(a.key.view()), to_value(a.value)});
@@ -29,7 +67,10 @@ SeriesKey::SeriesKey(AttributeList normalized) {
   for (std::size_t i = 0; i < normalized.size(); ++i) {
     const auto& kv = attributes_[i];
     const auto* s = kv.value.get_if<std::string>();
-    Item item{normalized[i].key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : normalized[i].value,
+    const Attribute& a = normalized[i];
+    Item item{a.key.word0(), a.key.word1(), a.value.word0(), a.value.word1(),
+              a.key.literal() != nullptr && (a.value.type() != AttrValue::Type::String || a.value.literal()),
+              a.key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : a.value,
               0, 0, Shape::Integer};
     item.shape = shape_of(item.value);
     if (item.value.type() == AttrValue::Type::String)

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -113,8 +114,9 @@ inline std::uint64_t hash_set(AttributeList attrs, const KeyFilter* filter) noex
 }
 
 /// A series' own copy of its attributes: unique keys, only the kept ones, in the order first
-/// given. Beside them, views into that copy for matching (and the address of the literal each
-/// key was first given as: the same address and length is the same key, no characters read).
+/// given. Beside them, views into that copy for matching, and the words each attribute was
+/// first given as: given again as the same literals (a key, and a value that is a number or a
+/// literal string), an attribute matches by those four words alone, no characters read.
 class SeriesKey {
  public:
   /// From a normalized set (see normalize()).
@@ -134,8 +136,13 @@ class SeriesKey {
     const std::size_t n = items_.size();
     if (given.size() != n) return false;
     const Item* s = items_.data();
-    for (std::size_t i = 0; i < n; ++i)
-      if (!same_key(s[i], given[i].key) || !same_words(s[i], given[i].value)) return false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const Attribute& g = given[i];
+      const std::uint64_t differ = (g.key.word0() ^ s[i].k0) | (g.key.word1() ^ s[i].k1) |
+                                   (g.value.word0() ^ s[i].v0) | (g.value.word1() ^ s[i].v1);
+      if (differ == 0 && s[i].by_words) continue;
+      if (!same_key(s[i], g.key) || !same_words(s[i], g.value)) return false;
+    }
     return true;
   }
 
@@ -144,7 +151,9 @@ class SeriesKey {
   // class (each loaded without a loop, as words computed when the series was made).
   enum class Shape : std::uint8_t { Integer, Double, Empty, UpTo3, UpTo7, UpTo16, Long };
   struct Item {
-    const char* literal;  // nullptr: given at run time
+    std::uint64_t k0, k1, v0, v1;  // the words of the attribute as first given
+    bool by_words;                 // they decide: a literal key, and a value no run-time string
+    const char* literal;           // the key's literal, nullptr: given at run time
     std::string_view key;
     AttrValue value;
     std::uint64_t w0, w1;  // a short string's words (load_short)
@@ -205,6 +214,22 @@ inline trace::AttributeValue to_value(const AttrValue& v) {
 /// `given` with repeated keys removed (the last value wins, at the first one's place) and only
 /// the kept keys: what a new series stores.
 std::vector<Attribute> normalize(AttributeList given, const KeyFilter* filter);
+
+/// A measurement's attributes as the storages take them: a list, and for an AttributeSet its
+/// id (0: a list) and hash.
+struct Given {
+  AttributeList list;
+  std::uint64_t set = 0;
+  std::uint64_t hash = 0;
+};
+
+/// An AttributeSet's own: its normalized attributes (run-time strings pointing into `text`), and
+/// as the storages take them, with an id no other set has had and their hash_set().
+struct AttributeSetData {
+  std::vector<Attribute> attributes;
+  std::unique_ptr<char[]> text;
+  Given given;
+};
 /// The attributes of `given` a filter does not keep: an exemplar's filtered attributes.
 void filtered_out(AttributeList given, const KeyFilter& filter, trace::Attributes& out);
 

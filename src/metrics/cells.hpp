@@ -4,7 +4,7 @@
 // reservoirs beside them; sums and histograms a stripe a CPU. What each collects into a point
 // lives in storage.cpp.
 
-#include <sched.h>
+#include <sys/rseq.h>
 
 #include <atomic>
 #include <chrono>
@@ -25,39 +25,58 @@ namespace tracehop::metrics::detail {
 class SpinLock {
  public:
   void lock() noexcept {
+    if (!flag_.exchange(true, std::memory_order_acquire)) [[likely]]
+      return;
+    contended();
+  }
+  bool try_lock() noexcept { return !flag_.exchange(true, std::memory_order_acquire); }
+  void unlock() noexcept { flag_.store(false, std::memory_order_release); }
+
+ private:
+  [[gnu::noinline]] void contended() noexcept {
     for (int spins = 0; flag_.exchange(true, std::memory_order_acquire);)
       while (flag_.load(std::memory_order_relaxed))
         if (++spins > 64) std::this_thread::yield();
   }
-  void unlock() noexcept { flag_.store(false, std::memory_order_release); }
-
- private:
   std::atomic<bool> flag_{false};
 };
 
 /// A uniform integer in [0, n) from a per-thread generator: which offer a reservoir keeps.
 std::uint64_t random_below(std::uint64_t n) noexcept;
 
-/// How many stripes a contended cell has: the CPUs, at most 4. Threads recording into one
-/// series each write their own stripe (on its own cache lines), so two threads are not slower
-/// together than one; a collection adds the stripes up.
+/// How many stripes a contended cell has: the CPUs, at most 4, rounded down to a power of two.
+/// Threads recording into one series each write their own stripe (on its own cache lines), so
+/// two threads are not slower together than one; a collection adds the stripes up.
 std::size_t stripe_count() noexcept;
-/// The stripe of the CPU this thread runs on: two threads running at once never share one
-/// (up to stripe_count() CPUs); a thread moved meanwhile only shares a lock for a moment.
-inline std::size_t my_stripe() noexcept {
-  const int cpu = sched_getcpu();  // glibc reads it from the kernel's rseq area: no system call
-  return cpu < 0 ? 0 : static_cast<std::size_t>(cpu);
+/// A stripe for a thread without the CPU number: threads take turns, in the order they ask.
+std::size_t next_thread_stripe() noexcept;
+/// The stripe of the CPU this thread runs on, read from the kernel's rseq area that glibc
+/// registers for each thread: two threads running at once never share one (up to
+/// stripe_count() CPUs); a thread moved meanwhile only shares a lock for a moment. Without rseq
+/// (an older kernel, valgrind), each thread keeps the stripe it was given first.
+[[gnu::always_inline]] inline std::size_t my_stripe() noexcept {
+#if defined(RSEQ_SIG) && __has_builtin(__builtin_thread_pointer)
+  if (__rseq_size > 0) {
+    const auto* area = reinterpret_cast<const volatile struct rseq*>(
+        static_cast<const char*>(__builtin_thread_pointer()) + __rseq_offset);
+    const auto cpu = static_cast<std::int32_t>(area->cpu_id);
+    if (cpu >= 0) return static_cast<std::size_t>(cpu);
+  }
+#endif
+  static constinit thread_local std::size_t mine = ~std::size_t{0};
+  if (mine == ~std::size_t{0}) [[unlikely]]
+    mine = next_thread_stripe();
+  return mine;
 }
-
 /// `T`s, one a stripe, each on cache lines of its own.
 template <class T>
 class Striped {
  public:
   template <class... A>
-  explicit Striped(const A&... a) : n_(stripe_count()), items_(std::make_unique<Padded[]>(n_)) {
+  explicit Striped(const A&... a) : n_(stripe_count()), items_(std::make_unique<Padded[]>(n_)) {  // a power of two
     for (std::size_t i = 0; i < n_; ++i) items_[i].item.emplace(a...);
   }
-  T& mine() noexcept { return *items_[my_stripe() % n_].item; }
+  [[gnu::always_inline]] T& mine() noexcept { return *items_[my_stripe() & (n_ - 1)].item; }
   std::size_t size() const noexcept { return n_; }
   T& operator[](std::size_t i) noexcept { return *items_[i].item; }
 

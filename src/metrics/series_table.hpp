@@ -28,11 +28,13 @@ struct Series {
 };
 
 /// The series a thread last found in a table, for a few tables: a measurement that repeats its
-/// attribute set in the same order (one call site, the usual case) skips the hash and the probe.
-/// A slot names its table by an id never reused, so one left by a table that is gone is never
-/// taken for another's; a table's series live as long as it does.
+/// attribute set in the same order (one call site, the usual case) skips the hash and the probe,
+/// and one that repeats its AttributeSet compares nothing. A slot names its table, and the set,
+/// by ids never reused, so one left by a table or a set that is gone is never taken for
+/// another's; a table's series live as long as it does.
 struct LastSeries {
   std::uint64_t table = 0;
+  std::uint64_t set = 0;  // 0: found for a list
   const void* series = nullptr;
 };
 inline constexpr std::size_t kLastSeriesSlots = 16;
@@ -54,15 +56,24 @@ class SeriesTable {
   /// The series of `given`, its cell made from `cell_args` if new. Throws only what making
   /// one throws.
   template <class... A>
-  Entry& find(AttributeList given, const A&... cell_args) {
-    if (filter_ != nullptr) return lookup(given, cell_args...);
-    LastSeries& last = last_series[id_ % kLastSeriesSlots];
-    if (last.table == id_) {
-      auto* s = static_cast<Entry*>(const_cast<void*>(last.series));
-      if (s->key.matches_in_order(given)) return *s;
-    }
+  Entry& find(const Given& given, const A&... cell_args) {
+    if (Entry* s = remembered(given)) return *s;
+    return find_and_remember(given, cell_args...);
+  }
+
+  /// The series this thread last found here, if it is the one of `given`: find()'s fast half.
+  Entry* remembered(const Given& given) const noexcept {
+    const LastSeries& last = last_series[id_ % kLastSeriesSlots];
+    if (last.table != id_) return nullptr;
+    auto* s = static_cast<Entry*>(const_cast<void*>(last.series));
+    if (given.set != 0 ? last.set == given.set : filter_ == nullptr && s->key.matches_in_order(given.list)) return s;
+    return nullptr;
+  }
+  /// find()'s slow half: looks the series up (adding it if new) and remembers it.
+  template <class... A>
+  [[gnu::noinline]] Entry& find_and_remember(const Given& given, const A&... cell_args) {
     Entry& found = lookup(given, cell_args...);
-    last = {id_, &found};
+    last_series[id_ % kLastSeriesSlots] = {id_, given.set, &found};
     return found;
   }
 
@@ -86,8 +97,9 @@ class SeriesTable {
   };
 
   template <class... A>
-  Entry& lookup(AttributeList given, const A&... cell_args) {
-    const std::uint64_t h = hash_set(given, filter_);
+  Entry& lookup(const Given& g, const A&... cell_args) {
+    const AttributeList given = g.list;
+    const std::uint64_t h = g.set != 0 && filter_ == nullptr ? g.hash : hash_set(given, filter_);
     const Table* t = table_.load(std::memory_order_acquire);
     for (std::size_t i = h & t->mask;; i = (i + 1) & t->mask) {
       Entry* s = t->slots[i].load(std::memory_order_acquire);

@@ -3,6 +3,7 @@
 #include "storage.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -34,8 +35,13 @@ const std::vector<double>& default_boundaries() {
 constinit thread_local LastSeries last_series[kLastSeriesSlots];
 
 std::size_t stripe_count() noexcept {
-  static const std::size_t n = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+  static const std::size_t n = std::bit_floor(std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4));
   return n;
+}
+
+std::size_t next_thread_stripe() noexcept {
+  static std::atomic<std::size_t> next{0};
+  return next.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::uint64_t next_table_id() noexcept {
@@ -58,10 +64,10 @@ class TableStorage : public Storage {
  public:
   TableStorage(StreamConfig c, std::size_t reader)
       : Storage(std::move(c), reader), table_(config_.cardinality_limit, filter(), config_.name) {}
-  void record(std::int64_t v, AttributeList a, const trace::SpanContext* e) noexcept final {
+  void record(std::int64_t v, const Given& a, const trace::SpanContext* e) noexcept final {
     static_cast<Derived*>(this)->add(static_cast<T>(v), a, e);
   }
-  void record(double v, AttributeList a, const trace::SpanContext* e) noexcept final {
+  void record(double v, const Given& a, const trace::SpanContext* e) noexcept final {
     static_cast<Derived*>(this)->add(static_cast<T>(v), a, e);
   }
 
@@ -109,7 +115,7 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
     if (!m.numbers.empty()) out.push_back(std::move(m));
   }
 
-  void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
+  void add(T v, const Given& a, const trace::SpanContext* e) noexcept {
     try {
       Cell& c = table_.find(a, config_.exemplars).cell;
       auto& place = [&]() -> auto& {
@@ -124,7 +130,7 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
       if (!c.touched.load(std::memory_order_relaxed)) c.touched.store(true, std::memory_order_relaxed);
       if (e && place.slot) {
         std::lock_guard guard(place.lock);
-        place.slot->offer(v, *e, a, filter());
+        place.slot->offer(v, *e, a.list, filter());
       }
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
@@ -141,24 +147,31 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
 };
 
 // A histogram's bucket boundaries padded with +inf to a power of two, for a search of a fixed
-// number of steps without branches on the comparisons (which a measurement cannot predict).
+// number of steps (unrolled) without branches on the comparisons, which a measurement cannot
+// predict.
 class BucketSearch {
  public:
   explicit BucketSearch(const std::vector<double>& b) {
-    std::size_t size = 1;
+    std::size_t size = kSmall;  // (the usual case: one fixed search)
     while (size < b.size() + 1) size *= 2;
     padded_ = b;
     padded_.resize(size, std::numeric_limits<double>::infinity());
   }
   /// The bucket of `d` (not NaN): how many boundaries are below it (an upper bound is inclusive).
-  std::size_t bucket(double d) const noexcept {
+  [[gnu::always_inline]] std::size_t bucket(double d) const noexcept {
     const double* a = padded_.data();
     std::size_t pos = 0;
-    for (std::size_t step = padded_.size() / 2; step > 0; step /= 2) pos += a[pos + step - 1] < d ? step : 0;
+    if (padded_.size() == kSmall) [[likely]] {
+#pragma GCC unroll 4
+      for (std::size_t step = kSmall / 2; step > 0; step /= 2) pos += a[pos + step - 1] < d ? step : 0;
+    } else {
+      for (std::size_t step = padded_.size() / 2; step > 0; step /= 2) pos += a[pos + step - 1] < d ? step : 0;
+    }
     return pos + (a[pos] < d);
   }
 
  private:
+  static constexpr std::size_t kSmall = 16;  // up to 15 boundaries (the default's and the HTTP conventions')
   std::vector<double> padded_;
 };
 
@@ -211,24 +224,58 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
     if (!m.histograms.empty()) out.push_back(std::move(m));
   }
 
-  void add(T v, AttributeList a, const trace::SpanContext* e) noexcept {
+  // A measurement into the series this thread last found, found again by its set's id (or its
+  // list's compare), under a lock taken at once, goes without any call but tail calls, so no
+  // register is saved; anything else goes the slow way.
+  void add(T v, const Given& a, const trace::SpanContext* e) noexcept {
+    if (a.set == 0) return add_list(v, a, e);
+    return add_remembered(v, a, e);
+  }
+
+ private:
+  using Stripe = HistogramCell::Stripe;
+
+  [[gnu::noinline]] void add_list(T v, const Given& a, const trace::SpanContext* e) noexcept {
+    return add_remembered(v, a, e);
+  }
+  [[gnu::always_inline]] void add_remembered(T v, const Given& a, const trace::SpanContext* e) noexcept {
+    auto* s = table_.remembered(a);
+    if (s == nullptr) [[unlikely]]
+      return add_slow(v, a, e);
+    Stripe& c = s->cell.stripes.mine();
+    if (!c.lock.try_lock()) [[unlikely]]
+      return add_slow(v, a, e);
+    const std::size_t i = update(c, static_cast<double>(v));
+    if (e && c.slots) [[unlikely]]
+      return offer_and_unlock(c, i, v, a, e);
+    c.lock.unlock();
+  }
+  [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e) noexcept {
     try {
-      auto& c = table_.find(a, config_.boundaries.size() + 1, config_.exemplars).cell.stripes.mine();
-      const double d = static_cast<double>(v);
-      const std::size_t i = search_.bucket(d);
+      Stripe& c = table_.find(a, config_.boundaries.size() + 1, config_.exemplars).cell.stripes.mine();
       std::lock_guard guard(c.lock);
-      ++c.count;
-      c.sum += d;
-      c.min = std::min(c.min, d);
-      c.max = std::max(c.max, d);
-      ++c.counts[i];
-      if (e && c.slots) c.slots[i].offer(v, *e, a, filter());
+      const std::size_t i = update(c, static_cast<double>(v));
+      if (e && c.slots) c.slots[i].offer(v, *e, a.list, filter());
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
+  // Under the stripe's lock: counts `d`; returns its bucket.
+  [[gnu::always_inline]] std::size_t update(Stripe& c, double d) const noexcept {
+    const std::size_t i = search_.bucket(d);
+    ++c.count;
+    c.sum += d;
+    c.min = std::min(c.min, d);
+    c.max = std::max(c.max, d);
+    ++c.counts[i];
+    return i;
+  }
+  [[gnu::noinline]] void offer_and_unlock(Stripe& c, std::size_t i, T v, const Given& a,
+                                          const trace::SpanContext* e) noexcept {
+    c.slots[i].offer(v, *e, a.list, filter());
+    c.lock.unlock();
+  }
 
- private:
   BucketSearch search_;
 };
 
@@ -240,7 +287,7 @@ class ObservedStorage final : public TableStorage<ObservedStorage<T, A>, T, Obse
 
  public:
   using Base::Base;
-  void add(T, AttributeList, const trace::SpanContext*) noexcept {}  // (no synchronous measurement)
+  void add(T, const Given&, const trace::SpanContext*) noexcept {}  // (no synchronous measurement)
   void observe(std::int64_t v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
   void observe(double v, AttributeList a) noexcept override { set(static_cast<T>(v), a); }
 
@@ -264,7 +311,7 @@ class ObservedStorage final : public TableStorage<ObservedStorage<T, A>, T, Obse
  private:
   void set(T v, AttributeList a) noexcept {
     try {
-      auto& s = table_.find(a, false);
+      auto& s = table_.find(Given{a}, false);
       // Several sets beyond the limit share the overflow series: their sum is its value.
       s.cell.value = A == Aggregation::Sum && table_.is_overflow(s) ? s.cell.value + v : v;
       s.cell.observed = true;

@@ -54,8 +54,8 @@ class Storage {
   virtual ~Storage() = default;
 
   /// A synchronous measurement; `exemplar` is the context to keep with it, or nullptr.
-  virtual void record(std::int64_t value, AttributeList attributes, const trace::SpanContext* exemplar) noexcept = 0;
-  virtual void record(double value, AttributeList attributes, const trace::SpanContext* exemplar) noexcept = 0;
+  virtual void record(std::int64_t value, const Given& attributes, const trace::SpanContext* exemplar) noexcept = 0;
+  virtual void record(double value, const Given& attributes, const trace::SpanContext* exemplar) noexcept = 0;
   /// An observable instrument's value now (during a collection).
   virtual void observe(std::int64_t, AttributeList) noexcept {}
   virtual void observe(double, AttributeList) noexcept {}

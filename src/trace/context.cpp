@@ -8,7 +8,6 @@ namespace tracehop::trace {
 
 namespace {
 thread_local ContextSlot tls_default_slot;
-thread_local ContextSlot* tls_slot = nullptr;  // nullptr: the thread's default slot
 std::atomic<std::uint64_t> next_token{1};
 std::atomic<std::uint64_t> next_slot_id{1};
 }  // namespace
@@ -72,10 +71,13 @@ bool ContextSlot::detach(Token token) noexcept {
   return false;
 }
 
-ContextSlot& current_slot() noexcept { return tls_slot ? *tls_slot : tls_default_slot; }
+constinit thread_local ContextSlot* detail::current_slot_ptr = nullptr;
+
+ContextSlot& detail::default_slot() noexcept { return *(current_slot_ptr = &tls_default_slot); }
 
 ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept {
-  return std::exchange(tls_slot, slot);
+  ContextSlot* previous = std::exchange(detail::current_slot_ptr, slot);
+  return previous == &tls_default_slot ? nullptr : previous;
 }
 
 Context Context::current() { return current_slot().get(); }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <thread>
 
+#include "metrics_fixture.hpp"
 #include "tracehop/log.hpp"
 #include "tracehop/metrics.hpp"
 #include "tracehop/trace/context.hpp"
@@ -14,44 +15,7 @@
 namespace tracehop::metrics {
 namespace {
 
-// A provider with one pull reader of the given temporality.
-struct Fixture {
-  explicit Fixture(TemporalitySelector temporality = cumulative_temporality, MeterProviderOptions options = {})
-      : reader(std::make_shared<MetricReader>(temporality)) {
-    options.readers.push_back(reader);
-    if (!options.exemplar_filter) options.exemplar_filter = ExemplarFilter::TraceBased;
-    provider = std::make_shared<MeterProvider>(std::move(options));
-    meter = provider->get_meter("test.scope", "1.2");
-  }
-  std::vector<MetricData> collect() {
-    auto rm = reader->collect();
-    std::vector<MetricData> out;
-    if (rm)
-      for (auto& s : rm->scopes)
-        for (auto& m : s.metrics) out.push_back(m);
-    return out;
-  }
-  MetricData one(std::string_view name) {
-    for (auto& m : collect())
-      if (m.name == name) return m;
-    ADD_FAILURE() << "no metric " << name;
-    return {};
-  }
-  std::shared_ptr<MetricReader> reader;
-  std::shared_ptr<MeterProvider> provider;
-  Meter meter;
-};
-
-std::string attr(const trace::Attributes& a, std::string_view key) {
-  const auto* v = trace::find_attribute(a, key);
-  return v ? v->to_string() : "";
-}
-
-const NumberPoint* point(const MetricData& m, std::string_view key, std::string_view value) {
-  for (const auto& p : m.numbers)
-    if (attr(p.attributes, key) == value) return &p;
-  return nullptr;
-}
+using namespace fixture;
 
 TEST(Metrics, CounterSumsPerAttributeSetWhateverTheOrder) {
   Fixture f;
@@ -80,17 +44,6 @@ TEST(Metrics, CounterIgnoresNegativeAndNaN) {
   c.add(-1);
   c.add(std::nan(""));
   EXPECT_DOUBLE_EQ(std::get<double>(f.one("bytes").numbers.at(0).value), 2.5);
-}
-
-TEST(Metrics, RepeatedKeyKeepsTheLastValue) {
-  Fixture f;
-  auto c = f.meter.create_counter("c");
-  c.add(1, {{"k", 1}, {"k", 2}});
-  c.add(1, {{"k", 2}});
-  const auto m = f.one("c");
-  ASSERT_EQ(m.numbers.size(), 1u);
-  EXPECT_EQ(m.numbers[0].attributes.size(), 1u);
-  EXPECT_EQ(std::get<std::int64_t>(m.numbers[0].value), 2);
 }
 
 TEST(Metrics, UpDownCounterGoesBothWays) {
@@ -169,28 +122,6 @@ TEST(Metrics, EachValueFallsInTheBucketOfTheFirstBoundaryNotBelowIt) {
       ++expected[static_cast<std::size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin())];
     }
     EXPECT_EQ(f.one("h").histograms.at(0).bucket_counts, expected) << n << " boundaries";
-  }
-}
-
-TEST(Metrics, SetsThatAlternateAndInstrumentsThatShareAThreadsCacheSlotEachKeepTheirSeries) {
-  // More instruments than the per-thread cache of last series has slots, each recording two
-  // alternating sets, and one of them also in another order: every measurement in its series.
-  Fixture f;
-  std::vector<Counter<std::int64_t>> counters;
-  for (int i = 0; i < 40; ++i) counters.push_back(f.meter.create_counter("c" + std::to_string(i)));
-  const std::string host = "example.com";
-  for (int round = 0; round < 3; ++round)
-    for (std::size_t i = 0; i < counters.size(); ++i) {
-      counters[i].add(1, {{"host", std::string_view(host)}, {"code", 200}});
-      counters[i].add(10, {{"host", std::string_view(host)}, {"code", 500}});
-      counters[i].add(100, {{"code", 200}, {"host", "example.com"}});
-    }
-  const auto all = f.collect();
-  ASSERT_EQ(all.size(), counters.size());
-  for (const auto& m : all) {
-    ASSERT_EQ(m.numbers.size(), 2u) << m.name;
-    EXPECT_EQ(std::get<std::int64_t>(point(m, "code", "200")->value), 303) << m.name;
-    EXPECT_EQ(std::get<std::int64_t>(point(m, "code", "500")->value), 30) << m.name;
   }
 }
 

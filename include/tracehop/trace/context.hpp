@@ -157,9 +157,19 @@ class ContextSlot {
   std::vector<Entry> more_;
 };
 
+namespace detail {
+// The current slot of this thread; nullptr until its default slot is first asked for.
+extern constinit thread_local ContextSlot* current_slot_ptr;
+ContextSlot& default_slot() noexcept;  // (and makes it current_slot_ptr)
+}  // namespace detail
+
 /// The slot current on this thread: a thread-local default slot, unless a task runtime has
 /// swapped in the running task's slot (tracehop::http does this around every resumption).
-ContextSlot& current_slot() noexcept;
+inline ContextSlot& current_slot() noexcept {
+  if (ContextSlot* slot = detail::current_slot_ptr) [[likely]]
+    return *slot;
+  return detail::default_slot();
+}
 /// Makes `slot` the current slot of this thread (nullptr: back to the thread's own default)
 /// and returns the previous one (nullptr when that was the default). For task runtimes.
 ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept;

@@ -1,10 +1,12 @@
 // The README's metrics example: a meter provider with a Prometheus endpoint and a view, your own
-// counter and observable gauge, and what a scrape of the endpoint returns.
+// counter (with a braced list, and an AttributeSet) and observable gauge, and what a scrape of
+// the endpoint returns.
 #include <tracehop/configure.hpp>          // configure_from_env(): both signals
 #include <tracehop/prometheus/exposition.hpp>
 #include <tracehop/prometheus/reader.hpp>  // also makes OTEL_METRICS_EXPORTER=prometheus work
 
 #include <iostream>
+#include <string>
 #include <vector>
 
 namespace metrics = tracehop::metrics;
@@ -23,6 +25,10 @@ int main() {
   auto meter = metrics::get_meter("checkout", "1.0");
   auto orders = meter.create_counter("checkout.orders", {.unit = "{order}"});
   orders.add(1, {{"payment.method", "card"}});  // into an existing series: no allocation
+  // Attributes you measure with again and again: made once, the series found by the set's identity.
+  const std::string region = "eu-west";
+  const metrics::AttributeSet by_card{{"payment.method", "card"}, {"region", region}};  // copies `region`
+  orders.add(1, by_card);
   std::vector<int> pending{1, 2, 3};
   auto queue = meter.create_observable_gauge<std::int64_t>(  // keep `queue`: its callback runs while it lives
       "checkout.queue.depth", [&](metrics::ObservableResult& r) { r.observe(static_cast<std::int64_t>(pending.size())); });

@@ -53,8 +53,8 @@ RequestSpan* state_of(http::SignalContext& ctx) { return ctx.get<RequestSpan>();
 // What a measurement of the request says of it.
 HttpRequestFacts facts(std::string_view method, const http::Url& url) noexcept {
   HttpRequestFacts f;
-  f.method = is_known_method(method) ? method : std::string_view("_OTHER");
-  f.scheme = url.scheme();
+  f.method = method_value(method);
+  f.scheme = scheme_value(url.scheme());
   f.host = url.encoded_host_address();
   f.port = url.has_port() ? url.port_number() : (url.scheme() == "https" ? 443 : 80);
   return f;
@@ -180,7 +180,7 @@ void end_span(RequestSpan& r) {
 HttpRequestFacts response_facts(std::string_view method, const http::Url& url, int status, bool http10) noexcept {
   HttpRequestFacts f = facts(method, url);
   f.status = status;
-  f.version = protocol_version(http10 ? 10 : 11);
+  f.version = version_value(http10 ? 10 : 11);
   return f;
 }
 

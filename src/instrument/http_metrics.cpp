@@ -2,20 +2,30 @@
 
 #include "http_metrics.hpp"
 
+#include <new>
+#include <type_traits>
+
 namespace tracehop::instrument::detail {
 
 namespace {
 
 using metrics::Attribute;
 
-// A list of attributes on the stack, added to one by one.
+// A list of attributes on the stack, added to one by one (the places not added to are left
+// unwritten).
 template <std::size_t N>
-struct AttributeBuffer {
-  std::array<Attribute, N> items{};
-  std::size_t size = 0;
-  void add(Attribute a) noexcept { items[size++] = a; }
-  metrics::AttributeList list() const noexcept { return {items.data(), size}; }
+class AttributeBuffer {
+ public:
+  void add(Attribute a) noexcept { new (&storage_[size_ * sizeof(Attribute)]) Attribute(a); ++size_; }
+  metrics::AttributeList list() const noexcept {
+    return {std::launder(reinterpret_cast<const Attribute*>(storage_)), size_};
+  }
+
+ private:
+  alignas(Attribute) unsigned char storage_[N * sizeof(Attribute)];
+  std::size_t size_ = 0;
 };
+static_assert(std::is_trivially_copyable_v<Attribute> && std::is_trivially_destructible_v<Attribute>);
 
 // The decimal text of a status code in `buffer`: an error status's error.type.
 std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
@@ -26,6 +36,21 @@ std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
 }
 
 }  // namespace
+
+metrics::AttrValue method_value(std::string_view method) noexcept {
+  static constexpr metrics::AttrValue kStandard[] = {"GET",  "POST",    "PUT",   "DELETE", "HEAD",
+                                                     "PATCH", "OPTIONS", "TRACE", "CONNECT"};
+  if (!is_known_method(method)) return "_OTHER";
+  for (const auto& v : kStandard)
+    if (v.as_string() == method) return v;
+  return method;
+}
+
+metrics::AttrValue scheme_value(std::string_view scheme) noexcept {
+  if (scheme == "https") return "https";
+  if (scheme == "http") return "http";
+  return scheme;
+}
 
 HttpMetrics::HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client) : mode_(mode), client_(client) {
   const std::string side = client ? "client" : "server";

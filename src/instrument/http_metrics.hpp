@@ -26,17 +26,29 @@ inline const std::vector<double>& duration_buckets() {
   return b;
 }
 
-/// What one request's measurements say of it, filled as its signals arrive.
+/// What one request's measurements say of it, filled as its signals arrive. The values that
+/// come from a short list are literals where they can be (method_value() and the like), which a
+/// series matches by their address instead of their characters.
 struct HttpRequestFacts {
-  std::string_view method;       // a known method, or "_OTHER"
-  std::string_view scheme;       // "http" / "https"
+  metrics::AttrValue method;     // a known method, or "_OTHER"
+  metrics::AttrValue scheme;     // "http" / "https"
   std::string_view host;         // server.address
   std::int64_t port = 0;         // server.port (0: not recorded, the server side's default)
   std::string_view route;        // http.route (server), may be empty
   int status = 0;                // 0: no response
-  std::string_view version;      // network.protocol.version ("1.1"), with a response
+  metrics::AttrValue version;    // network.protocol.version ("1.1"), with a response
   std::string_view error_type;   // an exception's type; empty: none, or the status's (HttpMetrics adds it)
 };
+
+/// A request's method as an attribute: a standard one as its literal, another known one
+/// (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS) as given, anything else "_OTHER".
+metrics::AttrValue method_value(std::string_view method) noexcept;
+/// "http" and "https" as literals; any other scheme as given.
+metrics::AttrValue scheme_value(std::string_view scheme) noexcept;
+/// "1.0" / "1.1" from Beast's version number, as a literal.
+inline metrics::AttrValue version_value(unsigned version) noexcept {
+  return version == 10 ? metrics::AttrValue("1.0") : metrics::AttrValue("1.1");
+}
 
 class HttpMetrics {
  public:
@@ -99,8 +111,5 @@ class ConnectionMetrics {
   metrics::Histogram<double> duration_;
   metrics::ObservableInstrument open_;  // last: unregistered first
 };
-
-/// "1.0" / "1.1" from Beast's version number.
-inline std::string_view protocol_version(unsigned version) noexcept { return version == 10 ? "1.0" : "1.1"; }
 
 }  // namespace tracehop::instrument::detail

@@ -80,10 +80,10 @@ struct ServerSpan {
 
 HttpRequestFacts facts(const http::ServerRequest& req) noexcept {
   HttpRequestFacts f;
-  f.method = is_known_method(req.method) ? std::string_view(req.method) : std::string_view("_OTHER");
+  f.method = method_value(req.method);
   f.scheme = "http";
   f.route = req.route;
-  f.version = protocol_version(req.version);
+  f.version = version_value(req.version);
   return f;
 }
 
@@ -169,10 +169,10 @@ struct StreamMeasure {
   std::chrono::steady_clock::time_point start;
   HttpRequestFacts facts() const {
     HttpRequestFacts f;
-    f.method = method;
+    f.method = method_value(method);
     f.scheme = "http";
     f.route = route;
-    f.version = version;
+    f.version = version == "1.0" ? version_value(10) : version_value(11);
     f.status = status;
     return f;
   }
@@ -224,7 +224,7 @@ class Observer final : public http::RequestObserver {
       auto owner = std::make_shared<EndWithStream>(std::move(span));
       if (r->measured()) {
         const HttpRequestFacts f = facts(req);
-        owner->measure = {&*s_.metrics, std::string(f.method), req.route, std::string(f.version), resp.status, r->start};
+        owner->measure = {&*s_.metrics, std::string(f.method.as_string()), req.route, std::string(f.version.as_string()), resp.status, r->start};
       }
       // The handler's own scopes are closed: the current context is the one on_request attached.
       resp.stream = [inner = std::move(resp.stream), owner = std::move(owner),

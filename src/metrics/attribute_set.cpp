@@ -68,8 +68,8 @@ SeriesKey::SeriesKey(AttributeList normalized) {
     const auto& kv = attributes_[i];
     const auto* s = kv.value.get_if<std::string>();
     const Attribute& a = normalized[i];
-    Item item{a.key.word0(), a.key.word1(), a.value.word0(), a.value.word1(),
-              a.key.literal() != nullptr && (a.value.type() != AttrValue::Type::String || a.value.literal()),
+    const bool by_words = a.key.literal() != nullptr && (a.value.type() != AttrValue::Type::String || a.value.literal());
+    Item item{a.key.word0(), by_words ? a.key.word1() : kNever, a.value.word0(), a.value.word1(),
               a.key.literal(), kv.key.view(), s ? AttrValue(std::string_view(*s)) : a.value,
               0, 0, Shape::Integer};
     item.shape = shape_of(item.value);
@@ -77,6 +77,7 @@ SeriesKey::SeriesKey(AttributeList normalized) {
       load_short(item.value.as_string().data(), std::min<std::size_t>(item.value.as_string().size(), 16), item.w0, item.w1);
     items_.push_back(item);
   }
+  size_ = items_.size();
 }
 
 SeriesKey::Shape SeriesKey::shape_of(const AttrValue& v) noexcept {

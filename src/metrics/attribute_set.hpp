@@ -133,15 +133,14 @@ class SeriesKey {
   }
   /// Whether `given` is this set in the stored order, unfiltered: the cheap half of matches().
   bool matches_in_order(AttributeList given) const noexcept {
-    const std::size_t n = items_.size();
-    if (given.size() != n) return false;
+    if (given.size() != size_) return false;
     const Item* s = items_.data();
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < size_; ++i) {
       const Attribute& g = given[i];
-      const std::uint64_t differ = (g.key.word0() ^ s[i].k0) | (g.key.word1() ^ s[i].k1) |
-                                   (g.value.word0() ^ s[i].v0) | (g.value.word1() ^ s[i].v1);
-      if (differ == 0 && s[i].by_words) continue;
-      if (!same_key(s[i], g.key) || !same_words(s[i], g.value)) return false;
+      if (((g.key.word0() ^ s[i].k0) | (g.key.word1() ^ s[i].k1) | (g.value.word0() ^ s[i].v0) |
+           (g.value.word1() ^ s[i].v1)) != 0 &&
+          !same_content(s[i], g))
+        return false;
     }
     return true;
   }
@@ -151,26 +150,30 @@ class SeriesKey {
   // class (each loaded without a loop, as words computed when the series was made).
   enum class Shape : std::uint8_t { Integer, Double, Empty, UpTo3, UpTo7, UpTo16, Long };
   struct Item {
-    std::uint64_t k0, k1, v0, v1;  // the words of the attribute as first given
-    bool by_words;                 // they decide: a literal key, and a value no run-time string
-    const char* literal;           // the key's literal, nullptr: given at run time
+    // The words of the attribute as first given; k1 is kNever unless they decide (a literal
+    // key, and a value that is no run-time string).
+    std::uint64_t k0, k1, v0, v1;
+    const char* literal;  // the key's literal, nullptr: given at run time
     std::string_view key;
     AttrValue value;
     std::uint64_t w0, w1;  // a short string's words (load_short)
     Shape shape;
   };
+  static constexpr std::uint64_t kNever = ~std::uint64_t{0};  // no key's second word
+  [[gnu::noinline]] static bool same_content(const Item& s, const Attribute& g) noexcept {
+    return same_key(s, g.key) && same_words(s, g.value);
+  }
   static bool same_key(const Item& s, const AttrKey& k) noexcept {
     return (k.data() == s.literal && k.size() == s.key.size()) || same_string(k.view(), s.key);
   }
   static Shape shape_of(const AttrValue& v) noexcept;
   // same_value() with the stored value's shape and words: what a repeated set compares.
   static bool same_words(const Item& s, const AttrValue& v) noexcept {
-    if (v.type() != s.value.type()) return false;
-    if (s.shape == Shape::Integer) return v.as_int() == s.value.as_int();
+    if ((v.word1() ^ s.v1) << 1 != 0) return false;  // the type, and a string's size (literal or not)
+    if (s.shape == Shape::Integer) return v.word0() == s.v0;  // (an integer or a bool: the value)
     if (s.shape == Shape::Double) return v.as_double() == s.value.as_double();
     const char* p = v.as_string().data();
     const std::size_t n = v.as_string().size();
-    if (n != s.value.as_string().size()) return false;
     std::uint64_t a = 0, b = 0;
     switch (s.shape) {
       case Shape::UpTo16:
@@ -199,6 +202,7 @@ class SeriesKey {
 
   trace::Attributes attributes_;
   std::vector<Item> items_;
+  std::size_t size_ = 0;  // items_'
 };
 
 inline trace::AttributeValue to_value(const AttrValue& v) {

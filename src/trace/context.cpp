@@ -72,12 +72,20 @@ bool ContextSlot::detach(Token token) noexcept {
 }
 
 constinit thread_local ContextSlot* detail::current_slot_ptr = nullptr;
+namespace {
+// The default slot's address once it is made current: compared without tls_default_slot's
+// initialisation check.
+constinit thread_local ContextSlot* tls_default_ptr = nullptr;
+}  // namespace
 
-ContextSlot& detail::default_slot() noexcept { return *(current_slot_ptr = &tls_default_slot); }
+ContextSlot& detail::default_slot() noexcept {
+  tls_default_ptr = &tls_default_slot;
+  return *(current_slot_ptr = tls_default_ptr);
+}
 
 ContextSlot* exchange_current_slot(ContextSlot* slot) noexcept {
   ContextSlot* previous = std::exchange(detail::current_slot_ptr, slot);
-  return previous == &tls_default_slot ? nullptr : previous;
+  return previous == tls_default_ptr ? nullptr : previous;
 }
 
 Context Context::current() { return current_slot().get(); }

@@ -115,29 +115,45 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
     if (!m.numbers.empty()) out.push_back(std::move(m));
   }
 
+  // As a histogram's: the remembered series with no call but tail calls.
   void add(T v, const Given& a, const trace::SpanContext* e) noexcept {
+    if (auto* s = table_.remembered(a)) [[likely]]
+      return add_to(s->cell, v, a, e);
+    return add_slow(v, a, e);
+  }
+
+ private:
+  [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e) noexcept {
     try {
-      Cell& c = table_.find(a, config_.exemplars).cell;
-      auto& place = [&]() -> auto& {
-        if constexpr (kSum) return c.stripes.mine();
-        else return c;
-      }();
-      if constexpr (kSum)
-        place.value.fetch_add(v, std::memory_order_relaxed);
-      else
-        place.value.store(v, std::memory_order_relaxed);
-      // After the value: a collection that sees the flag cleared still takes the value.
-      if (!c.touched.load(std::memory_order_relaxed)) c.touched.store(true, std::memory_order_relaxed);
-      if (e && place.slot) {
-        std::lock_guard guard(place.lock);
-        place.slot->offer(v, *e, a.list, filter());
-      }
+      add_to(table_.find(a, config_.exemplars).cell, v, a, e);
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
+  [[gnu::always_inline]] void add_to(Cell& c, T v, const Given& a, const trace::SpanContext* e) noexcept {
+    auto& place = [&]() -> auto& {
+      if constexpr (kSum) return c.stripes.mine();
+      else return c;
+    }();
+    if constexpr (kSum)
+      place.value.fetch_add(v, std::memory_order_relaxed);
+    else
+      place.value.store(v, std::memory_order_relaxed);
+    // After the value: a collection that sees the flag cleared still takes the value.
+    if (!c.touched.load(std::memory_order_relaxed)) c.touched.store(true, std::memory_order_relaxed);
+    if (e && place.slot) [[unlikely]]
+      return offer(place, v, a, e);
+  }
+  template <class Place>
+  [[gnu::noinline]] void offer(Place& place, T v, const Given& a, const trace::SpanContext* e) noexcept {
+    std::lock_guard guard(place.lock);
+    try {
+      place.slot->offer(v, *e, a.list, filter());
+    } catch (...) {
+      // Out of memory keeping a filtered attribute: the exemplar is lost, the measurement is not.
+    }
+  }
 
- private:
   void collect_exemplars(Cell& c, std::vector<Exemplar>& out) {
     const std::size_t n = c.stripes.size();
     for (std::size_t i = 0; i < n; ++i) c.stripes[i].lock.lock();
@@ -272,7 +288,11 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
   }
   [[gnu::noinline]] void offer_and_unlock(Stripe& c, std::size_t i, T v, const Given& a,
                                           const trace::SpanContext* e) noexcept {
-    c.slots[i].offer(v, *e, a.list, filter());
+    try {
+      c.slots[i].offer(v, *e, a.list, filter());
+    } catch (...) {
+      // Out of memory keeping a filtered attribute: the exemplar is lost, the measurement is not.
+    }
     c.lock.unlock();
   }
 

@@ -1,6 +1,7 @@
 // The semantic-conventions settings, URL redaction and excluded-URL patterns of the instrumentation, without I/O.
 #include <gtest/gtest.h>
 
+#include "http_metrics.hpp"
 #include "test_util.hpp"
 #include "request_rules.hpp"
 #include "tracehop/instrument/semconv.hpp"
@@ -41,4 +42,23 @@ TEST(ExcludedUrls, PlainTextIsSearchedForAsIsAndRegularExpressionsAsSuch) {
   EXPECT_TRUE(matches_any(patterns, "http://svc/items/42"));
   EXPECT_FALSE(matches_any(patterns, "http://svc/items/42/reviews"));
   EXPECT_FALSE(matches_any(patterns, "http://svc/HEALTHZ"));  // case matters, as in a regex
+}
+
+TEST(Semconv, AMetricsMethodSchemeAndVersionAreLiteralsWhenStandard) {
+  // Literals: a series matches them by their address, no characters compared.
+  using namespace instrument::detail;
+  const std::string get = "GET", patch = "PATCH", brew = "BREW";
+  EXPECT_EQ(method_value(get).as_string(), "GET");
+  EXPECT_TRUE(method_value(get).literal());
+  EXPECT_TRUE(method_value(patch).literal());
+  EXPECT_EQ(method_value(brew).as_string(), "_OTHER");
+  EXPECT_EQ(method_value("get").as_string(), "_OTHER");  // methods are case-sensitive
+  EXPECT_TRUE(scheme_value("https").literal());
+  EXPECT_EQ(scheme_value(std::string("http")).as_string(), "http");
+  EXPECT_TRUE(scheme_value(std::string("http")).literal());
+  EXPECT_FALSE(scheme_value(std::string("ws")).literal());
+  EXPECT_EQ(scheme_value(std::string("ws")).as_string(), "ws");
+  EXPECT_EQ(version_value(10).as_string(), "1.0");
+  EXPECT_EQ(version_value(11).as_string(), "1.1");
+  EXPECT_TRUE(version_value(11).literal());
 }

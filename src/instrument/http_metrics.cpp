@@ -166,8 +166,13 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
   std::lock_guard lock(mu_);
   for (auto& c : origins_)
     if (c->origin == origin) return c.get();
-  origins_.push_back(std::make_unique<OriginCounts>());
-  origins_.back()->origin = origin;
+  auto c = std::make_unique<OriginCounts>();
+  c->origin = origin;
+  c->attributes = metrics::AttributeSet{{"server.address", c->origin.host},
+                                        {"server.port", c->origin.port},
+                                        {"url.scheme", scheme_value(c->origin.scheme)},
+                                        {"network.protocol.version", "1.1"}};
+  origins_.push_back(std::move(c));
   return origins_.back().get();
 }
 
@@ -192,12 +197,8 @@ void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
   if (auto* to = c->of(p.to)) to->fetch_add(1, std::memory_order_relaxed);
   if (p.to != http::ConnectionState::Closed) return;
   p.ctx.reset();
-  const std::array<Attribute, 4> a{{{"server.address", c->origin.host},
-                                    {"server.port", c->origin.port},
-                                    {"url.scheme", c->origin.scheme},
-                                    {"network.protocol.version", "1.1"}}};
   // No exemplar: whichever span is current when a connection closes is not its own.
-  duration_.record(std::chrono::duration<double>(p.age).count(), a, trace::SpanContext());
+  duration_.record(std::chrono::duration<double>(p.age).count(), c->attributes, trace::SpanContext());
 }
 
 void ConnectionMetrics::observe(metrics::ObservableResult& r) {

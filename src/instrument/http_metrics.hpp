@@ -97,6 +97,7 @@ class ConnectionMetrics {
  private:
   struct OriginCounts {
     http::Origin origin;
+    metrics::AttributeSet attributes;  // a connection's duration's: the origin's, made once
     std::atomic<std::int64_t> active{0}, idle{0};
     std::atomic<std::int64_t>* of(http::ConnectionState s) noexcept {
       return s == http::ConnectionState::Active ? &active : s == http::ConnectionState::Idle ? &idle : nullptr;

@@ -5,6 +5,8 @@
 #include <new>
 #include <type_traits>
 
+#include "common/env.hpp"
+
 namespace tracehop::instrument::detail {
 
 namespace {
@@ -38,12 +40,17 @@ std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
 }  // namespace
 
 metrics::AttrValue method_value(std::string_view method) noexcept {
-  static constexpr metrics::AttrValue kStandard[] = {"GET",  "POST",    "PUT",   "DELETE", "HEAD",
-                                                     "PATCH", "OPTIONS", "TRACE", "CONNECT"};
   if (!is_known_method(method)) return "_OTHER";
-  for (const auto& v : kStandard)
-    if (v.as_string() == method) return v;
-  return method;
+  // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the standard list: its methods as given.
+  static const bool replaced = !tracehop::detail::env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS").empty();
+  if (replaced) return method;
+  switch (method.size()) {  // one of RFC 9110's and PATCH: told apart by length and first letter
+    case 3: return method[0] == 'G' ? metrics::AttrValue("GET") : metrics::AttrValue("PUT");
+    case 4: return method[0] == 'P' ? metrics::AttrValue("POST") : metrics::AttrValue("HEAD");
+    case 5: return method[0] == 'P' ? metrics::AttrValue("PATCH") : metrics::AttrValue("TRACE");
+    case 6: return "DELETE";
+    default: return method[0] == 'O' ? metrics::AttrValue("OPTIONS") : metrics::AttrValue("CONNECT");
+  }
 }
 
 metrics::AttrValue scheme_value(std::string_view scheme) noexcept {

@@ -75,15 +75,14 @@ void record(const InstrumentCore* core, double value, const AttributeSet& attrib
   record_value(core, value, given(attributes), context);
 }
 
-bool enabled(const InstrumentCore* core) noexcept {
-  if (core == nullptr) return false;
-  const Binding* b = core->binding.load(std::memory_order_acquire);
-  return b != nullptr && !b->storages.empty();
+const std::atomic<bool>* enabled_flag(const InstrumentCore* core) noexcept {
+  return core ? &core->measured : nullptr;
 }
 
 void InstrumentCore::bind(std::shared_ptr<const Binding> b) {
   std::lock_guard lock(bind_mutex_);
   binding.store(b.get(), std::memory_order_release);
+  measured.store(b && !b->storages.empty(), std::memory_order_release);
   if (b) bindings_.push_back(std::move(b));
 }
 

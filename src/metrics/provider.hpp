@@ -34,6 +34,8 @@ class InstrumentCore {
   const std::shared_ptr<const trace::InstrumentationScope> scope;
   /// What measurements go to; nullptr: nowhere. Read on every measurement.
   std::atomic<const Binding*> binding{nullptr};
+  /// Whether the binding has a storage: what SyncInstrument::enabled() reads inline.
+  std::atomic<bool> measured{false};
 
   /// Points the instrument at `b` (nullptr: nowhere). Bindings it was pointed at before stay
   /// alive with it, for a measurement still recording into one.

@@ -4,6 +4,7 @@
 // allocates nothing. An instrument made by a Meter of no provider, or with an invalid name, is a
 // no-op. Instruments are cheap handles: copies record into the same series.
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -138,7 +139,9 @@ void record(const InstrumentCore* core, std::int64_t value, const AttributeSet& 
             const trace::SpanContext* exemplar_context) noexcept;
 void record(const InstrumentCore* core, double value, const AttributeSet& attributes,
             const trace::SpanContext* exemplar_context) noexcept;
-bool enabled(const InstrumentCore* core) noexcept;
+/// Whether `core` records anything now (a provider is bound and a reader reads it): a flag that
+/// lives as long as the core; nullptr for no core.
+const std::atomic<bool>* enabled_flag(const InstrumentCore* core) noexcept;
 
 template <class T>
 concept Number = std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>;
@@ -151,11 +154,12 @@ class SyncInstrument {
  public:
   /// Whether a measurement is recorded at all (a provider is bound, a reader reads this
   /// instrument): what an instrumentation may check before building attributes.
-  bool enabled() const noexcept { return detail::enabled(core_.get()); }
+  bool enabled() const noexcept { return enabled_ != nullptr && enabled_->load(std::memory_order_acquire); }
 
   SyncInstrument() = default;
   /// (What a Meter makes; an InstrumentCore is not constructible outside the library.)
-  explicit SyncInstrument(std::shared_ptr<InstrumentCore> core) noexcept : core_(std::move(core)) {}
+  explicit SyncInstrument(std::shared_ptr<InstrumentCore> core) noexcept
+      : core_(std::move(core)), enabled_(detail::enabled_flag(core_.get())) {}
 
  protected:
   template <class Attributes>
@@ -166,6 +170,7 @@ class SyncInstrument {
 
  private:
   std::shared_ptr<InstrumentCore> core_;
+  const std::atomic<bool>* enabled_ = nullptr;  // core_'s
 };
 }  // namespace detail
 

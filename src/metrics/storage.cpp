@@ -259,9 +259,11 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
     if (s == nullptr) [[unlikely]]
       return add_slow(v, a, e);
     Stripe& c = s->cell.stripes.mine();
+    const double d = static_cast<double>(v);
+    const std::size_t i = search_.bucket(d);  // (before the lock: it is held for the stores only)
     if (!c.lock.try_lock()) [[unlikely]]
       return add_slow(v, a, e);
-    const std::size_t i = update(c, static_cast<double>(v));
+    update(c, d, i);
     if (e && c.slots) [[unlikely]]
       return offer_and_unlock(c, i, v, a, e);
     c.lock.unlock();
@@ -269,22 +271,22 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
   [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e) noexcept {
     try {
       Stripe& c = table_.find(a, config_.boundaries.size() + 1, config_.exemplars).cell.stripes.mine();
+      const double d = static_cast<double>(v);
+      const std::size_t i = search_.bucket(d);
       std::lock_guard guard(c.lock);
-      const std::size_t i = update(c, static_cast<double>(v));
+      update(c, d, i);
       if (e && c.slots) c.slots[i].offer(v, *e, a.list, filter());
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
   }
-  // Under the stripe's lock: counts `d`; returns its bucket.
-  [[gnu::always_inline]] std::size_t update(Stripe& c, double d) const noexcept {
-    const std::size_t i = search_.bucket(d);
+  // Under the stripe's lock: counts `d`, of bucket `i`.
+  [[gnu::always_inline]] static void update(Stripe& c, double d, std::size_t i) noexcept {
     ++c.count;
     c.sum += d;
     c.min = std::min(c.min, d);
     c.max = std::max(c.max, d);
     ++c.counts[i];
-    return i;
   }
   [[gnu::noinline]] void offer_and_unlock(Stripe& c, std::size_t i, T v, const Given& a,
                                           const trace::SpanContext* e) noexcept {

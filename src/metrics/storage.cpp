@@ -123,9 +123,10 @@ class NumberStorage final : public TableStorage<NumberStorage<T, A>, T, NumberCe
   }
 
  private:
+  // The series not remembered: looked up (remembered() has already said no).
   [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e) noexcept {
     try {
-      add_to(table_.find(a, config_.exemplars).cell, v, a, e);
+      add_to(table_.find_and_remember(a, config_.exemplars).cell, v, a, e);
     } catch (...) {
       // Out of memory making a series: the measurement is lost, nothing else is.
     }
@@ -257,20 +258,24 @@ class HistogramStorage final : public TableStorage<HistogramStorage<T>, T, Histo
   [[gnu::always_inline]] void add_remembered(T v, const Given& a, const trace::SpanContext* e) noexcept {
     auto* s = table_.remembered(a);
     if (s == nullptr) [[unlikely]]
-      return add_slow(v, a, e);
+      return add_slow(v, a, e, nullptr);
     Stripe& c = s->cell.stripes.mine();
     const double d = static_cast<double>(v);
     const std::size_t i = search_.bucket(d);  // (before the lock: it is held for the stores only)
     if (!c.lock.try_lock()) [[unlikely]]
-      return add_slow(v, a, e);
+      return add_slow(v, a, e, s);
     update(c, d, i);
     if (e && c.slots) [[unlikely]]
       return offer_and_unlock(c, i, v, a, e);
     c.lock.unlock();
   }
-  [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e) noexcept {
+  // `found`: the remembered series, whose stripe's lock was taken (this waits for it); nullptr:
+  // none was remembered, and remembered() has already said so (it is not asked again).
+  [[gnu::noinline]] void add_slow(T v, const Given& a, const trace::SpanContext* e,
+                                  Series<HistogramCell>* found) noexcept {
     try {
-      Stripe& c = table_.find(a, config_.boundaries.size() + 1, config_.exemplars).cell.stripes.mine();
+      auto& series = found ? *found : table_.find_and_remember(a, config_.boundaries.size() + 1, config_.exemplars);
+      Stripe& c = series.cell.stripes.mine();
       const double d = static_cast<double>(v);
       const std::size_t i = search_.bucket(d);
       std::lock_guard guard(c.lock);

@@ -99,7 +99,21 @@ void Connector::unreserve(const std::string& key) {
 
 void Connector::change_state(Connection& conn, ConnectionState to) noexcept {
   const ConnectionState from = std::exchange(conn.state, to);
-  if (conn.configs && from != to) tell_state(conn, from, to);
+  if (!conn.configs || from == to) return;
+  // The usual change, on every request (taken from the pool, given back to it), of a
+  // connection that one observer alone hears: told straight away.
+  SignalObserver* const sole = conn.configs->sole_observer;
+  if (sole != nullptr && from != ConnectionState::Closed && to != ConnectionState::Closed) [[likely]] {
+    if (conn.configs->state_observers[0] == nullptr || (sole->only_with_state() && !conn.contexts[0].has_value()))
+      return;
+    try {
+      sole->on_connection_state({conn.contexts[0], conn.origin, from, to, {}});
+    } catch (...) {
+      report_subscriber_exception();
+    }
+    return;
+  }
+  tell_state(conn, from, to);
 }
 
 void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionState to) noexcept {

@@ -37,38 +37,45 @@ struct Settings {
 struct RequestSpan {
   Span span;  // a non-recording one when only measured
   std::chrono::nanoseconds waited{};  // for a connection
+  std::chrono::steady_clock::time_point start;
+  const RequestKind* kind = nullptr;  // what its measurements are, found at its start (or none)
+  std::uint16_t status = 0;  // the response's, for a measurement at the body's end
+  bool http10 = false;
   bool reused = false;
   bool recording = false;
   bool ended = false;
   bool measured = false;  // started measuring (the active count went up), not yet recorded
   bool queued = false;    // waited in the pool's queue
-  std::uint16_t status = 0;  // the response's, for a measurement at the body's end
-  bool http10 = false;
-  std::chrono::steady_clock::time_point start;
 };
 static_assert(sizeof(RequestSpan) <= http::SignalContext::kInPlace);
 
 RequestSpan* state_of(http::SignalContext& ctx) { return ctx.get<RequestSpan>(); }
 
-// What a measurement of the request says of it.
-HttpRequestFacts facts(std::string_view method, const http::Url& url) noexcept {
+// What a measurement of the request says of it: its origin's host (as its span's server.address).
+HttpRequestFacts facts(metrics::AttrValue method, const http::Origin& origin) noexcept {
   HttpRequestFacts f;
-  f.method = method_value(method);
-  f.scheme = scheme_value(url.scheme());
-  f.host = url.encoded_host_address();
-  f.port = url.has_port() ? url.port_number() : (url.scheme() == "https" ? 443 : 80);
+  f.method = method;
+  f.scheme = scheme_value(origin.scheme);
+  f.host = origin.host;
+  f.port = origin.port;
   return f;
 }
 
 // The request's duration and the active count down, once (at the end of its span's life:
-// response headers, or the body with end_on_body, or its exception).
-void record_end(const Settings& s, RequestSpan& r, HttpRequestFacts f) {
+// response headers, or the body with end_on_body, or its exception). `status` 0: no response.
+void record_end(const Settings& s, RequestSpan& r, std::string_view method, const http::Url& url, int status,
+                bool http10, std::string_view error_type = {}) {
   if (!r.measured) return;
   r.measured = false;
   const auto took = std::chrono::steady_clock::now() - r.start;
-  s.metrics->active(f, -1);
-  s.metrics->duration(f, took, r.span.span_context());
-  if (r.queued) s.metrics->time_in_queue(f, r.waited, r.span.span_context());
+  std::optional<http::Origin> origin;  // (a request of no kind: its facts from its URL again)
+  HttpRequestFacts f = r.kind ? r.kind->facts() : facts(method_value(method), origin.emplace(http::origin_of(url)));
+  f.status = status;
+  if (status != 0) f.version = version_value(http10 ? 10 : 11);
+  f.error_type = error_type;
+  s.metrics->active(f, r.kind, -1);
+  s.metrics->duration(f, r.kind, took, r.span.span_context());
+  if (r.queued) s.metrics->time_in_queue(f, r.kind, r.waited, r.span.span_context());
 }
 
 void on_start(const Settings& s, const http::RequestStartParams& p) {
@@ -82,6 +89,8 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     if (s.options.propagate_untraced) trace::inject(carrier, context());
     return;
   }
+  // The method as measurements and span names have it: a known one, else "_OTHER".
+  const metrics::AttrValue method = method_value(p.method);
   // Measured whether or not a span records (metrics do not sample).
   auto measure = [&](Span&& span, bool recording) {
     const bool measured = s.metrics->enabled();
@@ -91,7 +100,9 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     if (!measured) return;
     r.measured = true;
     r.start = std::chrono::steady_clock::now();
-    if (s.metrics->counts_active()) s.metrics->active(facts(p.method, p.url), +1);
+    const HttpRequestFacts f = facts(method, p.origin);
+    r.kind = s.metrics->kind(f);
+    s.metrics->active(f, r.kind, +1);
   };
 
   if (!s.tracer->enabled()) {
@@ -105,7 +116,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     return;
   }
 
-  const bool known = is_known_method(p.method);
+  const bool known = !method.literal() || method.as_string() != "_OTHER";  // (a listed "_OTHER": run-time)
   std::string custom_name;
   if (s.options.span_name) {
     try {
@@ -121,7 +132,6 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
   // Method, URL and server are start attributes, so that samplers see them; they are built only
   // if the sampler reads them or the span records (an unsampled request builds none).
   auto start_attributes = [&](trace::Attributes& a) {
-    const std::string_view method = known ? p.method : std::string_view("_OTHER");
     std::string recorded_url(url);
     if (s.options.url_filter) {
       try {
@@ -140,7 +150,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     // keeps at hand.
     a.reserve(a.size() + std::max((reports_old(s.mode) ? 7 : 0) + (reports_stable(s.mode) ? 11 : 0), 8));
     if (reports_old(s.mode)) {
-      append(a, "http.method", method);
+      append(a, "http.method", method.as_string());
       if (reports_stable(s.mode))
         append(a, "http.url", recorded_url);
       else
@@ -149,7 +159,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
       append(a, "net.peer.port", static_cast<std::int64_t>(origin.port));
     }
     if (reports_stable(s.mode)) {
-      append(a, "http.request.method", method);
+      append(a, "http.request.method", method.as_string());
       if (!known) append(a, "http.request.method_original", p.method);
       append(a, "url.full", std::move(recorded_url));
       append(a, "server.address", origin.host);
@@ -176,20 +186,12 @@ void end_span(RequestSpan& r) {
   r.span.end();
 }
 
-// The request's facts with its response's status and version.
-HttpRequestFacts response_facts(std::string_view method, const http::Url& url, int status, bool http10) noexcept {
-  HttpRequestFacts f = facts(method, url);
-  f.status = status;
-  f.version = version_value(http10 ? 10 : 11);
-  return f;
-}
-
 void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
   auto* r = state_of(p.ctx);
   if (!r || r->ended) return;
   r->status = static_cast<std::uint16_t>(p.response.status());
   r->http10 = p.response.version() == 10;
-  if (!s.options.end_on_body && r->measured) record_end(s, *r, response_facts(p.method, p.url, r->status, r->http10));
+  if (!s.options.end_on_body) record_end(s, *r, p.method, p.url, r->status, r->http10);
   if (!r->recording) {
     r->ended = !s.options.end_on_body;
     return;
@@ -214,12 +216,7 @@ void on_response(const Settings& s, const http::ResponseHeadersParams& p) {
 void on_exception(const Settings& s, const http::RequestExceptionParams& p) {
   auto* r = state_of(p.ctx);
   if (!r || r->ended) return;
-  if (r->measured) {
-    HttpRequestFacts f = facts(p.method, p.url);
-    const std::string error = type_name(p.exception);
-    f.error_type = error;
-    record_end(s, *r, f);
-  }
+  if (r->measured) record_end(s, *r, p.method, p.url, 0, false, type_name(p.exception));
   if (!r->recording) {
     r->ended = true;
     return;
@@ -280,7 +277,7 @@ class ClientSpans final : public http::SignalObserver {
   void on_request_end(const http::RequestEndParams& p) override {
     auto* r = state_of(p.ctx);
     if (!r || !s_->options.end_on_body) return;
-    if (r->measured) record_end(*s_, *r, response_facts(p.method, p.url, r->status, r->http10));
+    record_end(*s_, *r, p.method, p.url, r->status, r->http10);
     end_span(*r);
   }
   void on_connection_queued_end(const http::ConnectionParams& p) override {

@@ -2,6 +2,7 @@
 
 #include "http_metrics.hpp"
 
+#include <cstring>
 #include <new>
 #include <type_traits>
 
@@ -39,18 +40,36 @@ std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
 
 }  // namespace
 
+const trace::SpanContext kNoExemplar;
+
 metrics::AttrValue method_value(std::string_view method) noexcept {
-  if (!is_known_method(method)) return "_OTHER";
   // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the standard list: its methods as given.
   static const bool replaced = !tracehop::detail::env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS").empty();
-  if (replaced) return method;
-  switch (method.size()) {  // one of RFC 9110's and PATCH: told apart by length and first letter
-    case 3: return method[0] == 'G' ? metrics::AttrValue("GET") : metrics::AttrValue("PUT");
-    case 4: return method[0] == 'P' ? metrics::AttrValue("POST") : metrics::AttrValue("HEAD");
-    case 5: return method[0] == 'P' ? metrics::AttrValue("PATCH") : metrics::AttrValue("TRACE");
-    case 6: return "DELETE";
-    default: return method[0] == 'O' ? metrics::AttrValue("OPTIONS") : metrics::AttrValue("CONNECT");
+  if (replaced) return is_known_method(method) ? metrics::AttrValue(method) : metrics::AttrValue("_OTHER");
+  switch (method.size()) {  // RFC 9110's and PATCH (this runs on every request)
+    case 3:
+      if (method == "GET") return "GET";
+      if (method == "PUT") return "PUT";
+      break;
+    case 4:
+      if (method == "POST") return "POST";
+      if (method == "HEAD") return "HEAD";
+      break;
+    case 5:
+      if (method == "PATCH") return "PATCH";
+      if (method == "TRACE") return "TRACE";
+      break;
+    case 6:
+      if (method == "DELETE") return "DELETE";
+      break;
+    case 7:
+      if (method == "OPTIONS") return "OPTIONS";
+      if (method == "CONNECT") return "CONNECT";
+      break;
+    default:
+      break;
   }
+  return "_OTHER";
 }
 
 metrics::AttrValue scheme_value(std::string_view scheme) noexcept {
@@ -106,49 +125,196 @@ static void stable_attributes(const HttpRequestFacts& f, bool client, bool with_
     a.add({"error.type", status_text(f.status, status_buffer)});
 }
 
-void HttpMetrics::active(const HttpRequestFacts& f, std::int64_t delta) const noexcept {
-  if (!active_.enabled()) return;
+// The old conventions' duration attributes.
+static void old_attributes(const HttpRequestFacts& f, bool client, AttributeBuffer<8>& a) noexcept {
+  a.add({"http.method", f.method});
+  a.add({"http.scheme", f.scheme});
+  if (client) {
+    a.add({"net.peer.name", f.host});
+    a.add({"net.peer.port", f.port});
+  } else if (!f.route.empty()) {
+    a.add({"http.route", f.route});
+  }
+  if (f.status != 0) {
+    a.add({"http.status_code", f.status});
+    a.add({"http.flavor", f.version});
+  }
+}
+
+static metrics::AttributeSet stable_set(const HttpRequestFacts& f, bool client, bool with_outcome) {
+  AttributeBuffer<8> a;
+  std::array<char, 4> status_buffer;
+  stable_attributes(f, client, with_outcome, a, status_buffer);
+  return metrics::AttributeSet(a.list());
+}
+
+static std::uint64_t load8(const char* p) noexcept {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// Whether two strings have the same characters, compared in place (a host name is short).
+static bool same_chars(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (load8(a.data() + i) != load8(b.data() + i)) return false;
+  return load8(a.data() + n - 8) == load8(b.data() + n - 8);
+}
+
+// Whether two string attributes are the same string: the same words (a literal), or the same
+// characters.
+static bool same_string(metrics::AttrValue a, metrics::AttrValue b) noexcept {
+  return (a.word0() == b.word0() && a.word1() == b.word1()) || same_chars(a.as_string(), b.as_string());
+}
+
+struct RequestKind::Outcome {
+  int status;
+  metrics::AttrValue version;  // a literal
+  std::string route;
+  metrics::AttributeSet stable, old;  // the duration's, in the conventions measured
+};
+
+RequestKind::RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode) : host_(f.host), facts_(f) {
+  // A run-time method or scheme (a known method of the environment's list) is copied.
+  if (!f.method.literal()) facts_.method = std::string_view(method_ = f.method.as_string());
+  if (!f.scheme.literal()) facts_.scheme = std::string_view(scheme_ = f.scheme.as_string());
+  facts_.host = host_;
+  facts_.route = {};  // (the outcome's, as status, version and error.type)
+  facts_.status = 0;
+  facts_.version = {};
+  facts_.error_type = {};
+  if (reports_stable(mode)) started_ = stable_set(facts_, client, false);
+}
+
+RequestKind::~RequestKind() {
+  for (auto& o : outcomes_) delete o.load(std::memory_order_relaxed);
+}
+
+[[gnu::always_inline]] inline bool RequestKind::is(const HttpRequestFacts& f) const noexcept {
+  return f.port == facts_.port && same_string(f.method, facts_.method) && same_string(f.scheme, facts_.scheme) &&
+         same_chars(f.host, facts_.host);
+}
+
+const RequestKind::Outcome* RequestKind::outcome(const HttpRequestFacts& f, bool client,
+                                                 SemconvMode mode) const noexcept {
+  // An exception's error.type is any string: such outcomes are measured with lists.
+  if (!f.error_type.empty() || (f.status != 0 && !f.version.literal())) return nullptr;
+  const auto same = [&f](const Outcome* o) {
+    return o->status == f.status && o->version.word0() == f.version.word0() && o->route == f.route;
+  };
+  for (auto& slot : outcomes_) {
+    Outcome* o = slot.load(std::memory_order_acquire);
+    if (o == nullptr) {
+      try {
+        HttpRequestFacts full = facts_;
+        full.status = f.status;
+        full.version = f.version;
+        full.route = f.route;
+        auto made = std::make_unique<Outcome>(Outcome{f.status, f.version, std::string(f.route), {}, {}});
+        if (reports_stable(mode)) made->stable = stable_set(full, client, true);
+        if (reports_old(mode)) {
+          AttributeBuffer<8> a;
+          old_attributes(full, client, a);
+          made->old = metrics::AttributeSet(a.list());
+        }
+        if (slot.compare_exchange_strong(o, made.get(), std::memory_order_acq_rel)) return made.release();
+      } catch (...) {
+        return nullptr;  // out of memory: a list, this time
+      }
+    }
+    if (same(o)) return o;  // (o: the slot's, whether found or made by another thread meanwhile)
+  }
+  return nullptr;
+}
+
+// A kind's place in the table: from its host's and method's characters (a run-time method or
+// host is another string each time) and its port.
+static std::size_t kind_hash(const HttpRequestFacts& f) noexcept {
+  const std::string_view host = f.host, method = f.method.as_string();
+  std::uint64_t h = host.size();
+  if (host.size() >= 8) {
+    h ^= load8(host.data()) * 0x9e3779b97f4a7c15 ^ load8(host.data() + host.size() - 8);
+  } else {
+    for (char c : host) h = h << 8 | static_cast<unsigned char>(c);
+  }
+  h ^= static_cast<std::uint64_t>(f.port) << 32 ^ method.size() << 8 ^ (method.empty() ? 0 : method[0]);
+  // (MurmurHash3's finalizer: every bit of the key moves the low bits, where the place is.)
+  h = (h ^ h >> 33) * 0xff51afd7ed558ccd;
+  h = (h ^ h >> 33) * 0xc4ceb9fe1a85ec53;
+  return static_cast<std::size_t>(h ^ h >> 33);
+}
+
+const RequestKind* HttpMetrics::kind(const HttpRequestFacts& f) const noexcept {
+  constexpr std::size_t kProbes = 16;
+  const std::size_t start = kind_hash(f);
+  for (std::size_t i = 0; i < kProbes; ++i) {
+    auto& slot = kinds_[(start + i) % kKinds];
+    RequestKind* k = slot.load(std::memory_order_acquire);
+    if (k == nullptr) {
+      try {
+        std::unique_ptr<RequestKind> made(new RequestKind(f, client_, mode_));
+        if (slot.compare_exchange_strong(k, made.get(), std::memory_order_acq_rel)) return made.release();
+      } catch (...) {
+        return nullptr;
+      }
+    }
+    if (k->is(f)) return k;
+  }
+  return nullptr;
+}
+
+HttpMetrics::~HttpMetrics() {
+  for (auto& k : kinds_) delete k.load(std::memory_order_relaxed);
+}
+
+void HttpMetrics::active_listed(const HttpRequestFacts& f, std::int64_t delta) const noexcept {
   AttributeBuffer<8> a;
   std::array<char, 4> unused;
   stable_attributes(f, client_, false, a, unused);
-  // No exemplar: a count of requests in flight is no one request's.
-  active_.add(delta, a.list(), trace::SpanContext());
+  active_.add(delta, a.list(), kNoExemplar);
 }
 
-void HttpMetrics::duration(const HttpRequestFacts& f, std::chrono::nanoseconds took,
+void HttpMetrics::duration(const HttpRequestFacts& f, const RequestKind* kind, std::chrono::nanoseconds took,
                            const trace::SpanContext& span) const noexcept {
   const double ms = std::chrono::duration<double, std::milli>(took).count();
+  const RequestKind::Outcome* o = kind != nullptr ? kind->outcome(f, client_, mode_) : nullptr;
   if (duration_.enabled()) {
-    AttributeBuffer<8> a;
-    std::array<char, 4> status_buffer;
-    stable_attributes(f, client_, true, a, status_buffer);
-    duration_.record(ms / 1000, a.list(), span);
+    if (o != nullptr) {
+      duration_.record(ms / 1000, o->stable, span);
+    } else {
+      AttributeBuffer<8> a;
+      std::array<char, 4> status_buffer;
+      stable_attributes(f, client_, true, a, status_buffer);
+      duration_.record(ms / 1000, a.list(), span);
+    }
   }
   if (duration_old_.enabled()) {
-    AttributeBuffer<8> a;
-    a.add({"http.method", f.method});
-    a.add({"http.scheme", f.scheme});
-    if (client_) {
-      a.add({"net.peer.name", f.host});
-      a.add({"net.peer.port", f.port});
-    } else if (!f.route.empty()) {
-      a.add({"http.route", f.route});
+    if (o != nullptr) {
+      duration_old_.record(ms, o->old, span);
+    } else {
+      AttributeBuffer<8> a;
+      old_attributes(f, client_, a);
+      duration_old_.record(ms, a.list(), span);
     }
-    if (f.status != 0) {
-      a.add({"http.status_code", f.status});
-      a.add({"http.flavor", f.version});
-    }
-    duration_old_.record(ms, a.list(), span);
   }
 }
 
-void HttpMetrics::time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseconds waited,
+void HttpMetrics::time_in_queue(const HttpRequestFacts& f, const RequestKind* kind, std::chrono::nanoseconds waited,
                                 const trace::SpanContext& span) const noexcept {
   if (!queue_.enabled()) return;
+  const double s = std::chrono::duration<double>(waited).count();
+  if (kind != nullptr) return queue_.record(s, kind->started_, span);
   AttributeBuffer<8> a;
   std::array<char, 4> unused;
   stable_attributes(f, true, false, a, unused);
-  queue_.record(std::chrono::duration<double>(waited).count(), a.list(), span);
+  queue_.record(s, a.list(), span);
 }
 
 /// The semantic conventions' bucket advice for connection durations in seconds.
@@ -200,12 +366,12 @@ void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
   } else {
     return;  // not counted
   }
-  if (auto* from = c->of(p.from)) from->fetch_sub(1, std::memory_order_relaxed);
-  if (auto* to = c->of(p.to)) to->fetch_add(1, std::memory_order_relaxed);
+  c->of(p.from).fetch_sub(1, std::memory_order_relaxed);
+  c->of(p.to).fetch_add(1, std::memory_order_relaxed);
   if (p.to != http::ConnectionState::Closed) return;
   p.ctx.reset();
   // No exemplar: whichever span is current when a connection closes is not its own.
-  duration_.record(std::chrono::duration<double>(p.age).count(), c->attributes, trace::SpanContext());
+  duration_.record(std::chrono::duration<double>(p.age).count(), c->attributes, kNoExemplar);
 }
 
 void ConnectionMetrics::observe(metrics::ObservableResult& r) {
@@ -218,7 +384,7 @@ void ConnectionMetrics::observe(metrics::ObservableResult& r) {
                                         {"server.port", c->origin.port},
                                         {"url.scheme", c->origin.scheme},
                                         {"network.protocol.version", "1.1"}}};
-      r.observe(c->of(state)->load(std::memory_order_relaxed), a);
+      r.observe(c->of(state).load(std::memory_order_relaxed), a);
     }
   }
 }

@@ -2,8 +2,11 @@
 // The HTTP metrics both instrumentations record (internal): the semantic conventions' request
 // duration histograms (stable `*.request.duration` in seconds, the old `*.duration` in
 // milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, the client's time in the
-// connection pool's queue, its open connections and their durations. Each measurement is made
-// from attributes on the stack: nothing is allocated for a series that exists.
+// connection pool's queue, its open connections and their durations. A request's measurements
+// are made with the attribute sets of its kind (RequestKind), made at the kind's first request;
+// otherwise (no room for more kinds or outcomes, an exception's error type) with attributes on
+// the stack. Only a kind's first request and an outcome's first allocate (and, past the table's
+// room, the client's request to a host of more than 15 characters: its host is copied again).
 
 #include <array>
 #include <atomic>
@@ -11,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,30 +54,76 @@ inline metrics::AttrValue version_value(unsigned version) noexcept {
   return version == 10 ? metrics::AttrValue("1.0") : metrics::AttrValue("1.1");
 }
 
+/// What a measurement that has no exemplar is given: an invalid span context.
+extern const trace::SpanContext kNoExemplar;
+
+/// One kind of request as its measurements see it at its start (method, scheme, host, port),
+/// with the attribute sets of its measurements: made by HttpMetrics at the first request of the
+/// kind, kept as long as it lives, never changed once published. A request finds its kind once;
+/// its measurements then find their series by a set's identity, comparing no attribute.
+class RequestKind {
+ public:
+  /// What the kind's requests have in common (no outcome); its strings are the kind's own.
+  const HttpRequestFacts& facts() const noexcept { return facts_; }
+  RequestKind(const RequestKind&) = delete;
+  ~RequestKind();
+
+ private:
+  friend class HttpMetrics;
+  struct Outcome;  // an outcome's sets, by status, version and route
+  static constexpr std::size_t kOutcomes = 8;  // more outcomes: measured with lists
+  RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode);
+  bool is(const HttpRequestFacts& f) const noexcept;
+  const Outcome* outcome(const HttpRequestFacts& f, bool client, SemconvMode mode) const noexcept;
+
+  std::string method_, scheme_, host_;  // (a run-time method or scheme: the facts' copies)
+  HttpRequestFacts facts_;
+  metrics::AttributeSet started_;  // stable: the active requests' and the time in queue's
+  mutable std::array<std::atomic<Outcome*>, kOutcomes> outcomes_{};  // filled in order
+};
+
 class HttpMetrics {
  public:
   /// `client`: the client's instruments (http.client.*), else the server's (http.server.*).
   HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client);
+  HttpMetrics(const HttpMetrics&) = delete;
+  ~HttpMetrics();
+
+  /// The kind of request `f` starts (its outcome is not read), found or made; nullptr when
+  /// HttpMetrics keeps as many kinds as it may, or is out of memory. Lock-free.
+  const RequestKind* kind(const HttpRequestFacts& f) const noexcept;
 
   /// Whether anything would be recorded: a request need not be measured otherwise.
   bool enabled() const noexcept {
     return duration_.enabled() || duration_old_.enabled() || active_.enabled() || queue_.enabled();
   }
+  // The measurements. `kind` is `f`'s kind (kind()), or nullptr: the attributes are then made
+  // from `f` as a list, as they are for an outcome with an exception's error.type.
+
   /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric);
   /// the request's outcome in `f` is not read.
-  void active(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
-  /// Whether active() records: the facts for it need not be worked out otherwise.
-  bool counts_active() const noexcept { return active_.enabled(); }
+  void active(const HttpRequestFacts& f, const RequestKind* kind, std::int64_t delta) const noexcept {
+    if (!active_.enabled()) return;
+    // No exemplar: a count of requests in flight is no one request's.
+    if (kind != nullptr) [[likely]]
+      return active_.add(delta, kind->started_, kNoExemplar);
+    active_listed(f, delta);
+  }
   /// The request's duration, its exemplar pointing at `span` (when sampled). An error status
   /// (from 400 for a client, 500 for a server) is its error.type unless `f` names one.
-  void duration(const HttpRequestFacts& f, std::chrono::nanoseconds took, const trace::SpanContext& span) const noexcept;
+  void duration(const HttpRequestFacts& f, const RequestKind* kind, std::chrono::nanoseconds took,
+                const trace::SpanContext& span) const noexcept;
   /// The client's wait for a connection (the outcome in `f` is not read).
-  void time_in_queue(const HttpRequestFacts& f, std::chrono::nanoseconds waited,
+  void time_in_queue(const HttpRequestFacts& f, const RequestKind* kind, std::chrono::nanoseconds waited,
                      const trace::SpanContext& span) const noexcept;
 
  private:
+  static constexpr std::size_t kKinds = 128;  // open addressing; a full table measures with lists
+  void active_listed(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
+
   SemconvMode mode_;
   bool client_;
+  mutable std::array<std::atomic<RequestKind*>, kKinds> kinds_{};
   metrics::Histogram<double> duration_;      // stable, s
   metrics::Histogram<double> duration_old_;  // old, ms
   metrics::UpDownCounter<std::int64_t> active_;
@@ -98,10 +148,9 @@ class ConnectionMetrics {
   struct OriginCounts {
     http::Origin origin;
     metrics::AttributeSet attributes;  // a connection's duration's: the origin's, made once
-    std::atomic<std::int64_t> active{0}, idle{0};
-    std::atomic<std::int64_t>* of(http::ConnectionState s) noexcept {
-      return s == http::ConnectionState::Active ? &active : s == http::ConnectionState::Idle ? &idle : nullptr;
-    }
+    // By state (ConnectionState's value): active and idle; Closed's moves, and is not read.
+    std::array<std::atomic<std::int64_t>, 3> by_state{};
+    std::atomic<std::int64_t>& of(http::ConnectionState s) noexcept { return by_state[static_cast<std::size_t>(s)]; }
   };
   OriginCounts* counts(const http::Origin& origin);
   void observe(metrics::ObservableResult& result);

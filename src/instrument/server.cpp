@@ -22,7 +22,7 @@ struct Settings {
   std::vector<UrlPattern> excluded;
   CaptureLists capture;
   std::shared_ptr<trace::Tracer> tracer;
-  std::optional<HttpMetrics> metrics;
+  std::unique_ptr<HttpMetrics> metrics;  // (not movable: its kinds' table)
 };
 
 // `host[:port]` of the Host header, or the address the request came in on.
@@ -71,10 +71,17 @@ void add_start_attributes(trace::Attributes& a, const http::ServerRequest& r, st
 // The request is measured from on_request until its span ends (when its answer is built, or its
 // streamed body is written).
 struct ServerSpan {
-  ServerSpan(Span s, trace::Context context) : span(std::move(s)), scope(std::in_place, std::move(context)) {}
+  ServerSpan(Span s, trace::Context context) : span(std::move(s)), attached(trace::attach(std::move(context))) {}
+  ServerSpan(const ServerSpan&) = delete;
+  ~ServerSpan() { detach(); }
+  /// Makes the context current before on_request current again (once).
+  void detach() noexcept {
+    if (attached) trace::detach(std::exchange(attached, trace::Token{}));
+  }
   Span span;
-  std::optional<trace::Scope> scope;
+  trace::Token attached;  // (a Token, not an optional Scope: a word less, and the state fits in place)
   std::chrono::steady_clock::time_point start{};  // the epoch: not measured
+  const RequestKind* kind = nullptr;  // what its measurements are, found at its start (or none)
   bool measured() const noexcept { return start != std::chrono::steady_clock::time_point{}; }
 };
 
@@ -88,10 +95,10 @@ HttpRequestFacts facts(const http::ServerRequest& req) noexcept {
 }
 
 // The measurement at the request's end: the duration with its outcome, the active count down.
-void measure_end(const HttpMetrics& m, HttpRequestFacts f, std::chrono::steady_clock::time_point start,
-                 const trace::SpanContext& span) {
-  m.duration(f, std::chrono::steady_clock::now() - start, span);
-  m.active(f, -1);
+void measure_end(const HttpMetrics& m, HttpRequestFacts f, const RequestKind* kind,
+                 std::chrono::steady_clock::time_point start, const trace::SpanContext& span) {
+  m.duration(f, kind, std::chrono::steady_clock::now() - start, span);
+  m.active(f, kind, -1);
 }
 
 // A failure's facts: 500 when the server answered for it, and the exception's type.
@@ -136,7 +143,9 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   auto& r = state.emplace<ServerSpan>(std::move(span), std::move(context));
   if (s.metrics->enabled()) {
     r.start = std::chrono::steady_clock::now();
-    if (s.metrics->counts_active()) s.metrics->active(facts(req), +1);
+    const HttpRequestFacts f = facts(req);
+    r.kind = s.metrics->kind(f);
+    s.metrics->active(f, r.kind, +1);
   }
 }
 
@@ -167,6 +176,7 @@ struct StreamMeasure {
   std::string version;
   int status = 0;
   std::chrono::steady_clock::time_point start;
+  const RequestKind* kind = nullptr;
   HttpRequestFacts facts() const {
     HttpRequestFacts f;
     f.method = method_value(method);
@@ -188,12 +198,12 @@ boost::asio::awaitable<void> streamed(const http::BodyStream& inner, Span span, 
     record_failure(span, e, !out.started());
     span.end();
     if (measure.metrics)
-      measure_end(*measure.metrics, failure_facts(measure.facts(), !out.started(), type_name(e)), measure.start,
-                  span.span_context());
+      measure_end(*measure.metrics, failure_facts(measure.facts(), !out.started(), type_name(e)), measure.kind,
+                  measure.start, span.span_context());
     throw;
   }
   span.end();
-  if (measure.metrics) measure_end(*measure.metrics, measure.facts(), measure.start, span.span_context());
+  if (measure.metrics) measure_end(*measure.metrics, measure.facts(), measure.kind, measure.start, span.span_context());
 }
 
 class Observer final : public http::RequestObserver {
@@ -224,7 +234,7 @@ class Observer final : public http::RequestObserver {
       auto owner = std::make_shared<EndWithStream>(std::move(span));
       if (r->measured()) {
         const HttpRequestFacts f = facts(req);
-        owner->measure = {&*s_.metrics, std::string(f.method.as_string()), req.route, std::string(f.version.as_string()), resp.status, r->start};
+        owner->measure = {&*s_.metrics, std::string(f.method.as_string()), req.route, std::string(f.version.as_string()), resp.status, r->start, r->kind};
       }
       // The handler's own scopes are closed: the current context is the one on_request attached.
       resp.stream = [inner = std::move(resp.stream), owner = std::move(owner),
@@ -232,13 +242,13 @@ class Observer final : public http::RequestObserver {
         return streamed(inner, owner->span, context, owner->measure, out);
       };
     }
-    r->scope.reset();
+    r->detach();
     if (!streamed_body) {  // (a stream's span ends with the stream, and is measured there)
       span.end();
       if (r->measured()) {
         HttpRequestFacts f = facts(req);
         f.status = resp.status;
-        measure_end(*s_.metrics, f, r->start, span.span_context());
+        measure_end(*s_.metrics, f, r->kind, r->start, span.span_context());
       }
     }
   }
@@ -246,11 +256,12 @@ class Observer final : public http::RequestObserver {
   void on_exception(const http::ServerRequest& req, const std::exception_ptr& error, http::SignalContext& state) override {
     auto* r = state.get<ServerSpan>();
     if (!r) return;
-    r->scope.reset();
+    r->detach();
     record_failure(r->span, error, true);
     r->span.end();
-    if (r->measured()) measure_end(*s_.metrics, failure_facts(facts(req), true, type_name(error)), r->start,
-                                 r->span.span_context());
+    if (r->measured())
+      measure_end(*s_.metrics, failure_facts(facts(req), true, type_name(error)), r->kind, r->start,
+                  r->span.span_context());
   }
 
  private:
@@ -266,9 +277,9 @@ void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions opti
   s.tracer = options.tracer_provider ? options.tracer_provider->get_tracer(kServerScope, TRACEHOP_VERSION)
                                      : trace::get_tracer(kServerScope, TRACEHOP_VERSION);
   // The server's spans have the stable conventions' names only, and so have its metrics.
-  s.metrics.emplace(options.meter_provider ? options.meter_provider->get_meter(kServerScope, TRACEHOP_VERSION)
-                                           : metrics::get_meter(kServerScope, TRACEHOP_VERSION),
-                    SemconvMode::Stable, /*client=*/false);
+  const auto meter = options.meter_provider ? options.meter_provider->get_meter(kServerScope, TRACEHOP_VERSION)
+                                            : metrics::get_meter(kServerScope, TRACEHOP_VERSION);
+  s.metrics = std::make_unique<HttpMetrics>(meter, SemconvMode::Stable, /*client=*/false);
   s.options = std::move(options);
   server.observe(std::make_shared<Observer>(std::move(s)));
 }

@@ -24,6 +24,8 @@ struct ConfigSet {
   std::vector<SignalObserver*> state_observers;
   /// Whether any config hears connection states: a connection keeps the configs only then.
   bool connection_states = false;
+  /// Each config's observer's heard_signals() (asked once, here); [0] is the sole observer's.
+  std::vector<HeardSignals> heard;
 };
 using ConfigList = std::shared_ptr<const ConfigSet>;  // null: none
 /// `configs` as a ConfigList (null when empty).
@@ -31,38 +33,46 @@ ConfigList make_config_list(std::vector<TraceConfigPtr> configs);
 /// Logs the exception being handled, thrown by a subscriber (call in a catch block).
 void report_subscriber_exception() noexcept;
 
-/// One signal: where its functions are in a TraceConfig, and its SignalObserver member.
+/// One signal: where its functions are in a TraceConfig, its SignalObserver member, and the
+/// HeardSignals flag an observer may leave it out with (nullptr: always heard).
 template <class Params>
 struct Signal {
   std::vector<std::function<void(const Params&)>> TraceConfig::*functions;
   void (SignalObserver::*method)(const Params&);
+  bool HeardSignals::*heard = nullptr;
 };
 inline constexpr Signal<RequestStartParams> kRequestStart{&TraceConfig::on_request_start,
                                                           &SignalObserver::on_request_start};
 inline constexpr Signal<RequestHeadersSentParams> kRequestHeadersSent{&TraceConfig::on_request_headers_sent,
-                                                                      &SignalObserver::on_request_headers_sent};
+                                                                      &SignalObserver::on_request_headers_sent,
+                                                                      &HeardSignals::request_headers_sent};
 inline constexpr Signal<ResponseHeadersParams> kResponseHeaders{&TraceConfig::on_response_headers,
                                                                 &SignalObserver::on_response_headers};
-inline constexpr Signal<RequestEndParams> kRequestEnd{&TraceConfig::on_request_end, &SignalObserver::on_request_end};
+inline constexpr Signal<RequestEndParams> kRequestEnd{&TraceConfig::on_request_end, &SignalObserver::on_request_end,
+                                                      &HeardSignals::request_end};
 inline constexpr Signal<RequestExceptionParams> kRequestException{&TraceConfig::on_request_exception,
                                                                   &SignalObserver::on_request_exception};
 inline constexpr Signal<RedirectParams> kRequestRedirect{&TraceConfig::on_request_redirect,
                                                          &SignalObserver::on_request_redirect};
 inline constexpr Signal<ConnectionParams> kQueuedStart{&TraceConfig::on_connection_queued_start,
-                                                       &SignalObserver::on_connection_queued_start};
+                                                       &SignalObserver::on_connection_queued_start,
+                                                       &HeardSignals::connection_steps};
 inline constexpr Signal<ConnectionParams> kQueuedEnd{&TraceConfig::on_connection_queued_end,
                                                      &SignalObserver::on_connection_queued_end};
 inline constexpr Signal<ConnectionParams> kCreateStart{&TraceConfig::on_connection_create_start,
-                                                       &SignalObserver::on_connection_create_start};
+                                                       &SignalObserver::on_connection_create_start,
+                                                       &HeardSignals::connection_steps};
 inline constexpr Signal<ConnectionParams> kCreateEnd{&TraceConfig::on_connection_create_end,
-                                                     &SignalObserver::on_connection_create_end};
+                                                     &SignalObserver::on_connection_create_end,
+                                                     &HeardSignals::connection_steps};
 inline constexpr Signal<ConnectionParams> kReused{&TraceConfig::on_connection_reuseconn,
                                                   &SignalObserver::on_connection_reuseconn};
 inline constexpr Signal<DnsParams> kDnsStart{&TraceConfig::on_dns_resolvehost_start,
-                                             &SignalObserver::on_dns_resolvehost_start};
-inline constexpr Signal<DnsParams> kDnsEnd{&TraceConfig::on_dns_resolvehost_end, &SignalObserver::on_dns_resolvehost_end};
+                                             &SignalObserver::on_dns_resolvehost_start, &HeardSignals::connection_steps};
+inline constexpr Signal<DnsParams> kDnsEnd{&TraceConfig::on_dns_resolvehost_end, &SignalObserver::on_dns_resolvehost_end,
+                                           &HeardSignals::connection_steps};
 inline constexpr Signal<ConnectionParams> kTlsDone{&TraceConfig::on_tls_handshake_end,
-                                                   &SignalObserver::on_tls_handshake_end};
+                                                   &SignalObserver::on_tls_handshake_end, &HeardSignals::connection_steps};
 
 // The lifecycle signals of one physical request: one SignalContext per subscribed config.
 class Signals final : public ConnectObserver {
@@ -79,7 +89,7 @@ class Signals final : public ConnectObserver {
   template <class Params, class MakeParams>
   [[gnu::always_inline]] void emit(const Signal<Params>& signal, MakeParams&& make) noexcept {
     if (sole_) [[likely]] {
-      if (!told(sole_->only_with_state(), in_place_[0], signal)) return;
+      if (!heard(0, signal) || !told(sole_->only_with_state(), in_place_[0], signal)) return;
       try {
         (sole_->*signal.method)(make(in_place_[0]));
       } catch (...) {
@@ -115,7 +125,7 @@ class Signals final : public ConnectObserver {
       if (!observer && functions.empty()) continue;
       try {
         SignalContext& context = i < kInPlace ? in_place_[i] : more_[i - kInPlace];
-        const bool tell = observer && told(observer->only_with_state(), context, signal);
+        const bool tell = observer && heard(i, signal) && told(observer->only_with_state(), context, signal);
         if (!tell && functions.empty()) continue;
         const Params params = make(context);
         if (tell) (observer->*signal.method)(params);
@@ -126,6 +136,11 @@ class Signals final : public ConnectObserver {
     }
   }
 
+  // Whether config i's observer hears `signal` at all (a constant for a signal always heard).
+  template <class Params>
+  [[gnu::always_inline]] bool heard(std::size_t i, const Signal<Params>& signal) const noexcept {
+    return signal.heard == nullptr || configs_->heard[i].*signal.heard;
+  }
   // Whether an observer hears `signal`: its start always; the rest, if it asked for them only
   // where it keeps state, only then.
   template <class Params>

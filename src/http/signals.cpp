@@ -68,13 +68,16 @@ detail::ConfigList detail::make_config_list(std::vector<TraceConfigPtr> configs)
   if (configs.empty()) return nullptr;
   SignalObserver* const sole = configs.size() == 1 && observer_only(*configs[0]) ? configs[0]->observer.get() : nullptr;
   std::vector<SignalObserver*> state_observers;
+  std::vector<HeardSignals> heard;
   bool states = false;
   for (const auto& c : configs) {
     SignalObserver* const o = c->observer && c->observer->hears_connection_states() ? c->observer.get() : nullptr;
     state_observers.push_back(o);
+    heard.push_back(c->observer ? c->observer->heard_signals() : HeardSignals{});
     states = states || o || !c->on_connection_state.empty();
   }
-  return std::make_shared<const ConfigSet>(ConfigSet{std::move(configs), sole, std::move(state_observers), states});
+  return std::make_shared<const ConfigSet>(
+      ConfigSet{std::move(configs), sole, std::move(state_observers), states, std::move(heard)});
 }
 
 void detail::report_subscriber_exception() noexcept {

@@ -297,6 +297,13 @@ class ClientSpans final : public http::SignalObserver {
   void on_tls_handshake_end(const http::ConnectionParams& p) override { event(p.ctx, "tls.handshake", p.elapsed); }
   void on_connection_state(const http::ConnectionStateParams& p) override { s_->connections->changed(p); }
   bool hears_connection_states() const noexcept override { return s_->connections->enabled(); }
+  // Without connection events a request's steps make no span events, and its end matters only
+  // with end_on_body: those signals are not sent to it at all.
+  http::HeardSignals heard_signals() const noexcept override {
+    return {.request_headers_sent = s_->options.connection_events,
+            .request_end = s_->options.end_on_body,
+            .connection_steps = s_->options.connection_events};
+  }
   void on_request_headers_sent(const http::RequestHeadersSentParams& p) override {
     if (auto* r = live(p.ctx)) r->span.add_event("request.headers_sent");
   }

@@ -206,32 +206,36 @@ const RequestKind::Outcome* RequestKind::outcome(const HttpRequestFacts& f, bool
                                                  SemconvMode mode) const noexcept {
   // An exception's error.type is any string: such outcomes are measured with lists.
   if (!f.error_type.empty() || (f.status != 0 && !f.version.literal())) return nullptr;
-  const auto same = [&f](const Outcome* o) {
-    return o->status == f.status && o->version.word0() == f.version.word0() && o->route == f.route;
-  };
   for (auto& slot : outcomes_) {
-    Outcome* o = slot.load(std::memory_order_acquire);
-    if (o == nullptr) {
-      try {
-        HttpRequestFacts full = facts_;
-        full.status = f.status;
-        full.version = f.version;
-        full.route = f.route;
-        auto made = std::make_unique<Outcome>(Outcome{f.status, f.version, std::string(f.route), {}, {}});
-        if (reports_stable(mode)) made->stable = stable_set(full, client, true);
-        if (reports_old(mode)) {
-          AttributeBuffer<8> a;
-          old_attributes(full, client, a);
-          made->old = metrics::AttributeSet(a.list());
-        }
-        if (slot.compare_exchange_strong(o, made.get(), std::memory_order_acq_rel)) return made.release();
-      } catch (...) {
-        return nullptr;  // out of memory: a list, this time
-      }
-    }
-    if (same(o)) return o;  // (o: the slot's, whether found or made by another thread meanwhile)
+    const Outcome* o = slot.load(std::memory_order_acquire);
+    if (o == nullptr && (o = add_outcome(slot, f, client, mode)) == nullptr) return nullptr;
+    if (o->status == f.status && o->version.word0() == f.version.word0() && same_chars(o->route, f.route)) return o;
   }
   return nullptr;
+}
+
+// Makes `f`'s outcome into the empty `slot`: the slot's outcome then (this one, or one another
+// thread put there meanwhile), nullptr when out of memory.
+const RequestKind::Outcome* RequestKind::add_outcome(std::atomic<Outcome*>& slot, const HttpRequestFacts& f,
+                                                     bool client, SemconvMode mode) const noexcept {
+  try {
+    HttpRequestFacts full = facts_;
+    full.status = f.status;
+    full.version = f.version;
+    full.route = f.route;
+    auto made = std::make_unique<Outcome>(Outcome{f.status, f.version, std::string(f.route), {}, {}});
+    if (reports_stable(mode)) made->stable = stable_set(full, client, true);
+    if (reports_old(mode)) {
+      AttributeBuffer<8> a;
+      old_attributes(full, client, a);
+      made->old = metrics::AttributeSet(a.list());
+    }
+    Outcome* found = nullptr;
+    if (slot.compare_exchange_strong(found, made.get(), std::memory_order_acq_rel)) return made.release();
+    return found;
+  } catch (...) {
+    return nullptr;  // a list, this time
+  }
 }
 
 // A kind's place in the table: from its host's and method's characters (a run-time method or
@@ -256,18 +260,23 @@ const RequestKind* HttpMetrics::kind(const HttpRequestFacts& f) const noexcept {
   const std::size_t start = kind_hash(f);
   for (std::size_t i = 0; i < kProbes; ++i) {
     auto& slot = kinds_[(start + i) % kKinds];
-    RequestKind* k = slot.load(std::memory_order_acquire);
-    if (k == nullptr) {
-      try {
-        std::unique_ptr<RequestKind> made(new RequestKind(f, client_, mode_));
-        if (slot.compare_exchange_strong(k, made.get(), std::memory_order_acq_rel)) return made.release();
-      } catch (...) {
-        return nullptr;
-      }
-    }
+    const RequestKind* k = slot.load(std::memory_order_acquire);
+    if (k == nullptr && (k = add_kind(slot, f)) == nullptr) return nullptr;
     if (k->is(f)) return k;
   }
   return nullptr;
+}
+
+// As add_outcome, for a kind.
+const RequestKind* HttpMetrics::add_kind(std::atomic<RequestKind*>& slot, const HttpRequestFacts& f) const noexcept {
+  try {
+    std::unique_ptr<RequestKind> made(new RequestKind(f, client_, mode_));
+    RequestKind* found = nullptr;
+    if (slot.compare_exchange_strong(found, made.get(), std::memory_order_acq_rel)) return made.release();
+    return found;
+  } catch (...) {
+    return nullptr;
+  }
 }
 
 HttpMetrics::~HttpMetrics() {
@@ -349,7 +358,7 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
   return origins_.back().get();
 }
 
-void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
+void ConnectionMetrics::made_or_closed(const http::ConnectionStateParams& p) noexcept {
   if (!stable_) return;
   // A connection is counted from its making, if a provider takes measurements then, to its
   // close (so a provider installed later counts the connections made after it).

@@ -75,6 +75,8 @@ class RequestKind {
   RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode);
   bool is(const HttpRequestFacts& f) const noexcept;
   const Outcome* outcome(const HttpRequestFacts& f, bool client, SemconvMode mode) const noexcept;
+  [[gnu::noinline]] const Outcome* add_outcome(std::atomic<Outcome*>& slot, const HttpRequestFacts& f, bool client,
+                                               SemconvMode mode) const noexcept;
 
   std::string method_, scheme_, host_;  // (a run-time method or scheme: the facts' copies)
   HttpRequestFacts facts_;
@@ -120,6 +122,8 @@ class HttpMetrics {
  private:
   static constexpr std::size_t kKinds = 128;  // open addressing; a full table measures with lists
   void active_listed(const HttpRequestFacts& f, std::int64_t delta) const noexcept;
+  [[gnu::noinline]] const RequestKind* add_kind(std::atomic<RequestKind*>& slot,
+                                                const HttpRequestFacts& f) const noexcept;
 
   SemconvMode mode_;
   bool client_;
@@ -142,7 +146,15 @@ class ConnectionMetrics {
   /// Whether it records anything (the stable conventions): the pool need not tell it otherwise.
   bool enabled() const noexcept { return stable_; }
   /// A connection of the pool changed state.
-  void changed(const http::ConnectionStateParams& p) noexcept;
+  void changed(const http::ConnectionStateParams& p) noexcept {
+    if (p.from == http::ConnectionState::Closed || p.to == http::ConnectionState::Closed)
+      return made_or_closed(p);
+    // To or from the pool, on every request: two atomic adds, if it is counted.
+    if (auto** kept = p.ctx.get<OriginCounts*>()) {
+      (*kept)->of(p.from).fetch_sub(1, std::memory_order_relaxed);
+      (*kept)->of(p.to).fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 
  private:
   struct OriginCounts {
@@ -153,6 +165,7 @@ class ConnectionMetrics {
     std::atomic<std::int64_t>& of(http::ConnectionState s) noexcept { return by_state[static_cast<std::size_t>(s)]; }
   };
   OriginCounts* counts(const http::Origin& origin);
+  void made_or_closed(const http::ConnectionStateParams& p) noexcept;
   void observe(metrics::ObservableResult& result);
 
   bool stable_;

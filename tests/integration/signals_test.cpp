@@ -363,3 +363,50 @@ TEST_F(SignalsTest, AnObserverOnlyWithStateHearsNothingMoreOfARequestItKeptNothi
     EXPECT_EQ(rec.events, expected) << (with_function ? "with a function" : "alone");
   }
 }
+
+namespace {
+// The recording observer, leaving out what HeardSignals lets it.
+struct PartialObserver final : SignalObserver {
+  explicit PartialObserver(Recorder& r) : rec(r) {}
+  HeardSignals heard_signals() const noexcept override {
+    return {.request_headers_sent = false, .request_end = false, .connection_steps = false};
+  }
+  void on_request_start(const RequestStartParams&) override { rec.add("observer start"); }
+  void on_request_headers_sent(const RequestHeadersSentParams&) override { rec.add("observer sent"); }
+  void on_response_headers(const ResponseHeadersParams&) override { rec.add("observer response"); }
+  void on_request_end(const RequestEndParams&) override { rec.add("observer end"); }
+  void on_connection_create_start(const ConnectionParams&) override { rec.add("observer connect"); }
+  void on_connection_create_end(const ConnectionParams&) override { rec.add("observer connected"); }
+  void on_connection_reuseconn(const ConnectionParams&) override { rec.add("observer reuse"); }
+  Recorder& rec;
+};
+}  // namespace
+
+TEST_F(SignalsTest, AnObserverIsNotToldTheSignalsItLeavesOutButItsConfigsFunctionsAre) {
+  // Alone in its config, and beside functions (which hear everything).
+  for (const bool with_functions : {false, true}) {
+    rec.events.clear();
+    auto cfg = std::make_shared<TraceConfig>();
+    cfg->observer = std::make_shared<PartialObserver>(rec);
+    if (with_functions) {
+      cfg->on_request_end.push_back([&](const RequestEndParams&) { rec.add("function end"); });
+      cfg->on_connection_create_end.push_back([&](const ConnectionParams&) { rec.add("function connected"); });
+    }
+    run([&]() -> asio::awaitable<void> {
+      SessionOptions options{.trace_configs = {cfg}};
+      ClientSession session(co_await asio::this_coro::executor, std::move(options));
+      for (int i = 0; i < 2; ++i) {
+        auto resp = co_await session.get(url("/echo-header"));
+        co_await resp.read();
+      }
+      co_await session.close();
+    });
+    std::vector<std::string> expected = {"observer start"};
+    if (with_functions) expected.push_back("function connected");
+    expected.push_back("observer response");
+    if (with_functions) expected.push_back("function end");
+    expected.insert(expected.end(), {"observer start", "observer reuse", "observer response"});
+    if (with_functions) expected.push_back("function end");
+    EXPECT_EQ(rec.events, expected) << (with_functions ? "with functions" : "alone");
+  }
+}

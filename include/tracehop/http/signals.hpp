@@ -109,6 +109,15 @@ struct ConnectionStateParams {
   std::chrono::nanoseconds age;  // when closed: how long the connection lived (else zero)
 };
 
+/// The signals after a request's start that a SignalObserver may leave out (all are heard by
+/// default). One left out costs it nothing, not even a call: what an instrumentation that
+/// needs them only with some option asks for.
+struct HeardSignals {
+  bool request_headers_sent = true;
+  bool request_end = true;
+  bool connection_steps = true;  // queued_start, create_start / create_end, dns_*, tls_handshake_end
+};
+
 /// Every signal as a member function of one subscriber: what an instrumentation subscribes
 /// with (the client instrumentation is one). A signal costs it one virtual call, where each
 /// function in TraceConfig's vectors costs a few calls more; one it does not override does
@@ -143,6 +152,9 @@ class SignalObserver {
   /// Whether on_connection_state is wanted, asked once when a session's configs are put
   /// together: connections made for configs where nobody wants it tell nobody.
   virtual bool hears_connection_states() const noexcept { return true; }
+  /// The signals it hears, asked once as hears_connection_states (the functions of its config
+  /// are told each signal whatever it says).
+  virtual HeardSignals heard_signals() const noexcept { return {}; }
 
  private:
   bool only_with_state_ = false;

@@ -92,4 +92,18 @@ std::vector<std::string> env_list(const char* name) {
   return v ? split_list(v) : std::vector<std::string>{};
 }
 
+std::uint64_t hash_long(std::string_view s) noexcept {
+  std::uint64_t h = kHash0 ^ s.size();
+  std::size_t i = 0;
+  for (; i + 16 <= s.size(); i += 16) {
+    std::uint64_t a, b;
+    std::memcpy(&a, s.data() + i, 8);
+    std::memcpy(&b, s.data() + i + 8, 8);
+    h = mum(a ^ kHash1, b ^ h);
+  }
+  std::uint64_t a, b;
+  load_short(s.data() + s.size() - 16, 16, a, b);  // the last 16 bytes (s is longer than 16)
+  return mum(a ^ kHash1, b ^ h);
+}
+
 }  // namespace tracehop::detail

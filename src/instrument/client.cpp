@@ -116,7 +116,7 @@ void on_start(const Settings& s, const http::RequestStartParams& p) {
     return;
   }
 
-  const bool known = !method.literal() || method.as_string() != "_OTHER";  // (a listed "_OTHER": run-time)
+  const bool known = is_known(method);
   std::string custom_name;
   if (s.options.span_name) {
     try {

@@ -2,11 +2,11 @@
 
 #include "http_metrics.hpp"
 
-#include <cstring>
 #include <new>
 #include <type_traits>
 
 #include "common/env.hpp"
+#include "common/text.hpp"
 
 namespace tracehop::instrument::detail {
 
@@ -44,6 +44,7 @@ const trace::SpanContext kNoExemplar;
 
 metrics::AttrValue method_value(std::string_view method) noexcept {
   // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the standard list: its methods as given.
+  // (The standard list is here only: is_known_method asks this.)
   static const bool replaced = !tracehop::detail::env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS").empty();
   if (replaced) return is_known_method(method) ? metrics::AttrValue(method) : metrics::AttrValue("_OTHER");
   switch (method.size()) {  // RFC 9110's and PATCH (this runs on every request)
@@ -148,30 +149,12 @@ static metrics::AttributeSet stable_set(const HttpRequestFacts& f, bool client, 
   return metrics::AttributeSet(a.list());
 }
 
-static std::uint64_t load8(const char* p) noexcept {
-  std::uint64_t w;
-  std::memcpy(&w, p, 8);
-  return w;
-}
-
-// Whether two strings have the same characters, compared in place (a host name is short).
-static bool same_chars(std::string_view a, std::string_view b) noexcept {
-  const std::size_t n = a.size();
-  if (n != b.size()) return false;
-  if (n < 8) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (a[i] != b[i]) return false;
-    return true;
-  }
-  for (std::size_t i = 0; i + 8 < n; i += 8)
-    if (load8(a.data() + i) != load8(b.data() + i)) return false;
-  return load8(a.data() + n - 8) == load8(b.data() + n - 8);
-}
+using tracehop::detail::same_string;  // (a host name, a route: short, compared in place)
 
 // Whether two string attributes are the same string: the same words (a literal), or the same
 // characters.
-static bool same_string(metrics::AttrValue a, metrics::AttrValue b) noexcept {
-  return (a.word0() == b.word0() && a.word1() == b.word1()) || same_chars(a.as_string(), b.as_string());
+[[gnu::always_inline]] static inline bool same_text(metrics::AttrValue a, metrics::AttrValue b) noexcept {
+  return (a.word0() == b.word0() && a.word1() == b.word1()) || same_string(a.as_string(), b.as_string());
 }
 
 struct RequestKind::Outcome {
@@ -198,8 +181,8 @@ RequestKind::~RequestKind() {
 }
 
 [[gnu::always_inline]] inline bool RequestKind::is(const HttpRequestFacts& f) const noexcept {
-  return f.port == facts_.port && same_string(f.method, facts_.method) && same_string(f.scheme, facts_.scheme) &&
-         same_chars(f.host, facts_.host);
+  return f.port == facts_.port && same_text(f.method, facts_.method) && same_text(f.scheme, facts_.scheme) &&
+         same_string(f.host, facts_.host);
 }
 
 const RequestKind::Outcome* RequestKind::outcome(const HttpRequestFacts& f, bool client,
@@ -209,7 +192,7 @@ const RequestKind::Outcome* RequestKind::outcome(const HttpRequestFacts& f, bool
   for (auto& slot : outcomes_) {
     const Outcome* o = slot.load(std::memory_order_acquire);
     if (o == nullptr && (o = add_outcome(slot, f, client, mode)) == nullptr) return nullptr;
-    if (o->status == f.status && o->version.word0() == f.version.word0() && same_chars(o->route, f.route)) return o;
+    if (o->status == f.status && o->version.word0() == f.version.word0() && same_string(o->route, f.route)) return o;
   }
   return nullptr;
 }
@@ -238,21 +221,14 @@ const RequestKind::Outcome* RequestKind::add_outcome(std::atomic<Outcome*>& slot
   }
 }
 
-// A kind's place in the table: from its host's and method's characters (a run-time method or
-// host is another string each time) and its port.
+// A kind's place in the table: from its host's characters, its port, and its method's length
+// and first letter (characters, not addresses: a run-time method or host is another string
+// each time; kinds that differ by the rest of the method are told apart by the probe).
 static std::size_t kind_hash(const HttpRequestFacts& f) noexcept {
-  const std::string_view host = f.host, method = f.method.as_string();
-  std::uint64_t h = host.size();
-  if (host.size() >= 8) {
-    h ^= load8(host.data()) * 0x9e3779b97f4a7c15 ^ load8(host.data() + host.size() - 8);
-  } else {
-    for (char c : host) h = h << 8 | static_cast<unsigned char>(c);
-  }
-  h ^= static_cast<std::uint64_t>(f.port) << 32 ^ method.size() << 8 ^ (method.empty() ? 0 : method[0]);
-  // (MurmurHash3's finalizer: every bit of the key moves the low bits, where the place is.)
-  h = (h ^ h >> 33) * 0xff51afd7ed558ccd;
-  h = (h ^ h >> 33) * 0xc4ceb9fe1a85ec53;
-  return static_cast<std::size_t>(h ^ h >> 33);
+  using namespace tracehop::detail;
+  const std::string_view method = f.method.as_string();
+  const std::uint64_t m = method.size() << 8 | (method.empty() ? 0 : static_cast<unsigned char>(method[0]));
+  return mum(hash_string(f.host) ^ static_cast<std::uint64_t>(f.port), m ^ kHash1);
 }
 
 const RequestKind* HttpMetrics::kind(const HttpRequestFacts& f) const noexcept {

@@ -47,6 +47,8 @@ struct HttpRequestFacts {
 /// A request's method as an attribute: a standard one as its literal, another known one
 /// (OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS) as given, anything else "_OTHER".
 metrics::AttrValue method_value(std::string_view method) noexcept;
+/// Whether method_value() gave a known method (a listed "_OTHER" comes as a run-time string).
+inline bool is_known(metrics::AttrValue method) noexcept { return !method.literal() || method.as_string() != "_OTHER"; }
 /// "http" and "https" as literals; any other scheme as given.
 metrics::AttrValue scheme_value(std::string_view scheme) noexcept;
 /// "1.0" / "1.1" from Beast's version number, as a literal.

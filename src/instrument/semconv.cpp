@@ -6,6 +6,7 @@
 
 #include "common/env.hpp"
 #include "common/text.hpp"
+#include "http_metrics.hpp"
 
 namespace tracehop::instrument {
 
@@ -20,17 +21,11 @@ SemconvMode semconv_mode_from_env() {
 }
 
 bool is_known_method(std::string_view method) {
-  // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the list; empty: RFC 9110's and PATCH.
+  // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the list; empty: RFC 9110's and PATCH,
+  // which method_value() knows (and gives as literals, "_OTHER" for any other).
   static const std::vector<std::string> listed = env_list("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS");
   if (!listed.empty()) return std::find(listed.begin(), listed.end(), method) != listed.end();
-  switch (method.size()) {  // this runs on every request
-    case 3: return method == "GET" || method == "PUT";
-    case 4: return method == "POST" || method == "HEAD";
-    case 5: return method == "PATCH" || method == "TRACE";
-    case 6: return method == "DELETE";
-    case 7: return method == "OPTIONS" || method == "CONNECT";
-    default: return false;
-  }
+  return detail::is_known(detail::method_value(method));
 }
 
 const std::vector<std::string>& default_sensitive_query_keys() {

@@ -85,14 +85,15 @@ struct ServerSpan {
   bool measured() const noexcept { return start != std::chrono::steady_clock::time_point{}; }
 };
 
-HttpRequestFacts facts(const http::ServerRequest& req) noexcept {
+HttpRequestFacts facts(const http::ServerRequest& req, metrics::AttrValue method) noexcept {
   HttpRequestFacts f;
-  f.method = method_value(req.method);
+  f.method = method;
   f.scheme = "http";
   f.route = req.route;
   f.version = version_value(req.version);
   return f;
 }
+HttpRequestFacts facts(const http::ServerRequest& req) noexcept { return facts(req, method_value(req.method)); }
 
 // The measurement at the request's end: the duration with its outcome, the active count down.
 void measure_end(const HttpMetrics& m, HttpRequestFacts f, const RequestKind* kind,
@@ -116,8 +117,9 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   const HeadersCarrier carrier(std::as_const(req.headers));
   trace::Context parent = trace::Context::current();
   trace::extract_into(carrier, parent);
-  const bool known = is_known_method(req.method);
-  const std::string_view method = known ? std::string_view(req.method) : std::string_view("_OTHER");
+  const metrics::AttrValue method_attribute = method_value(req.method);  // (worked out once: spans and metrics)
+  const bool known = is_known(method_attribute);
+  const std::string_view method = method_attribute.as_string();  // the known method, or "_OTHER"
   // `{method} {route}`, on the stack unless the route is long.
   char buffer[128];
   std::string long_name;
@@ -143,7 +145,7 @@ void start_server_span(const Settings& s, http::ServerRequest& req, http::Signal
   auto& r = state.emplace<ServerSpan>(std::move(span), std::move(context));
   if (s.metrics->enabled()) {
     r.start = std::chrono::steady_clock::now();
-    const HttpRequestFacts f = facts(req);
+    const HttpRequestFacts f = facts(req, method_attribute);
     r.kind = s.metrics->kind(f);
     s.metrics->active(f, r.kind, +1);
   }

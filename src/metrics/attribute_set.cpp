@@ -101,20 +101,6 @@ bool SeriesKey::matches_any_order(AttributeList given, const KeyFilter* filter) 
   return seen == (n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1);
 }
 
-std::uint64_t hash_long(std::string_view s) noexcept {
-  std::uint64_t h = kHash0 ^ s.size();
-  std::size_t i = 0;
-  for (; i + 16 <= s.size(); i += 16) {
-    std::uint64_t a, b;
-    std::memcpy(&a, s.data() + i, 8);
-    std::memcpy(&b, s.data() + i + 8, 8);
-    h = mum(a ^ kHash1, b ^ h);
-  }
-  std::uint64_t a, b;
-  load_short(s.data() + s.size() - 16, 16, a, b);  // the last 16 bytes (s is longer than 16)
-  return mum(a ^ kHash1, b ^ h);
-}
-
 void filtered_out(AttributeList given, const KeyFilter& filter, trace::Attributes& out) {
   for (const auto& a : given)
     if (!filter.keeps(a.key.view())) trace::set_attribute(out, trace::AttributeKey(a.key.view()), to_value(a.value));

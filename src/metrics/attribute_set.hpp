@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.hpp"
 #include "tracehop/metrics/instrument.hpp"
 #include "tracehop/trace/attributes.hpp"
 
@@ -30,43 +31,13 @@ inline bool kept(const KeyFilter* filter, const Attribute& a) noexcept {
   return filter == nullptr || filter->keeps(a.key.view());
 }
 
-// 64x64 -> 128-bit multiply, folded: wyhash's mixing step.
-[[gnu::always_inline]] inline std::uint64_t mum(std::uint64_t a, std::uint64_t b) noexcept {
-  __extension__ using u128 = unsigned __int128;  // GCC and Clang on 64-bit targets
-  const u128 m = static_cast<u128>(a) * b;
-  return static_cast<std::uint64_t>(m >> 64) ^ static_cast<std::uint64_t>(m);
-}
-
-inline constexpr std::uint64_t kHash0 = 0xa0761d6478bd642fULL;
-inline constexpr std::uint64_t kHash1 = 0xe7037ed1a0b428dbULL;
-
-// A string of up to 16 bytes as two words, without a loop (overlapping loads).
-[[gnu::always_inline]] inline void load_short(const char* p, std::size_t n, std::uint64_t& a, std::uint64_t& b) noexcept {
-  if (n >= 8) {
-    std::memcpy(&a, p, 8);
-    std::memcpy(&b, p + n - 8, 8);
-  } else if (n >= 4) {
-    std::uint32_t x, y;
-    std::memcpy(&x, p, 4);
-    std::memcpy(&y, p + n - 4, 4);
-    a = x;
-    b = y;
-  } else {
-    const auto* u = reinterpret_cast<const unsigned char*>(p);
-    a = n == 0 ? 0 : (u[0] | static_cast<std::uint64_t>(u[n / 2]) << 8 | static_cast<std::uint64_t>(u[n - 1]) << 16);
-    b = 0;
-  }
-}
-
-std::uint64_t hash_long(std::string_view s) noexcept;  // over 16 bytes
-
-[[gnu::always_inline]] inline std::uint64_t hash_string(std::string_view s) noexcept {
-  if (s.size() > 16) [[unlikely]]
-    return hash_long(s);
-  std::uint64_t a, b;
-  load_short(s.data(), s.size(), a, b);
-  return mum(a ^ kHash0, b ^ kHash1 ^ s.size());
-}
+// A short string's words, hash and equality: the common helpers (common/text.hpp).
+using tracehop::detail::hash_string;
+using tracehop::detail::kHash0;
+using tracehop::detail::kHash1;
+using tracehop::detail::load_short;
+using tracehop::detail::mum;
+using tracehop::detail::same_string;
 
 [[gnu::always_inline]] inline std::uint64_t hash_value(const AttrValue& v) noexcept {
   switch (v.type()) {
@@ -92,16 +63,6 @@ inline std::uint64_t hash_set(AttributeList attrs, const KeyFilter* filter) noex
       if (filter->keeps(a.key.view())) h += term(a);
   }
   return h;
-}
-
-[[gnu::always_inline]] inline bool same_string(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  if (a.size() > 16) [[unlikely]]
-    return std::memcmp(a.data(), b.data(), a.size()) == 0;
-  std::uint64_t a0, a1, b0, b1;
-  load_short(a.data(), a.size(), a0, a1);
-  load_short(b.data(), b.size(), b0, b1);
-  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 [[gnu::always_inline]] inline bool same_value(const AttrValue& a, const AttrValue& b) noexcept {

@@ -62,3 +62,15 @@ TEST(Semconv, AMetricsMethodSchemeAndVersionAreLiteralsWhenStandard) {
   EXPECT_EQ(version_value(11).as_string(), "1.1");
   EXPECT_TRUE(version_value(11).literal());
 }
+
+TEST(Semconv, KnownMethodsAreRfc9110sAndPatchAsMethodValueGivesThem) {
+  for (const std::string m : {"GET", "PUT", "POST", "HEAD", "PATCH", "TRACE", "DELETE", "OPTIONS", "CONNECT"}) {
+    EXPECT_TRUE(instrument::is_known_method(m)) << m;
+    EXPECT_EQ(instrument::detail::method_value(m).as_string(), m);
+    EXPECT_TRUE(instrument::detail::is_known(instrument::detail::method_value(m))) << m;
+  }
+  for (const std::string m : {"get", "BREW", "_OTHER", "", "OPTIONSX", "GE"}) {
+    EXPECT_FALSE(instrument::is_known_method(m)) << m;
+    EXPECT_FALSE(instrument::detail::is_known(instrument::detail::method_value(m))) << m;
+  }
+}

@@ -248,8 +248,8 @@ std::shared_ptr<Settings> settle(ClientOptions o) {
                                 : trace::get_tracer(kClientScope, TRACEHOP_VERSION);
   const auto meter = o.meter_provider ? o.meter_provider->get_meter(kClientScope, TRACEHOP_VERSION)
                                       : metrics::get_meter(kClientScope, TRACEHOP_VERSION);
-  s->metrics.emplace(meter, s->mode, /*client=*/true);
-  s->connections = std::make_unique<ConnectionMetrics>(meter, s->mode);
+  s->metrics.emplace(o.meter_provider, meter, s->mode, /*client=*/true);
+  s->connections = std::make_unique<ConnectionMetrics>(o.meter_provider, meter, s->mode);
   s->options = std::move(o);
   return s;
 }

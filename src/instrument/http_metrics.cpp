@@ -2,6 +2,7 @@
 
 #include "http_metrics.hpp"
 
+#include <algorithm>
 #include <new>
 #include <type_traits>
 
@@ -42,6 +43,78 @@ std::string_view status_text(int status, std::array<char, 4>& buffer) noexcept {
 
 const trace::SpanContext kNoExemplar;
 
+namespace {
+
+// The attributes' values as one string, the same for the same attributes in any order.
+std::string encode(metrics::AttributeList attributes) {
+  std::vector<const Attribute*> sorted;
+  sorted.reserve(attributes.size());
+  for (const auto& a : attributes) sorted.push_back(&a);
+  std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key.view() < b->key.view(); });
+  std::string out;
+  const auto add = [&out](std::string_view text) {
+    const auto size = static_cast<std::uint32_t>(text.size());
+    out.append(reinterpret_cast<const char*>(&size), sizeof size).append(text);
+  };
+  for (const Attribute* a : sorted) {
+    add(a->key.view());
+    out.push_back(static_cast<char>(a->value.type()));
+    if (a->value.type() == metrics::AttrValue::Type::String) {
+      add(a->value.as_string());
+    } else {
+      const std::uint64_t bits = a->value.word0();  // a number's (or a bool's) value
+      out.append(reinterpret_cast<const char*>(&bits), sizeof bits);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ObservedCounts::ObservedCounts(const metrics::Meter& meter, const std::string& name,
+                               const metrics::InstrumentOptions& options)
+    : instrument_(meter.create_observable_up_down_counter<std::int64_t>(
+          name, [this](metrics::ObservableResult& r) { observe(r); }, options)) {}
+
+std::shared_ptr<ObservedCounts> ObservedCounts::of(const std::shared_ptr<metrics::MeterProvider>& provider,
+                                                   const metrics::Meter& meter, const std::string& name,
+                                                   const metrics::InstrumentOptions& options) {
+  // The provider by its owner (a weak pointer's), not its address: another provider made where
+  // a destroyed one was is another.
+  struct Entry {
+    std::weak_ptr<metrics::MeterProvider> provider;
+    std::string name;
+    std::weak_ptr<ObservedCounts> counts;
+  };
+  static std::mutex mu;
+  static auto* entries = new std::vector<Entry>;  // never destroyed: instrumentations may end during exit
+  std::lock_guard lock(mu);
+  std::erase_if(*entries, [](const Entry& e) { return e.counts.expired(); });
+  const std::weak_ptr<metrics::MeterProvider> owner(provider);
+  for (const auto& e : *entries)
+    if (!e.provider.owner_before(owner) && !owner.owner_before(e.provider) && e.name == name) return e.counts.lock();
+  auto made = std::make_shared<ObservedCounts>(meter, name, options);
+  entries->push_back({owner, name, made});
+  return made;
+}
+
+std::atomic<std::int64_t>& ObservedCounts::count(metrics::AttributeList attributes) {
+  std::string key = encode(attributes);
+  std::lock_guard lock(mu_);
+  auto& c = counts_[std::move(key)];
+  if (!c) {
+    auto made = std::make_unique<Count>();
+    made->attributes = metrics::AttributeSet(attributes);
+    c = std::move(made);
+  }
+  return c->value;
+}
+
+void ObservedCounts::observe(metrics::ObservableResult& r) {
+  std::lock_guard lock(mu_);
+  for (const auto& [key, c] : counts_) r.observe(c->value.load(std::memory_order_relaxed), c->attributes.list());
+}
+
 metrics::AttrValue method_value(std::string_view method) noexcept {
   // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS replaces the standard list: its methods as given.
   // (The standard list is here only: is_known_method asks this.)
@@ -79,16 +152,17 @@ metrics::AttrValue scheme_value(std::string_view scheme) noexcept {
   return scheme;
 }
 
-HttpMetrics::HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client) : mode_(mode), client_(client) {
+HttpMetrics::HttpMetrics(const std::shared_ptr<metrics::MeterProvider>& provider, const metrics::Meter& meter,
+                         SemconvMode mode, bool client)
+    : mode_(mode), client_(client) {
   const std::string side = client ? "client" : "server";
   if (reports_stable(mode)) {
     duration_ = meter.create_histogram("http." + side + ".request.duration",
                                        {.unit = "s",
                                         .description = "Duration of HTTP " + side + " requests.",
                                         .bucket_boundaries = duration_buckets()});
-    active_ = meter.create_up_down_counter("http." + side + ".active_requests",
-                                           {.unit = "{request}",
-                                            .description = "Number of active HTTP " + side + " requests."});
+    active_ = ObservedCounts::of(provider, meter, "http." + side + ".active_requests",
+                                 {.unit = "{request}", .description = "Number of active HTTP " + side + " requests."});
     if (client)
       queue_ = meter.create_histogram("http.client.request.time_in_queue",
                                       {.unit = "s",
@@ -164,7 +238,8 @@ struct RequestKind::Outcome {
   metrics::AttributeSet stable, old;  // the duration's, in the conventions measured
 };
 
-RequestKind::RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode) : host_(f.host), facts_(f) {
+RequestKind::RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode, ObservedCounts* active)
+    : host_(f.host), facts_(f) {
   // A run-time method or scheme (a known method of the environment's list) is copied.
   if (!f.method.literal()) facts_.method = std::string_view(method_ = f.method.as_string());
   if (!f.scheme.literal()) facts_.scheme = std::string_view(scheme_ = f.scheme.as_string());
@@ -174,6 +249,7 @@ RequestKind::RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mod
   facts_.version = {};
   facts_.error_type = {};
   if (reports_stable(mode)) started_ = stable_set(facts_, client, false);
+  if (active != nullptr) active_ = &active->count(started_.list());
 }
 
 RequestKind::~RequestKind() {
@@ -246,7 +322,7 @@ const RequestKind* HttpMetrics::kind(const HttpRequestFacts& f) const noexcept {
 // As add_outcome, for a kind.
 const RequestKind* HttpMetrics::add_kind(std::atomic<RequestKind*>& slot, const HttpRequestFacts& f) const noexcept {
   try {
-    std::unique_ptr<RequestKind> made(new RequestKind(f, client_, mode_));
+    std::unique_ptr<RequestKind> made(new RequestKind(f, client_, mode_, active_.get()));
     RequestKind* found = nullptr;
     if (slot.compare_exchange_strong(found, made.get(), std::memory_order_acq_rel)) return made.release();
     return found;
@@ -263,7 +339,11 @@ void HttpMetrics::active_listed(const HttpRequestFacts& f, std::int64_t delta) c
   AttributeBuffer<8> a;
   std::array<char, 4> unused;
   stable_attributes(f, client_, false, a, unused);
-  active_.add(delta, a.list(), kNoExemplar);
+  try {
+    active_->count(a.list()).fetch_add(delta, std::memory_order_relaxed);
+  } catch (...) {
+    // Out of memory for a new count: this change is lost (and so, at worst, is one of its end).
+  }
 }
 
 void HttpMetrics::duration(const HttpRequestFacts& f, const RequestKind* kind, std::chrono::nanoseconds took,
@@ -308,14 +388,16 @@ static const std::vector<double>& connection_buckets() {
   return b;
 }
 
-ConnectionMetrics::ConnectionMetrics(const metrics::Meter& meter, SemconvMode mode) : stable_(reports_stable(mode)) {
+ConnectionMetrics::ConnectionMetrics(const std::shared_ptr<metrics::MeterProvider>& provider,
+                                     const metrics::Meter& meter, SemconvMode mode)
+    : stable_(reports_stable(mode)) {
   if (!stable_) return;
   duration_ = meter.create_histogram("http.client.connection.duration",
                                      {.unit = "s",
                                       .description = "The duration of the successfully established outbound HTTP connections.",
                                       .bucket_boundaries = connection_buckets()});
-  open_ = meter.create_observable_up_down_counter<std::int64_t>(
-      "http.client.open_connections", [this](metrics::ObservableResult& r) { observe(r); },
+  open_ = ObservedCounts::of(
+      provider, meter, "http.client.open_connections",
       {.unit = "{connection}",
        .description = "Number of outbound HTTP connections that are currently active or idle on the client."});
 }
@@ -330,6 +412,17 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
                                         {"server.port", c->origin.port},
                                         {"url.scheme", scheme_value(c->origin.scheme)},
                                         {"network.protocol.version", "1.1"}};
+  c->by_state[static_cast<std::size_t>(http::ConnectionState::Closed)] = &c->closed;
+  for (const auto state : {http::ConnectionState::Active, http::ConnectionState::Idle}) {
+    const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active
+                                                                    ? metrics::AttrValue("active")
+                                                                    : metrics::AttrValue("idle")},
+                                      {"server.address", c->origin.host},
+                                      {"server.port", c->origin.port},
+                                      {"url.scheme", scheme_value(c->origin.scheme)},
+                                      {"network.protocol.version", "1.1"}}};
+    c->by_state[static_cast<std::size_t>(state)] = &open_->count(a);
+  }
   origins_.push_back(std::move(c));
   return origins_.back().get();
 }
@@ -340,7 +433,7 @@ void ConnectionMetrics::made_or_closed(const http::ConnectionStateParams& p) noe
   // close (so a provider installed later counts the connections made after it).
   OriginCounts* c = nullptr;
   if (p.from == http::ConnectionState::Closed) {
-    if (!duration_.enabled()) return;
+    if (!duration_.enabled() && !open_->enabled()) return;
     try {
       c = p.ctx.emplace<OriginCounts*>(counts(p.origin));
     } catch (...) {
@@ -357,21 +450,6 @@ void ConnectionMetrics::made_or_closed(const http::ConnectionStateParams& p) noe
   p.ctx.reset();
   // No exemplar: whichever span is current when a connection closes is not its own.
   duration_.record(std::chrono::duration<double>(p.age).count(), c->attributes, kNoExemplar);
-}
-
-void ConnectionMetrics::observe(metrics::ObservableResult& r) {
-  std::lock_guard lock(mu_);
-  for (const auto& c : origins_) {
-    for (const auto state : {http::ConnectionState::Active, http::ConnectionState::Idle}) {
-      const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active ? metrics::AttrValue("active")
-                                                                                                   : metrics::AttrValue("idle")},
-                                        {"server.address", c->origin.host},
-                                        {"server.port", c->origin.port},
-                                        {"url.scheme", c->origin.scheme},
-                                        {"network.protocol.version", "1.1"}}};
-      r.observe(c->of(state).load(std::memory_order_relaxed), a);
-    }
-  }
 }
 
 }  // namespace tracehop::instrument::detail

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "tracehop/http/signals.hpp"
@@ -59,6 +60,41 @@ inline metrics::AttrValue version_value(unsigned version) noexcept {
 /// What a measurement that has no exemplar is given: an invalid span context.
 extern const trace::SpanContext kNoExemplar;
 
+/// The counts an observable up-down counter reports (http.*.active_requests,
+/// http.client.open_connections): an atomic each per attribute set, moved by the code that
+/// counts, read by the instrument's callback at each collection. One per meter provider and
+/// instrument, shared by every instrumentation counting into it, so that two instrumented
+/// sessions are one series and not two observations of it (of which the SDK keeps one).
+class ObservedCounts {
+ public:
+  /// The counts of instrument `name` of `meter` (of `provider`; nullptr: the global one), made
+  /// by the first to ask. Thread-safe.
+  static std::shared_ptr<ObservedCounts> of(const std::shared_ptr<metrics::MeterProvider>& provider,
+                                            const metrics::Meter& meter, const std::string& name,
+                                            const metrics::InstrumentOptions& options);
+  ObservedCounts(const ObservedCounts&) = delete;  // the callback refers to this
+  /// Whether a collection reads the counts now.
+  bool enabled() const noexcept { return instrument_.enabled(); }
+  /// The count of `attributes` (found by their values, else made at zero), as long as this
+  /// lives. Takes a lock: ask once (a kind of request, a connection's origin), keep it. Throws
+  /// std::bad_alloc.
+  std::atomic<std::int64_t>& count(metrics::AttributeList attributes);
+
+  ObservedCounts(const metrics::Meter& meter, const std::string& name,
+                          const metrics::InstrumentOptions& options);
+
+ private:
+  struct Count {
+    metrics::AttributeSet attributes;
+    std::atomic<std::int64_t> value{0};
+  };
+  void observe(metrics::ObservableResult& result);
+
+  std::mutex mu_;  // guards counts_ (not the values: atomics)
+  std::unordered_map<std::string, std::unique_ptr<Count>> counts_;  // by the attributes' encoding
+  metrics::ObservableInstrument instrument_;  // last: unregistered first
+};
+
 /// One kind of request as its measurements see it at its start (method, scheme, host, port),
 /// with the attribute sets of its measurements: made by HttpMetrics at the first request of the
 /// kind, kept as long as it lives, never changed once published. A request finds its kind once;
@@ -74,7 +110,7 @@ class RequestKind {
   friend class HttpMetrics;
   struct Outcome;  // an outcome's sets, by status, version and route
   static constexpr std::size_t kOutcomes = 8;  // more outcomes: measured with lists
-  RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode);
+  RequestKind(const HttpRequestFacts& f, bool client, SemconvMode mode, ObservedCounts* active);
   bool is(const HttpRequestFacts& f) const noexcept;
   const Outcome* outcome(const HttpRequestFacts& f, bool client, SemconvMode mode) const noexcept;
   [[gnu::noinline]] const Outcome* add_outcome(std::atomic<Outcome*>& slot, const HttpRequestFacts& f, bool client,
@@ -83,13 +119,16 @@ class RequestKind {
   std::string method_, scheme_, host_;  // (a run-time method or scheme: the facts' copies)
   HttpRequestFacts facts_;
   metrics::AttributeSet started_;  // stable: the active requests' and the time in queue's
+  std::atomic<std::int64_t>* active_ = nullptr;  // stable: its active requests' count
   mutable std::array<std::atomic<Outcome*>, kOutcomes> outcomes_{};  // filled in order
 };
 
 class HttpMetrics {
  public:
-  /// `client`: the client's instruments (http.client.*), else the server's (http.server.*).
-  HttpMetrics(const metrics::Meter& meter, SemconvMode mode, bool client);
+  /// `client`: the client's instruments (http.client.*), else the server's (http.server.*), of
+  /// `meter`, a meter of `provider` (nullptr: of the global one).
+  HttpMetrics(const std::shared_ptr<metrics::MeterProvider>& provider, const metrics::Meter& meter, SemconvMode mode,
+              bool client);
   HttpMetrics(const HttpMetrics&) = delete;
   ~HttpMetrics();
 
@@ -99,19 +138,20 @@ class HttpMetrics {
 
   /// Whether anything would be recorded: a request need not be measured otherwise.
   bool enabled() const noexcept {
-    return duration_.enabled() || duration_old_.enabled() || active_.enabled() || queue_.enabled();
+    return duration_.enabled() || duration_old_.enabled() || queue_.enabled() || (active_ && active_->enabled());
   }
   // The measurements. `kind` is `f`'s kind (kind()), or nullptr: the attributes are then made
   // from `f` as a list, as they are for an outcome with an exception's error.type.
 
   /// +1 / -1 on the active requests (stable conventions only: it is not an old-convention metric);
   /// the request's outcome in `f` is not read.
+  /// (Counted whether or not a collection reads it now: the count stays right when one starts.)
   void active(const HttpRequestFacts& f, const RequestKind* kind, std::int64_t delta) const noexcept {
-    if (!active_.enabled()) return;
-    // No exemplar: a count of requests in flight is no one request's.
-    if (kind != nullptr) [[likely]]
-      return active_.add(delta, kind->started_, kNoExemplar);
-    active_listed(f, delta);
+    if (kind != nullptr) [[likely]] {
+      if (kind->active_ != nullptr) kind->active_->fetch_add(delta, std::memory_order_relaxed);
+      return;
+    }
+    if (active_) active_listed(f, delta);
   }
   /// The request's duration, its exemplar pointing at `span` (when sampled). An error status
   /// (from 400 for a client, 500 for a server) is its error.type unless `f` names one.
@@ -132,18 +172,19 @@ class HttpMetrics {
   mutable std::array<std::atomic<RequestKind*>, kKinds> kinds_{};
   metrics::Histogram<double> duration_;      // stable, s
   metrics::Histogram<double> duration_old_;  // old, ms
-  metrics::UpDownCounter<std::int64_t> active_;
   metrics::Histogram<double> queue_;  // client only
+  std::shared_ptr<ObservedCounts> active_;  // stable: the active requests, shared
 };
 
-/// The client's connection pool: http.client.open_connections (an observable up-down counter,
-/// read at each collection from the counts of idle and active connections kept per origin) and
-/// http.client.connection.duration (from a connection's making to its close). Stable
-/// conventions only, as the active requests. Thread-safe; the counts are atomics, found once a
-/// connection (kept in the connection's SignalContext).
+/// The client's connection pool: http.client.open_connections (ObservedCounts of the idle and
+/// active connections of each origin) and http.client.connection.duration (from a connection's
+/// making to its close). Stable conventions only, as the active requests. Thread-safe; a
+/// connection's counts are found once (kept in the connection's SignalContext).
 class ConnectionMetrics {
  public:
-  ConnectionMetrics(const metrics::Meter& meter, SemconvMode mode);
+  /// Of `meter`, a meter of `provider` (nullptr: of the global one).
+  ConnectionMetrics(const std::shared_ptr<metrics::MeterProvider>& provider, const metrics::Meter& meter,
+                    SemconvMode mode);
   ConnectionMetrics(const ConnectionMetrics&) = delete;  // the callback refers to this
   /// Whether it records anything (the stable conventions): the pool need not tell it otherwise.
   bool enabled() const noexcept { return stable_; }
@@ -162,19 +203,19 @@ class ConnectionMetrics {
   struct OriginCounts {
     http::Origin origin;
     metrics::AttributeSet attributes;  // a connection's duration's: the origin's, made once
-    // By state (ConnectionState's value): active and idle; Closed's moves, and is not read.
-    std::array<std::atomic<std::int64_t>, 3> by_state{};
-    std::atomic<std::int64_t>& of(http::ConnectionState s) noexcept { return by_state[static_cast<std::size_t>(s)]; }
+    std::atomic<std::int64_t> closed{0};  // (moves, and is not read)
+    // By state (ConnectionState's value): closed, then the open_ counts of active and idle.
+    std::array<std::atomic<std::int64_t>*, 3> by_state{};
+    std::atomic<std::int64_t>& of(http::ConnectionState s) noexcept { return *by_state[static_cast<std::size_t>(s)]; }
   };
   OriginCounts* counts(const http::Origin& origin);
   void made_or_closed(const http::ConnectionStateParams& p) noexcept;
-  void observe(metrics::ObservableResult& result);
 
   bool stable_;
-  std::mutex mu_;  // guards origins_ (the counts are atomics)
+  std::mutex mu_;  // guards origins_
   std::vector<std::unique_ptr<OriginCounts>> origins_;
   metrics::Histogram<double> duration_;
-  metrics::ObservableInstrument open_;  // last: unregistered first
+  std::shared_ptr<ObservedCounts> open_;
 };
 
 }  // namespace tracehop::instrument::detail

@@ -281,7 +281,7 @@ void HttpServerInstrumentor::instrument(http::Server& server, ServerOptions opti
   // The server's spans have the stable conventions' names only, and so have its metrics.
   const auto meter = options.meter_provider ? options.meter_provider->get_meter(kServerScope, TRACEHOP_VERSION)
                                             : metrics::get_meter(kServerScope, TRACEHOP_VERSION);
-  s.metrics = std::make_unique<HttpMetrics>(meter, SemconvMode::Stable, /*client=*/false);
+  s.metrics = std::make_unique<HttpMetrics>(options.meter_provider, meter, SemconvMode::Stable, /*client=*/false);
   s.options = std::move(options);
   server.observe(std::make_shared<Observer>(std::move(s)));
 }

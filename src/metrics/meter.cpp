@@ -138,6 +138,7 @@ void ObservableResult::observe(double value, AttributeList attributes) noexcept 
 void ObservableInstrument::remove() noexcept {
   if (core_) core_->remove_callback(id_);
   core_.reset();
+  enabled_ = nullptr;
 }
 
 ExemplarFilter exemplar_filter_from_env() {

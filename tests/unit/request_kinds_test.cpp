@@ -56,7 +56,7 @@ constexpr std::chrono::milliseconds kTook{5};
 
 TEST(RequestKinds, TheSameFactsFindTheSameKindWhichKeepsItsOwnCopies) {
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Stable, /*client=*/true);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/true);
   std::string host = "api.example.com";
   std::string method = "BREW";  // a run-time method (as a listed known method is)
   const RequestKind* k = m.kind(request(host, 8080, std::string_view(method)));
@@ -96,7 +96,7 @@ TEST(RequestKinds, TheSameFactsFindTheSameKindWhichKeepsItsOwnCopies) {
 TEST(RequestKinds, AMeasurementThroughAKindIsInTheSeriesOfTheSameAttributesAsAList) {
   // Both conventions at once: each outcome has a set of each.
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Duplicate, /*client=*/true);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Duplicate, /*client=*/true);
   const auto f = request("127.0.0.1", 8080);
   const RequestKind* k = m.kind(f);
   ASSERT_NE(k, nullptr);
@@ -146,7 +146,7 @@ TEST(RequestKinds, AMeasurementThroughAKindIsInTheSeriesOfTheSameAttributesAsALi
 
 TEST(RequestKinds, PastItsOutcomesAKindsRequestsAreMeasuredWithLists) {
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Stable, /*client=*/true);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/true);
   const auto f = request("svc", 80);
   const RequestKind* k = m.kind(f);
   ASSERT_NE(k, nullptr);
@@ -162,7 +162,7 @@ TEST(RequestKinds, PastItsOutcomesAKindsRequestsAreMeasuredWithLists) {
 
 TEST(RequestKinds, PastItsKindsARequestIsOfNoneAndStillMeasured) {
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Stable, /*client=*/true);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/true);
   std::vector<std::string> hosts;
   for (int i = 0; i < 400; ++i) hosts.push_back("host-" + std::to_string(i) + ".example");
   std::size_t none = 0;
@@ -181,7 +181,7 @@ TEST(RequestKinds, PastItsKindsARequestIsOfNoneAndStillMeasured) {
 
 TEST(RequestKinds, ThreadsFindOneKindForTheSameFacts) {
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Stable, /*client=*/true);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/true);
   constexpr int kThreads = 4, kHosts = 40;
   std::vector<std::vector<const RequestKind*>> found(kThreads);
   std::atomic<int> ready{0};
@@ -212,7 +212,7 @@ TEST(RequestKinds, ThreadsFindOneKindForTheSameFacts) {
 
 TEST(RequestKinds, AServersRouteIsPartOfItsOutcome) {
   metrics::fixture::Fixture fx;
-  const HttpMetrics m(fx.meter, SemconvMode::Stable, /*client=*/false);
+  const HttpMetrics m(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/false);
   HttpRequestFacts f;
   f.method = "GET";
   f.scheme = "http";
@@ -225,4 +225,29 @@ TEST(RequestKinds, AServersRouteIsPartOfItsOutcome) {
   }
   EXPECT_EQ(series(fx.one("http.server.request.duration"), {"http.route"}),
             (std::map<std::string, std::uint64_t>{{"http.route=/items/{sku},5", 2}, {"http.route=/users/{id},5", 1}}));
+}
+
+TEST(RequestKinds, TwoInstrumentationsOfOneProviderCountActiveRequestsAsOneSeries) {
+  // Two instrumented sessions: each HttpMetrics of its own, both counting into one series (the
+  // SDK keeps one observation a series: were each to observe its own count, one would be lost).
+  metrics::fixture::Fixture fx;
+  const HttpMetrics a(fx.provider, fx.meter, SemconvMode::Stable, /*client=*/true);
+  const HttpMetrics b(fx.provider, fx.meter, SemconvMode::Duplicate, /*client=*/true);
+  const auto f = request("svc");
+  a.active(f, a.kind(f), +1);
+  b.active(f, b.kind(f), +1);
+  b.active(f, nullptr, +1);  // and a request of no kind, counted by its list
+  const auto one = fx.one("http.client.active_requests");
+  ASSERT_EQ(one.numbers.size(), 1u);
+  EXPECT_EQ(std::get<std::int64_t>(one.numbers[0].value), 3);
+  EXPECT_FALSE(one.monotonic);
+
+  // Another provider's instrumentation counts apart.
+  metrics::fixture::Fixture other;
+  const HttpMetrics c(other.provider, other.meter, SemconvMode::Stable, /*client=*/true);
+  c.active(f, c.kind(f), +1);
+  EXPECT_EQ(std::get<std::int64_t>(other.one("http.client.active_requests").numbers.at(0).value), 1);
+  EXPECT_EQ(std::get<std::int64_t>(fx.one("http.client.active_requests").numbers.at(0).value), 3);
+  a.active(f, a.kind(f), -1);
+  EXPECT_EQ(std::get<std::int64_t>(fx.one("http.client.active_requests").numbers.at(0).value), 2);
 }

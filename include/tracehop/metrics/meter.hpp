@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tracehop/metrics/instrument.hpp"
@@ -62,25 +63,31 @@ using ObservableCallback = std::function<void(ObservableResult&)>;
 class [[nodiscard]] ObservableInstrument {
  public:
   ObservableInstrument() = default;
-  ObservableInstrument(ObservableInstrument&& o) noexcept : core_(std::move(o.core_)), id_(o.id_) {}
+  ObservableInstrument(ObservableInstrument&& o) noexcept
+      : core_(std::move(o.core_)), id_(o.id_), enabled_(std::exchange(o.enabled_, nullptr)) {}
   ObservableInstrument& operator=(ObservableInstrument&& o) noexcept {
     if (this != &o) {
       remove();
       core_ = std::move(o.core_);
       id_ = o.id_;
+      enabled_ = std::exchange(o.enabled_, nullptr);
     }
     return *this;
   }
   ~ObservableInstrument() { remove(); }
   void remove() noexcept;
+  /// Whether a collection would run the callback now (a provider is bound, a reader reads the
+  /// instrument): what the code keeping the values may check before keeping them.
+  bool enabled() const noexcept { return enabled_ != nullptr && enabled_->load(std::memory_order_acquire); }
 
   /// (What a Meter makes: the callback `id` of `core`.)
   ObservableInstrument(std::shared_ptr<detail::InstrumentCore> core, std::uint64_t id) noexcept
-      : core_(std::move(core)), id_(id) {}
+      : core_(std::move(core)), id_(id), enabled_(detail::enabled_flag(core_.get())) {}
 
  private:
   std::shared_ptr<detail::InstrumentCore> core_;
   std::uint64_t id_ = 0;
+  const std::atomic<bool>* enabled_ = nullptr;  // core_'s
 };
 
 namespace detail {

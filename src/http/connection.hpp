@@ -6,6 +6,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -57,10 +59,18 @@ struct Connection {
   Clock::time_point idle_since{};
   // Its life, as the connector tells it (connection state signals) to `configs`: those of the
   // request that made it (null: nobody listens).
+  struct Listener {
+    SignalContext ctx;
+    // What its observer counts it in, if it does, by ConnectionState (Closed's: nullptr).
+    std::array<std::atomic<std::int64_t>*, 3> counts{};
+    bool counts_it() const noexcept { return counts[1] != nullptr || counts[2] != nullptr; }
+  };
   ConnectionState state = ConnectionState::Closed;
+  bool moves_told = false;  // whether a config is told of its moves to and from the pool
+  bool counted = false;     // whether an observer counts it
   Clock::time_point made{};
   std::shared_ptr<const ConfigSet> configs;
-  std::unique_ptr<SignalContext[]> contexts;  // one per config
+  std::unique_ptr<Listener[]> listeners;  // one per config
 };
 
 /// Told what finding a connection involves, for the lifecycle signals (the request's Signals).

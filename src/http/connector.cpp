@@ -97,48 +97,79 @@ void Connector::unreserve(const std::string& key) {
   if (auto it = open_per_key_.find(key); it != open_per_key_.end() && --it->second == 0) open_per_key_.erase(it);
 }
 
+// Moves `conn` from one count to the other in each of the counts observers gave for it.
+static void move_counts(Connection& conn, ConnectionState from, ConnectionState to) noexcept {
+  for (std::size_t i = 0; i < conn.configs->configs.size(); ++i) {
+    const auto& counts = conn.listeners[i].counts;
+    if (auto* n = counts[static_cast<std::size_t>(from)]) n->fetch_sub(1, std::memory_order_relaxed);
+    if (auto* n = counts[static_cast<std::size_t>(to)]) n->fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 void Connector::change_state(Connection& conn, ConnectionState to) noexcept {
   const ConnectionState from = std::exchange(conn.state, to);
   if (!conn.configs || from == to) return;
-  // The usual change, on every request (taken from the pool, given back to it), of a
-  // connection that one observer alone hears: told straight away.
-  SignalObserver* const sole = conn.configs->sole_observer;
-  if (sole != nullptr && from != ConnectionState::Closed && to != ConnectionState::Closed) [[likely]] {
-    if (conn.configs->state_observers[0] == nullptr || (sole->only_with_state() && !conn.contexts[0].has_value()))
+  if (from != ConnectionState::Closed && to != ConnectionState::Closed) [[likely]] {
+    // The usual change, on every request (taken from the pool, given back to it): counted by
+    // the connector for observers that count, else told straight to a sole observer.
+    if (conn.counted) move_counts(conn, from, to);
+    if (!conn.moves_told) return;
+    if (SignalObserver* const sole = conn.configs->sole_observer) {
+      try {
+        sole->on_connection_state({conn.listeners[0].ctx, conn.origin, from, to, {}});
+      } catch (...) {
+        report_subscriber_exception();
+      }
       return;
-    try {
-      sole->on_connection_state({conn.contexts[0], conn.origin, from, to, {}});
-    } catch (...) {
-      report_subscriber_exception();
     }
-    return;
   }
   tell_state(conn, from, to);
 }
 
 void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionState to) noexcept {
   const auto age = to == ConnectionState::Closed ? Clock::now() - conn.made : Clock::duration{};
+  const bool made = from == ConnectionState::Closed, move = !made && to != ConnectionState::Closed;
   const auto& configs = conn.configs->configs;
-  bool listened = false;  // whether anyone hears the rest of the connection's life
   for (std::size_t i = 0; i < configs.size(); ++i) {
     SignalObserver* const observer = conn.configs->state_observers[i];
-    const bool told = observer && (from == ConnectionState::Closed || !observer->only_with_state() ||
-                                   conn.contexts[i].has_value());
+    auto& l = conn.listeners[i];
+    const bool counts = l.counts_it();
+    // An observer hears the making; after it, only what it kept state for (with
+    // only_with_state), and not the moves it counts.
+    const bool told = observer && (made || ((!observer->only_with_state() || l.ctx.has_value()) && !(move && counts)));
     try {
-      const ConnectionStateParams params{conn.contexts[i], conn.origin, from, to, age};
+      ConnectionCounts given;
+      const ConnectionStateParams params{l.ctx, conn.origin, from, to, age, made && observer ? &given : nullptr};
       if (told) observer->on_connection_state(params);
+      if (made) l.counts = {nullptr, given.active, given.idle};  // (by ConnectionState)
+      static_assert(static_cast<int>(ConnectionState::Active) == 1 && static_cast<int>(ConnectionState::Idle) == 2);
       for (const auto& f : configs[i]->on_connection_state) f(params);
     } catch (...) {
       report_subscriber_exception();
     }
-    listened = listened || !configs[i]->on_connection_state.empty() ||
-               (observer && (!observer->only_with_state() || conn.contexts[i].has_value()));
   }
-  // Made for observers that kept nothing of it: its later changes cost nothing.
-  if (from == ConnectionState::Closed && !listened) {
+  if (!made) {
+    if (!move) move_counts(conn, from, to);  // (a move's are moved by change_state)
+    return;
+  }
+  // Made: who hears the rest of its life (the moves to and from the pool: change_state asks).
+  conn.moves_told = conn.counted = false;
+  bool listened = false;
+  for (std::size_t i = 0; i < configs.size(); ++i) {
+    SignalObserver* const observer = conn.configs->state_observers[i];
+    const auto& l = conn.listeners[i];
+    const bool counts = l.counts_it();
+    const bool hears = observer && (!observer->only_with_state() || l.ctx.has_value());
+    conn.counted = conn.counted || counts;
+    conn.moves_told = conn.moves_told || !configs[i]->on_connection_state.empty() || (hears && !counts);
+    listened = listened || !configs[i]->on_connection_state.empty() || hears || counts;
+  }
+  if (!listened) {  // made for observers that kept nothing of it: its later changes cost nothing
     conn.configs.reset();
-    conn.contexts.reset();
+    conn.listeners.reset();
+    return;
   }
+  if (conn.counted) move_counts(conn, from, to);
 }
 
 void Connector::close_connection(std::unique_ptr<Connection> conn) {
@@ -302,7 +333,7 @@ asio::awaitable<Lease> Connector::acquire(const Origin& origin, const Deadline& 
   }
   made->made = Clock::now();
   if (configs && configs->connection_states) {
-    made->contexts = std::make_unique<SignalContext[]>(configs->configs.size());
+    made->listeners = std::make_unique<Connection::Listener[]>(configs->configs.size());
     made->configs = std::move(configs);
   }
   {

@@ -412,41 +412,38 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
                                         {"server.port", c->origin.port},
                                         {"url.scheme", scheme_value(c->origin.scheme)},
                                         {"network.protocol.version", "1.1"}};
-  c->by_state[static_cast<std::size_t>(http::ConnectionState::Closed)] = &c->closed;
-  for (const auto state : {http::ConnectionState::Active, http::ConnectionState::Idle}) {
-    const std::array<Attribute, 5> a{{{"http.connection.state", state == http::ConnectionState::Active
-                                                                    ? metrics::AttrValue("active")
-                                                                    : metrics::AttrValue("idle")},
+  for (const bool active : {true, false}) {
+    const std::array<Attribute, 5> a{{{"http.connection.state", active ? metrics::AttrValue("active")
+                                                                        : metrics::AttrValue("idle")},
                                       {"server.address", c->origin.host},
                                       {"server.port", c->origin.port},
                                       {"url.scheme", scheme_value(c->origin.scheme)},
                                       {"network.protocol.version", "1.1"}}};
-    c->by_state[static_cast<std::size_t>(state)] = &open_->count(a);
+    (active ? c->counts.active : c->counts.idle) = &open_->count(a);
   }
   origins_.push_back(std::move(c));
   return origins_.back().get();
 }
 
-void ConnectionMetrics::made_or_closed(const http::ConnectionStateParams& p) noexcept {
+void ConnectionMetrics::changed(const http::ConnectionStateParams& p) noexcept {
   if (!stable_) return;
-  // A connection is counted from its making, if a provider takes measurements then, to its
-  // close (so a provider installed later counts the connections made after it).
-  OriginCounts* c = nullptr;
   if (p.from == http::ConnectionState::Closed) {
-    if (!duration_.enabled() && !open_->enabled()) return;
+    // Counted from its making, if a provider takes measurements then, to its close (so a
+    // provider installed later counts the connections made after it).
+    if (p.counts == nullptr || (!duration_.enabled() && !open_->enabled())) return;
     try {
-      c = p.ctx.emplace<OriginCounts*>(counts(p.origin));
+      OriginCounts* c = counts(p.origin);
+      p.ctx.emplace<OriginCounts*>(c);
+      *p.counts = c->counts;
     } catch (...) {
-      return;  // out of memory for a new origin: this connection is not counted
+      // Out of memory for a new origin: this connection is not counted.
     }
-  } else if (auto** kept = p.ctx.get<OriginCounts*>()) {
-    c = *kept;
-  } else {
-    return;  // not counted
+    return;
   }
-  c->of(p.from).fetch_sub(1, std::memory_order_relaxed);
-  c->of(p.to).fetch_add(1, std::memory_order_relaxed);
-  if (p.to != http::ConnectionState::Closed) return;
+  if (p.to != http::ConnectionState::Closed) return;  // (not told of moves it counts)
+  auto** kept = p.ctx.get<OriginCounts*>();
+  if (kept == nullptr) return;
+  const OriginCounts* c = *kept;
   p.ctx.reset();
   // No exemplar: whichever span is current when a connection closes is not its own.
   duration_.record(std::chrono::duration<double>(p.age).count(), c->attributes, kNoExemplar);

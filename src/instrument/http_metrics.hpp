@@ -177,39 +177,28 @@ class HttpMetrics {
 };
 
 /// The client's connection pool: http.client.open_connections (ObservedCounts of the idle and
-/// active connections of each origin) and http.client.connection.duration (from a connection's
-/// making to its close). Stable conventions only, as the active requests. Thread-safe; a
-/// connection's counts are found once (kept in the connection's SignalContext).
+/// active connections of each origin, which the connector moves itself: ConnectionCounts) and
+/// http.client.connection.duration (from a connection's making to its close). Stable
+/// conventions only, as the active requests. Thread-safe; told of a connection's making and
+/// close, nothing a request.
 class ConnectionMetrics {
  public:
   /// Of `meter`, a meter of `provider` (nullptr: of the global one).
   ConnectionMetrics(const std::shared_ptr<metrics::MeterProvider>& provider, const metrics::Meter& meter,
                     SemconvMode mode);
-  ConnectionMetrics(const ConnectionMetrics&) = delete;  // the callback refers to this
+  ConnectionMetrics(const ConnectionMetrics&) = delete;
   /// Whether it records anything (the stable conventions): the pool need not tell it otherwise.
   bool enabled() const noexcept { return stable_; }
-  /// A connection of the pool changed state.
-  void changed(const http::ConnectionStateParams& p) noexcept {
-    if (p.from == http::ConnectionState::Closed || p.to == http::ConnectionState::Closed)
-      return made_or_closed(p);
-    // To or from the pool, on every request: two atomic adds, if it is counted.
-    if (auto** kept = p.ctx.get<OriginCounts*>()) {
-      (*kept)->of(p.from).fetch_sub(1, std::memory_order_relaxed);
-      (*kept)->of(p.to).fetch_add(1, std::memory_order_relaxed);
-    }
-  }
+  /// A connection of the pool was made (its counts are given to the connector) or closed.
+  void changed(const http::ConnectionStateParams& p) noexcept;
 
  private:
   struct OriginCounts {
     http::Origin origin;
     metrics::AttributeSet attributes;  // a connection's duration's: the origin's, made once
-    std::atomic<std::int64_t> closed{0};  // (moves, and is not read)
-    // By state (ConnectionState's value): closed, then the open_ counts of active and idle.
-    std::array<std::atomic<std::int64_t>*, 3> by_state{};
-    std::atomic<std::int64_t>& of(http::ConnectionState s) noexcept { return *by_state[static_cast<std::size_t>(s)]; }
+    http::ConnectionCounts counts;     // open_'s, of the origin's active and idle connections
   };
   OriginCounts* counts(const http::Origin& origin);
-  void made_or_closed(const http::ConnectionStateParams& p) noexcept;
 
   bool stable_;
   std::mutex mu_;  // guards origins_

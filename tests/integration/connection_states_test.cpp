@@ -173,3 +173,49 @@ TEST_F(ConnectionStatesTest, AnObserverThatDoesNotHearConnectionStatesIsNotToldT
   EXPECT_EQ(states.events.size(), 3u) << "the config that hears: made, to the pool, closed";
   EXPECT_EQ(observer->told, 0);
 }
+
+namespace {
+
+// Gives the connector counts at a connection's making; records what it is told.
+struct CountingObserver : SignalObserver {
+  CountingObserver() : SignalObserver(true) {}
+  void on_connection_state(const ConnectionStateParams& p) override {
+    told.push_back(StateRecorder::name(p.from) + std::string("->") + StateRecorder::name(p.to));
+    if (p.from != ConnectionState::Closed) return;
+    EXPECT_NE(p.counts, nullptr);
+    if (p.counts) *p.counts = {&active, &idle};
+    p.ctx.emplace<int>(1);  // (to hear its close: only_with_state)
+  }
+  std::pair<std::int64_t, std::int64_t> now() const { return {active.load(), idle.load()}; }
+  std::atomic<std::int64_t> active{0}, idle{0};
+  std::vector<std::string> told;
+};
+
+}  // namespace
+
+TEST_F(ConnectionStatesTest, AnObserverThatCountsIsToldTheMakingAndTheCloseWhileTheConnectorMovesItsCounts) {
+  using Counts = std::pair<std::int64_t, std::int64_t>;
+  for (const bool with_functions : {false, true}) {  // alone (straight to it), or beside another config
+    auto observer = std::make_shared<CountingObserver>();
+    StateRecorder states;
+    std::vector<Counts> seen;
+    run([&]() -> asio::awaitable<void> {
+      auto config = std::make_shared<TraceConfig>();
+      config->observer = observer;
+      SessionOptions options{.trace_configs = {config}};
+      if (with_functions) options.trace_configs.push_back(states.config());
+      ClientSession session(co_await asio::this_coro::executor, std::move(options));
+      for (int i = 0; i < 2; ++i) {
+        auto resp = co_await session.get(url("/echo-header"));
+        seen.push_back(observer->now());  // its response being read: active
+        co_await resp.read();
+        seen.push_back(observer->now());  // back in the pool: idle
+      }
+      co_await session.close();
+    });
+    seen.push_back(observer->now());
+    EXPECT_EQ(seen, (std::vector<Counts>{{1, 0}, {0, 1}, {1, 0}, {0, 1}, {0, 0}})) << with_functions;
+    EXPECT_EQ(observer->told, (std::vector<std::string>{"closed->active", "idle->closed"})) << with_functions;
+    EXPECT_EQ(states.events.size(), with_functions ? 5u : 0u) << "a config's functions are told every change";
+  }
+}

@@ -8,6 +8,7 @@
 // and must not throw (an exception is logged and dropped). With no TraceConfig, a request pays
 // for one empty-vector check.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -94,19 +95,33 @@ enum class ConnectionState : std::uint8_t {
   Idle,    // in the pool, waiting for one
 };
 
+/// Counts of connections by state that the connector moves itself (relaxed atomic adds), for an
+/// observer that counts a pool's connections: given at a connection's making
+/// (ConnectionStateParams::counts), they count it from then to its close, and the observer is
+/// no longer told of its moves to and from the pool (one each way a request), only of its close.
+/// They must outlive the connection.
+struct ConnectionCounts {
+  std::atomic<std::int64_t>* active = nullptr;
+  std::atomic<std::int64_t>* idle = nullptr;
+};
+
 /// A connection changing state: made (Closed -> Active), given back to the pool (Active ->
 /// Idle), taken from it (Idle -> Active), closed (-> Closed, from either; at its idle timeout,
 /// when evicted, when the server closed it, at the session's close). Not a request's signal: no
 /// SignalContext. Told to the configs of the request that made the connection, for all its life
-/// (so a subscriber hears every change of each connection it heard made, and no other), on the
-/// thread making the change, while the session's connection pool is locked: be quick, and never
-/// call into the session.
+/// (so a subscriber hears every change of each connection it heard made, and no other, unless
+/// it counts them with ConnectionCounts), on the thread making the change, while the session's
+/// connection pool is locked: be quick, and never call into the session.
 struct ConnectionStateParams {
   SignalContext& ctx;  // the connection's own (one per config), kept from its making to its close
   const Origin& origin;
   ConnectionState from;
   ConnectionState to;
   std::chrono::nanoseconds age;  // when closed: how long the connection lived (else zero)
+  /// At the making (from Closed) only, else nullptr: where the observer may set the counts the
+  /// connector is to move for this connection (an observer's only; a config's functions' are
+  /// not read).
+  ConnectionCounts* counts = nullptr;
 };
 
 /// The signals after a request's start that a SignalObserver may leave out (all are heard by

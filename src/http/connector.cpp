@@ -97,6 +97,9 @@ void Connector::unreserve(const std::string& key) {
   if (auto it = open_per_key_.find(key); it != open_per_key_.end() && --it->second == 0) open_per_key_.erase(it);
 }
 
+static_assert(static_cast<int>(ConnectionState::Active) == 1 && static_cast<int>(ConnectionState::Idle) == 2,
+              "Connection::Listener::counts is indexed by ConnectionState");
+
 // Moves `conn` from one count to the other in each of the counts observers gave for it.
 static void move_counts(Connection& conn, ConnectionState from, ConnectionState to) noexcept {
   for (std::size_t i = 0; i < conn.configs->configs.size(); ++i) {
@@ -142,7 +145,6 @@ void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionSta
       const ConnectionStateParams params{l.ctx, conn.origin, from, to, age, made && observer ? &given : nullptr};
       if (told) observer->on_connection_state(params);
       if (made) l.counts = {nullptr, given.active, given.idle};  // (by ConnectionState)
-      static_assert(static_cast<int>(ConnectionState::Active) == 1 && static_cast<int>(ConnectionState::Idle) == 2);
       for (const auto& f : configs[i]->on_connection_state) f(params);
     } catch (...) {
       report_subscriber_exception();

@@ -86,15 +86,20 @@ std::shared_ptr<ObservedCounts> ObservedCounts::of(const std::shared_ptr<metrics
     std::string name;
     std::weak_ptr<ObservedCounts> counts;
   };
-  static std::mutex mu;
-  static auto* entries = new std::vector<Entry>;  // never destroyed: instrumentations may end during exit
-  std::lock_guard lock(mu);
-  std::erase_if(*entries, [](const Entry& e) { return e.counts.expired(); });
+  struct Registry {
+    std::mutex mu;
+    std::vector<Entry> entries;
+  };
+  static auto* registry = new Registry;  // never destroyed: instrumentations may end during exit
+  std::lock_guard lock(registry->mu);
+  auto& entries = registry->entries;
+  std::erase_if(entries, [](const Entry& e) { return e.counts.expired(); });
   const std::weak_ptr<metrics::MeterProvider> owner(provider);
-  for (const auto& e : *entries)
-    if (!e.provider.owner_before(owner) && !owner.owner_before(e.provider) && e.name == name) return e.counts.lock();
+  for (const auto& e : entries)
+    if (!e.provider.owner_before(owner) && !owner.owner_before(e.provider) && e.name == name)
+      if (auto counts = e.counts.lock()) return counts;
   auto made = std::make_shared<ObservedCounts>(meter, name, options);
-  entries->push_back({owner, name, made});
+  entries.push_back({owner, name, made});
   return made;
 }
 

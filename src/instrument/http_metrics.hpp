@@ -2,7 +2,9 @@
 // The HTTP metrics both instrumentations record (internal): the semantic conventions' request
 // duration histograms (stable `*.request.duration` in seconds, the old `*.duration` in
 // milliseconds, per OTEL_SEMCONV_STABILITY_OPT_IN), active requests, the client's time in the
-// connection pool's queue, its open connections and their durations. A request's measurements
+// connection pool's queue, its open connections and their durations. The counts (active
+// requests, open connections) are atomics observed at each collection (ObservedCounts), moved
+// by who counts: a request, the connector. A request's measurements
 // are made with the attribute sets of its kind (RequestKind), made at the kind's first request;
 // otherwise (no room for more kinds or outcomes, an exception's error type) with attributes on
 // the stack. Only a kind's first request and an outcome's first allocate (and, past the table's
@@ -80,8 +82,8 @@ class ObservedCounts {
   /// std::bad_alloc.
   std::atomic<std::int64_t>& count(metrics::AttributeList attributes);
 
-  ObservedCounts(const metrics::Meter& meter, const std::string& name,
-                          const metrics::InstrumentOptions& options);
+  /// (What of() makes: an instrument of its own, not shared.)
+  ObservedCounts(const metrics::Meter& meter, const std::string& name, const metrics::InstrumentOptions& options);
 
  private:
   struct Count {

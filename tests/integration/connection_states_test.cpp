@@ -1,5 +1,6 @@
 // The connection-state signal on loopback: a pooled connection's life (made, to the pool, from
-// it, closed) told to the configs of the request that made it, and to no other.
+// it, closed) told to the configs of the request that made it, and to no other; counts an
+// observer gives at the making, moved by the connector instead of telling it each move.
 #include <gtest/gtest.h>
 
 #include <mutex>

@@ -1,7 +1,7 @@
 // The HTTP metrics of the client and server instrumentation against a real server on loopback:
 // durations with the semantic conventions' attributes and buckets, exemplars that are the
 // trace's spans, active requests back to zero, errors, each hop measured, the old conventions,
-// the pool's queue.
+// the pool's queue, the open connections (counted by the connector) of two sessions together.
 #include <gtest/gtest.h>
 
 #include <boost/asio/deferred.hpp>

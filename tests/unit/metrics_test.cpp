@@ -330,6 +330,26 @@ TEST(Metrics, GlobalProviderBindsLate) {
   EXPECT_FALSE(c.enabled());
 }
 
+TEST(Metrics, AnObservableInstrumentIsEnabledWhileAReaderReadsIt) {
+  // What code keeping the observed values asks (the HTTP instrumentation's counts).
+  auto meter = get_meter("late.observable.scope");
+  ObservableInstrument depth = meter.create_observable_gauge<std::int64_t>(
+      "queue.depth", [](ObservableResult& r) { r.observe(std::int64_t{3}); });
+  EXPECT_FALSE(depth.enabled()) << "no provider yet";
+  auto reader = std::make_shared<MetricReader>();
+  set_meter_provider(std::make_shared<MeterProvider>(MeterProviderOptions{.readers = {reader}}));
+  EXPECT_TRUE(depth.enabled());
+  ObservableInstrument moved = std::move(depth);
+  EXPECT_TRUE(moved.enabled());
+  EXPECT_FALSE(depth.enabled());  // NOLINT(bugprone-use-after-move): a moved-from registration is none
+  EXPECT_EQ(std::get<std::int64_t>(reader->collect()->scopes.at(0).metrics.at(0).numbers.at(0).value), 3);
+  set_meter_provider(nullptr);
+  EXPECT_FALSE(moved.enabled());
+  moved.remove();
+  EXPECT_FALSE(moved.enabled());
+  EXPECT_FALSE(ObservableInstrument().enabled());
+}
+
 TEST(Metrics, ReaderServesOneProvider) {
   auto reader = std::make_shared<MetricReader>();
   MeterProvider first(MeterProviderOptions{.readers = {reader}});

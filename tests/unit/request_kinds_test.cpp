@@ -1,7 +1,8 @@
 // The kinds of request HttpMetrics keeps (internal): found again by their facts, with copies of
 // their own, from any thread; and a measurement made through a kind lands in the series that the
 // same attributes as a list land in, whichever path it takes (a kind's set, an outcome's, or a
-// list when the kinds or outcomes are full, or the error is an exception's).
+// list when the kinds or outcomes are full, or the error is an exception's); and the active
+// requests of two instrumentations of one provider are one count.
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -162,7 +162,8 @@ class SignalObserver {
   virtual void on_dns_resolvehost_end(const DnsParams&) {}
   virtual void on_tls_handshake_end(const ConnectionParams&) {}
   /// A connection's making is always told; with `only_with_state`, the rest of its life only if
-  /// the observer kept state in the connection's context then (as for a request).
+  /// the observer kept state in the connection's context then (as for a request); never the
+  /// moves to and from the pool if it gave ConnectionCounts then (the connector counts them).
   virtual void on_connection_state(const ConnectionStateParams&) {}
   /// Whether on_connection_state is wanted, asked once when a session's configs are put
   /// together: connections made for configs where nobody wants it tell nobody.

@@ -120,3 +120,44 @@ TEST(CliMetrics, AMetricsFileThatCannotBeOpenedIsBadUsage) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("cannot open metrics file"), std::string::npos) << r.err;
 }
+
+TEST(CliMetrics, TheKnownMethodsOfTheEnvironmentReplaceTheStandardOnesInSpansAndMetrics) {
+  // OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS is read once a process: each case is a process.
+  test::ServerThread server;
+  for (const char* method : {"PURGE", "POST"})
+    server.server().route(method, "/items/{sku}", [](http::ServerRequest&) -> asio::awaitable<http::ServerResponse> {
+      co_return http::ServerResponse::text(200, "item");
+    });
+  server.start();
+  struct Case {
+    const char* method;
+    const char* known;  // the environment's list, or nullptr
+    const char* measured;
+  };
+  for (const Case& c : {Case{"PURGE", nullptr, "_OTHER"}, Case{"PURGE", "GET,PURGE", "PURGE"},
+                        Case{"POST", "GET,PURGE", "_OTHER"}, Case{"POST", nullptr, "POST"}}) {
+    const std::string what = std::string(c.method) + " with " + (c.known ? c.known : "the standard list");
+    const auto spans_file = temp_path("known-spans.jsonl"), metrics_file = temp_path("known-metrics.jsonl");
+    std::vector<std::string> env{"OTEL_TRACES_EXPORTER=none", "OTEL_SEMCONV_STABILITY_OPT_IN=http"};
+    if (c.known) env.push_back(std::string("OTEL_INSTRUMENTATION_HTTP_KNOWN_METHODS=") + c.known);
+    const auto r = run_command({kCli, "fetch", "-X", c.method, "--spans-out", spans_file, "--metrics-out",
+                                metrics_file, server.server().url() + "/items/a"},
+                               env);
+    ASSERT_EQ(r.exit_code, 0) << what << ": " << r.err;
+    const auto spans = test::read_spans(spans_file);
+    std::remove(spans_file.c_str());
+    const auto collection = last_collection(metrics_file);
+    const bool known = std::string_view(c.measured) != "_OTHER";
+
+    const test::Span* client = nullptr;
+    for (const auto& s : spans)
+      if (s.kind == 3) client = &s;
+    ASSERT_TRUE(client) << what;
+    EXPECT_EQ(client->name, known ? c.method : "HTTP") << what;
+    EXPECT_EQ(client->attributes.at("http.request.method").at("stringValue"), c.measured) << what;
+    EXPECT_EQ(client->attributes.contains("http.request.method_original"), !known) << what;
+    const auto* duration = metric(collection, "http.client.request.duration");
+    ASSERT_TRUE(duration) << what;
+    EXPECT_EQ(attribute(duration->at("histogram").at("dataPoints").at(0), "http.request.method"), c.measured) << what;
+  }
+}

@@ -23,6 +23,7 @@
 #include "tracehop/instrument/client.hpp"
 #include "tracehop/instrument/server.hpp"
 #include "tracehop/configure.hpp"
+#include "tracehop/prometheus/reader.hpp"
 #include "tracehop/trace/propagation.hpp"
 #include "tracehop/trace/span_processor.hpp"
 #include "histogram_chart.hpp"
@@ -49,6 +50,7 @@ asio::awaitable<void> work(std::chrono::milliseconds d) {
 struct ServiceTelemetry {
   std::shared_ptr<trace::TracerProvider> traces;
   std::shared_ptr<metrics::MeterProvider> meters;
+  std::string prometheus_url;  // where its Prometheus reader serves, if it has one
   std::shared_ptr<metrics::MetricReader> reader;
 };
 
@@ -178,7 +180,9 @@ int run_demo(const DemoOptions& options) {
   std::ostringstream console_text;
   const auto console_out =
       console ? std::make_shared<trace::SimpleSpanProcessor>(std::make_unique<trace::ConsoleSpanExporter>(console_text)) : nullptr;
-  auto telemetry_for = [&](const std::string& service) {
+  // `serving`: with the environment's readers that serve scrapes on a port (prometheus); one
+  // service of this process has them, the port being one.
+  auto telemetry_for = [&](const std::string& service, bool serving) {
     ProviderOverrides o;
     o.exporters = exporters.empty() ? "none" : exporters;
     o.resource = trace::Resource(trace::Attributes{trace::KeyValue{"service.name", service}});
@@ -191,18 +195,20 @@ int run_demo(const DemoOptions& options) {
     // Metrics: read here for the charts, and exported as the environment and --metrics-out ask.
     t.reader = std::make_shared<metrics::MetricReader>();
     o.metrics_exporters = "none";
-    o.metric_readers = command_metric_readers();
+    o.metric_readers = command_metric_readers(serving);
     o.metric_readers.push_back(t.reader);
     if (!options.metrics_out.empty()) o.metric_readers.push_back(metrics_out_reader(options.metrics_out));
+    for (const auto& r : o.metric_readers)
+      if (const auto* served = dynamic_cast<const prometheus::PrometheusReader*>(r.get())) t.prometheus_url = served->url();
     t.meters = meter_provider_from_env(o);
     if (!t.meters)
       t.meters = std::make_shared<metrics::MeterProvider>(metrics::MeterProviderOptions{.resource = o.resource, .readers = {t.reader}});
     return t;
   };
   trace::set_global_propagator(trace::propagator_from_env());
-  const auto gateway = telemetry_for("checkout-gateway");
-  const auto inventory = telemetry_for("inventory");
-  const auto pricing = telemetry_for("pricing");
+  const auto gateway = telemetry_for("checkout-gateway", true);
+  const auto inventory = telemetry_for("inventory", false);
+  const auto pricing = telemetry_for("pricing", false);
   trace::set_tracer_provider(gateway.traces);
 
   Services services(inventory, pricing);
@@ -214,7 +220,10 @@ int run_demo(const DemoOptions& options) {
   std::cout << "tracehop demo: three services on this machine, each recording spans, one request traced across\n"
             << "all of them. checkout-gateway (this process) calls inventory over HTTP, which calls pricing.\n"
             << "  inventory  " << services.inventory_url() << "  (its /flaky answers 503 twice, then 200)\n"
-            << "  pricing    " << services.pricing_url() << "\n\n";
+            << "  pricing    " << services.pricing_url() << "\n";
+  if (!gateway.prometheus_url.empty())
+    std::cout << "  metrics    " << gateway.prometheus_url << "  (Prometheus: the gateway's, while the demo runs)\n";
+  std::cout << "\n";
 
   asio::io_context io;
   std::string item;

@@ -1,6 +1,7 @@
 #include "telemetry.hpp"
 
 #include "common/env.hpp"
+#include "common/text.hpp"
 #include "tracehop/otlp/exporter.hpp"  // registers OTEL_TRACES_EXPORTER=otlp
 #include "tracehop/otlp/json.hpp"
 #include "tracehop/prometheus/reader.hpp"  // registers OTEL_METRICS_EXPORTER=prometheus
@@ -19,11 +20,16 @@ std::shared_ptr<metrics::MetricReader> metrics_out_reader(const std::string& pat
       std::make_unique<otlp::OtlpJsonMetricsFileExporter>(path, metrics::temporality_from_env()));
 }
 
-std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers() {
+std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers(bool serving) {
   using tracehop::detail::env;
-  const bool asked = env("OTEL_METRICS_EXPORTER") || env("OTEL_EXPORTER_OTLP_ENDPOINT") ||
-                     env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
-  return metric_readers_from_env(asked ? std::nullopt : std::optional<std::string>("none"));
+  const auto named = env("OTEL_METRICS_EXPORTER");
+  const bool asked = named || env("OTEL_EXPORTER_OTLP_ENDPOINT") || env("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT");
+  if (!asked) return metric_readers_from_env("none");
+  if (serving || !named) return metric_readers_from_env();
+  std::string kept;
+  for (const auto& name : tracehop::detail::split_list(*named))
+    if (tracehop::detail::ascii_lower(name) != "prometheus") kept += (kept.empty() ? "" : ",") + name;
+  return metric_readers_from_env(kept.empty() ? "none" : kept);
 }
 
 namespace {

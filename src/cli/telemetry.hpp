@@ -45,7 +45,9 @@ std::shared_ptr<metrics::MetricReader> metrics_out_reader(const std::string& pat
 
 /// The readers for the environment's metrics exporters: OTEL_METRICS_EXPORTER's, or otlp when an
 /// OTLP endpoint is set, else none (as for spans: no collector is waited for unless asked for).
-std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers();
+/// Without `serving`, those that serve scrapes on a port (prometheus) are left out: for a second
+/// service in one process, which cannot have the port too.
+std::vector<std::shared_ptr<metrics::MetricReader>> command_metric_readers(bool serving = true);
 
 /// Providers for one command, installed as the global ones, with the global propagator from
 /// OTEL_PROPAGATORS. The meter provider only when a reader wants its metrics (OTEL_METRICS_EXPORTER,

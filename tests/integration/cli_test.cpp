@@ -3,6 +3,8 @@
 // clients and servers on loopback. (fetch: cli_fetch_test.cpp; bench: cli_bench_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <fstream>
 #include <mutex>
@@ -373,4 +375,22 @@ TEST(CliDemo, TheConsoleExportersSpansComeAfterTheStory) {
   std::size_t spans = 0;
   for (auto at = r.out.find("\n    \"name\": "); at != std::string::npos; at = r.out.find("\n    \"name\": ", at + 1)) ++spans;
   EXPECT_EQ(spans, 26u);  // every span of the three traces
+}
+
+// `demo` with OTEL_METRICS_EXPORTER=prometheus: the gateway serves the port (printed), the two
+// other services of the process do not try to (they would fail to listen on it).
+TEST(CliDemo, PrometheusIsServedOnceForTheGateway) {
+  std::uint16_t port = 0;  // a port free a moment ago (one port for all: the case that failed)
+  {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    port = probe.local_endpoint().port();
+  }
+  const auto r = run_command({kCli, "demo"}, {"OTEL_TRACES_EXPORTER=none", "OTEL_METRICS_EXPORTER=prometheus",
+                                              "OTEL_EXPORTER_PROMETHEUS_HOST=127.0.0.1",
+                                              "OTEL_EXPORTER_PROMETHEUS_PORT=" + std::to_string(port)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("could not be started"), std::string::npos) << r.err;
+  const std::string served = "  metrics    http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  EXPECT_NE(r.out.find(served), std::string::npos) << r.out.substr(0, 600);
 }

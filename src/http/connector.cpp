@@ -133,13 +133,15 @@ void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionSta
   const auto age = to == ConnectionState::Closed ? Clock::now() - conn.made : Clock::duration{};
   const bool made = from == ConnectionState::Closed, move = !made && to != ConnectionState::Closed;
   const auto& configs = conn.configs->configs;
+  bool listened = false;  // made: whether anyone hears or counts the rest of its life
+  if (made) conn.moves_told = conn.counted = false;
   for (std::size_t i = 0; i < configs.size(); ++i) {
     SignalObserver* const observer = conn.configs->state_observers[i];
     auto& l = conn.listeners[i];
-    const bool counts = l.counts_it();
     // An observer hears the making; after it, only what it kept state for (with
     // only_with_state), and not the moves it counts.
-    const bool told = observer && (made || ((!observer->only_with_state() || l.ctx.has_value()) && !(move && counts)));
+    const auto hears = [&] { return observer && (!observer->only_with_state() || l.ctx.has_value()); };
+    const bool told = observer && (made || (hears() && !(move && l.counts_it())));
     try {
       ConnectionCounts given;
       const ConnectionStateParams params{l.ctx, conn.origin, from, to, age, made && observer ? &given : nullptr};
@@ -149,22 +151,16 @@ void Connector::tell_state(Connection& conn, ConnectionState from, ConnectionSta
     } catch (...) {
       report_subscriber_exception();
     }
+    if (!made) continue;
+    // Who hears the rest of its life (the moves to and from the pool: change_state asks).
+    const bool functions = !configs[i]->on_connection_state.empty(), counts = l.counts_it();
+    conn.counted = conn.counted || counts;
+    conn.moves_told = conn.moves_told || functions || (hears() && !counts);
+    listened = listened || functions || hears() || counts;
   }
   if (!made) {
     if (!move) move_counts(conn, from, to);  // (a move's are moved by change_state)
     return;
-  }
-  // Made: who hears the rest of its life (the moves to and from the pool: change_state asks).
-  conn.moves_told = conn.counted = false;
-  bool listened = false;
-  for (std::size_t i = 0; i < configs.size(); ++i) {
-    SignalObserver* const observer = conn.configs->state_observers[i];
-    const auto& l = conn.listeners[i];
-    const bool counts = l.counts_it();
-    const bool hears = observer && (!observer->only_with_state() || l.ctx.has_value());
-    conn.counted = conn.counted || counts;
-    conn.moves_told = conn.moves_told || !configs[i]->on_connection_state.empty() || (hears && !counts);
-    listened = listened || !configs[i]->on_connection_state.empty() || hears || counts;
   }
   if (!listened) {  // made for observers that kept nothing of it: its later changes cost nothing
     conn.configs.reset();

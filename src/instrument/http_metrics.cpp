@@ -6,6 +6,8 @@
 #include <new>
 #include <type_traits>
 
+#include <boost/container/small_vector.hpp>
+
 #include "common/env.hpp"
 #include "common/text.hpp"
 
@@ -45,13 +47,13 @@ const trace::SpanContext kNoExemplar;
 
 namespace {
 
-// The attributes' values as one string, the same for the same attributes in any order.
-std::string encode(metrics::AttributeList attributes) {
-  std::vector<const Attribute*> sorted;
-  sorted.reserve(attributes.size());
+// The attributes' values as one string into `out`, the same for the same attributes in any
+// order (no allocation for up to 8 attributes once `out` has grown).
+void encode(metrics::AttributeList attributes, std::string& out) {
+  boost::container::small_vector<const Attribute*, 8> sorted;
   for (const auto& a : attributes) sorted.push_back(&a);
   std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->key.view() < b->key.view(); });
-  std::string out;
+  out.clear();
   const auto add = [&out](std::string_view text) {
     const auto size = static_cast<std::uint32_t>(text.size());
     out.append(reinterpret_cast<const char*>(&size), sizeof size).append(text);
@@ -66,7 +68,6 @@ std::string encode(metrics::AttributeList attributes) {
       out.append(reinterpret_cast<const char*>(&bits), sizeof bits);
     }
   }
-  return out;
 }
 
 }  // namespace
@@ -104,15 +105,13 @@ std::shared_ptr<ObservedCounts> ObservedCounts::of(const std::shared_ptr<metrics
 }
 
 std::atomic<std::int64_t>& ObservedCounts::count(metrics::AttributeList attributes) {
-  std::string key = encode(attributes);
+  thread_local std::string key;  // (kept: a request past the kinds finds its count without allocating)
+  encode(attributes, key);
   std::lock_guard lock(mu_);
-  auto& c = counts_[std::move(key)];
-  if (!c) {
-    auto made = std::make_unique<Count>();
-    made->attributes = metrics::AttributeSet(attributes);
-    c = std::move(made);
-  }
-  return c->value;
+  if (auto found = counts_.find(key); found != counts_.end()) return found->second->value;
+  auto made = std::make_unique<Count>();
+  made->attributes = metrics::AttributeSet(attributes);
+  return counts_.emplace(key, std::move(made)).first->second->value;
 }
 
 void ObservedCounts::observe(metrics::ObservableResult& r) {
@@ -413,19 +412,16 @@ ConnectionMetrics::OriginCounts* ConnectionMetrics::counts(const http::Origin& o
     if (c->origin == origin) return c.get();
   auto c = std::make_unique<OriginCounts>();
   c->origin = origin;
-  c->attributes = metrics::AttributeSet{{"server.address", c->origin.host},
-                                        {"server.port", c->origin.port},
-                                        {"url.scheme", scheme_value(c->origin.scheme)},
-                                        {"network.protocol.version", "1.1"}};
-  for (const bool active : {true, false}) {
-    const std::array<Attribute, 5> a{{{"http.connection.state", active ? metrics::AttrValue("active")
-                                                                        : metrics::AttrValue("idle")},
-                                      {"server.address", c->origin.host},
-                                      {"server.port", c->origin.port},
-                                      {"url.scheme", scheme_value(c->origin.scheme)},
-                                      {"network.protocol.version", "1.1"}}};
-    (active ? c->counts.active : c->counts.idle) = &open_->count(a);
-  }
+  // The duration's attributes; the open connections' are the same with their state first.
+  std::array<Attribute, 5> a{{{"http.connection.state", "active"},
+                              {"server.address", c->origin.host},
+                              {"server.port", c->origin.port},
+                              {"url.scheme", scheme_value(c->origin.scheme)},
+                              {"network.protocol.version", "1.1"}}};
+  c->attributes = metrics::AttributeSet(metrics::AttributeList(a).subspan(1));
+  c->counts.active = &open_->count(a);
+  a[0].value = "idle";
+  c->counts.idle = &open_->count(a);
   origins_.push_back(std::move(c));
   return origins_.back().get();
 }

@@ -8,7 +8,8 @@
 // are made with the attribute sets of its kind (RequestKind), made at the kind's first request;
 // otherwise (no room for more kinds or outcomes, an exception's error type) with attributes on
 // the stack. Only a kind's first request and an outcome's first allocate (and, past the table's
-// room, the client's request to a host of more than 15 characters: its host is copied again).
+// room, the client's request to a host of more than 15 characters: its host is copied again;
+// and the first active count of those attributes, or the first a thread looks up).
 
 #include <array>
 #include <atomic>
